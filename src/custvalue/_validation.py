@@ -1,0 +1,215 @@
+"""Boundary checks shared by every public function.
+
+Checks convert as they go (a validated column comes back as a float64 NumPy array) and
+collect every failure; :meth:`Checks.raise_if_failed` raises one
+:class:`~custvalue.exceptions.DataValidationError` listing rule, count and example ids.
+Nothing here repairs data.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._schema import N_REPEAT, PURCHASE_SPAN, TENURE
+from .exceptions import DataValidationError, ValidationFailure
+
+__all__ = [
+    "Checks",
+    "check_choice",
+    "check_frame",
+    "check_scalar",
+    "customer_arrays",
+    "numeric_array",
+]
+
+_N_EXAMPLES = 5
+
+
+class Checks:
+    """Collect validation failures and raise them together.
+
+    Parameters
+    ----------
+    what : str
+        What is being validated, e.g. ``"BetaGeoModel.fit: table"``; starts the message.
+    ids : pandas.Index, optional
+        Labels used for example ids (usually the customer index).
+    """
+
+    def __init__(self, what: str, ids: pd.Index | None = None) -> None:
+        self.what = what
+        self.ids = ids
+        self.failures: list[ValidationFailure] = []
+
+    def add(
+        self, column: str | None, rule: str, count: int = 1, examples: Sequence[Any] = ()
+    ) -> None:
+        """Record one failure that is not tied to a row mask."""
+        self.failures.append(ValidationFailure(column, rule, int(count), tuple(examples)))
+
+    def rows(
+        self,
+        bad: np.ndarray,
+        column: str | None,
+        rule: str,
+        ids: pd.Index | np.ndarray | None = None,
+    ) -> bool:
+        """Record a failure for the rows where ``bad`` is True.
+
+        Returns True when at least one row was bad.
+        """
+        bad = np.asarray(bad, dtype=bool)
+        n = int(bad.sum())
+        if n == 0:
+            return False
+        labels = self.ids if ids is None else ids
+        examples: tuple[Any, ...] = ()
+        if labels is not None:
+            pos = np.flatnonzero(bad)[:_N_EXAMPLES]
+            examples = tuple(_plain(v) for v in np.asarray(labels)[pos])
+        self.failures.append(ValidationFailure(column, rule, n, examples))
+        return True
+
+    @property
+    def failed(self) -> bool:
+        """True when at least one failure was recorded."""
+        return bool(self.failures)
+
+    def raise_if_failed(self) -> None:
+        """Raise :class:`DataValidationError` when anything was recorded."""
+        if self.failures:
+            raise DataValidationError(self.what, self.failures)
+
+
+def _plain(v: Any) -> Any:
+    """Turn NumPy scalars into plain Python values for readable messages."""
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def check_frame(obj: object, name: str, accepted: str = "a pandas DataFrame") -> pd.DataFrame:
+    """Raise TypeError unless ``obj`` is a pandas DataFrame."""
+    if not isinstance(obj, pd.DataFrame):
+        raise TypeError(f"{name} must be {accepted}, got {type(obj).__name__}")
+    return obj
+
+
+def check_choice(name: str, value: Any, choices: Iterable[Any]) -> Any:
+    """Raise ValueError listing the valid choices unless ``value`` is one of them."""
+    options = tuple(choices)
+    if value not in options:
+        listed = ", ".join(repr(c) for c in options)
+        raise ValueError(f"{name}={value!r} is not valid; choose one of: {listed}")
+    return value
+
+
+def check_scalar(
+    name: str,
+    value: Any,
+    *,
+    minimum: float | None = None,
+    strict: bool = False,
+    maximum: float | None = None,
+    integer: bool = False,
+) -> float:
+    """Validate a scalar argument and return it as a float.
+
+    Raises ValueError for NaN, infinity, values out of range and (with ``integer``)
+    non-integers; TypeError for non-numbers (``bool`` included).
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+    v = float(value)
+    if not math.isfinite(v):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    if integer and v != int(v):
+        raise ValueError(f"{name} must be a whole number, got {value!r}")
+    if minimum is not None and (v < minimum or (strict and v == minimum)):
+        op = ">" if strict else ">="
+        raise ValueError(f"{name} must be {op} {minimum}, got {value!r}")
+    if maximum is not None and v > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {value!r}")
+    return v
+
+
+def numeric_array(series: pd.Series, column: str, checks: Checks) -> np.ndarray:
+    """Return ``series`` as float64, recording missing and non-finite values.
+
+    NumPy, nullable (``Int64``, ``Float64``) and Arrow numeric dtypes are accepted and give
+    identical results; anything else raises TypeError naming what is accepted.
+    """
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+        raise TypeError(
+            f"column {column!r} must be numeric (NumPy, nullable or Arrow int/float), "
+            f"got dtype {dtype}"
+        )
+    values = series.to_numpy(dtype="float64", na_value=np.nan)
+    missing = np.isnan(values)
+    checks.rows(missing, column, "missing values")
+    checks.rows(np.isinf(values), column, "infinite values")
+    return values
+
+
+def customer_arrays(
+    table: pd.DataFrame,
+    what: str,
+    columns: Sequence[str] = (N_REPEAT, PURCHASE_SPAN, TENURE),
+) -> dict[str, np.ndarray]:
+    """Validate the BTYD columns of a customer table and return them as float arrays.
+
+    Rules (all collected, then raised together): the table is non-empty and has the
+    columns; values are finite; ``n_repeat`` is a non-negative whole number (never
+    truncated); ``purchase_span`` >= 0 and <= ``tenure``; ``tenure`` >= 0 and > 0 for at
+    least one customer; ``n_repeat == 0`` implies ``purchase_span == 0``.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Customer table, index = customer id.
+    what : str
+        Caller, for the message (e.g. ``"BetaGeoModel.fit"``).
+    columns : sequence of str
+        Columns needed.
+    """
+    check_frame(table, f"{what}: table", "a customer table (pandas DataFrame)")
+    checks = Checks(f"{what}: customer table", ids=table.index)
+    missing_cols = [c for c in columns if c not in table.columns]
+    if missing_cols:
+        checks.add(
+            None,
+            f"missing column(s) {missing_cols}; build the table with custvalue.customer_table "
+            "or rename lifetimes columns with custvalue.from_lifetimes",
+            len(missing_cols),
+        )
+        checks.raise_if_failed()
+    if len(table) == 0:
+        checks.add(None, "the table is empty", 0)
+        checks.raise_if_failed()
+    out = {c: numeric_array(table[c], c, checks) for c in columns}
+    with np.errstate(invalid="ignore"):
+        if N_REPEAT in out:
+            x = out[N_REPEAT]
+            checks.rows(x < 0, N_REPEAT, "negative counts")
+            checks.rows(np.isfinite(x) & (x != np.floor(x)), N_REPEAT, "non-integer counts")
+        if PURCHASE_SPAN in out:
+            checks.rows(out[PURCHASE_SPAN] < 0, PURCHASE_SPAN, "negative durations")
+        if TENURE in out:
+            t = out[TENURE]
+            checks.rows(t < 0, TENURE, "negative durations")
+            if np.all(np.isfinite(t)) and not np.any(t > 0):
+                checks.add(TENURE, "tenure <= 0 for every customer", len(t))
+        if PURCHASE_SPAN in out and TENURE in out:
+            checks.rows(out[PURCHASE_SPAN] > out[TENURE], PURCHASE_SPAN, "purchase_span > tenure")
+        if N_REPEAT in out and PURCHASE_SPAN in out:
+            checks.rows(
+                (out[N_REPEAT] == 0) & (out[PURCHASE_SPAN] != 0),
+                PURCHASE_SPAN,
+                "purchase_span != 0 where n_repeat == 0",
+            )
+    checks.raise_if_failed()
+    return out

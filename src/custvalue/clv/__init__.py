@@ -1,0 +1,5 @@
+"""Customer-lifetime-value models: purchase processes and spend, and the value built on them."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

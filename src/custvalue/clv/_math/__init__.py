@@ -1,0 +1,1 @@
+"""Pandas-free formulas, one module per model; each function cites paper and equation."""
