@@ -8,7 +8,7 @@ tier of the customer pyramid each sits in and where each relationship is going.
 from __future__ import annotations
 
 # clv models (clv/bgnbd.py, clv/mbgnbd.py, clv/gammagamma.py)
-from .clv import BetaGeoModel
+from .clv import BetaGeoModel, GammaGammaModel, ModifiedBetaGeoModel
 from .exceptions import (
     ConvergenceError,
     ConvergenceWarning,
@@ -23,6 +23,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "BetaGeoModel",
+    "GammaGammaModel",
+    "ModifiedBetaGeoModel",
     "ConvergenceError",
     "ConvergenceWarning",
     "CustvalueError",
