@@ -17,6 +17,15 @@ from .exceptions import (
     NotFittedError,
 )
 
+# table.py: the customer table and the calibration/holdout split
+from .table import (
+    TableReport,
+    customer_table,
+    from_lifetimes,
+    split_calibration_holdout,
+    to_lifetimes,
+)
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -27,5 +36,11 @@ __all__ = [
     "DataValidationError",
     "InsufficientDataError",
     "NotFittedError",
+    # table.py
+    "TableReport",
+    "customer_table",
+    "from_lifetimes",
+    "split_calibration_holdout",
+    "to_lifetimes",
     "__version__",
 ]
