@@ -493,14 +493,60 @@ def _durations(later: np.ndarray, earlier: np.ndarray, time_unit: str) -> np.nda
 
 
 @dataclass
+class _Ids:
+    """Customer ids as int64 codes (-1 where missing).
+
+    Dense integer ids (range at most twice the row count) are coded as ``id - base``
+    without hashing; other ids go through ``pandas.factorize``.
+    """
+
+    codes: np.ndarray
+    n_codes: int
+    uniques: pd.Index | None  # factorize path: id of each code
+    base: int = 0  # dense path: id = code + base
+    dtype: Any = None  # dense path: the id dtype
+
+    def ordered(self, present: np.ndarray) -> tuple[np.ndarray, pd.Index]:
+        """Codes of the given customers in id order, and their ids as an Index."""
+        if self.uniques is None:
+            vals = present.astype("int64") + self.base
+            if isinstance(self.dtype, np.dtype):
+                return present, pd.Index(vals.astype(self.dtype))
+            return present, pd.Index(pd.array(vals, dtype=self.dtype))
+        order = present[np.argsort(self.uniques[present], kind="stable")]
+        return order, self.uniques[order]
+
+
+def _code_ids(ids: pd.Series) -> _Ids:
+    dtype = ids.dtype
+    n = len(ids)
+    if pd.api.types.is_integer_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype):
+        unsigned = pd.api.types.is_unsigned_integer_dtype(dtype)
+        if not unsigned or ids.max() < 2**63:
+            na = ids.isna().to_numpy() if not isinstance(dtype, np.dtype) else None
+            vals = ids.to_numpy(dtype="int64", na_value=0)
+            if na is not None and na.all():
+                return _Ids(np.full(n, -1, dtype="int64"), 0, None, 0, dtype)
+            valid = vals if na is None or not na.any() else vals[~na]
+            lo, hi = int(valid.min()), int(valid.max())
+            if hi - lo < max(2 * n, 1024):
+                codes = vals - lo
+                if na is not None:
+                    codes[na] = -1
+                return _Ids(codes, hi - lo + 1, None, lo, dtype)
+    codes, uniques = pd.factorize(ids)
+    return _Ids(codes.astype("int64", copy=False), len(uniques), uniques)
+
+
+@dataclass
 class _Prepared:
-    codes: np.ndarray  # factorised customer codes of purchase rows
-    per: np.ndarray  # period numbers of purchase rows
+    codes: Any  # customer codes of purchase rows (int64 array; None once handed over)
+    per: Any  # period numbers of purchase rows (int64 array; None once handed over)
     amt: np.ndarray | None  # amounts of purchase rows
     r_codes: np.ndarray  # refund rows (refunds="net") ...
     r_per: np.ndarray
     r_amt: np.ndarray
-    uniques: pd.Index  # customer ids, factorize order
+    ids: _Ids
     end_per: int
     end_ts: pd.Timestamp
     counts: dict[str, int]
@@ -524,11 +570,11 @@ def _prepare(df: pd.DataFrame, opts: _Options, observation_end: Any, what: str) 
         if isinstance(df[c], pd.DataFrame):
             raise ValueError(f"column label {c!r} is duplicated in transactions")
 
-    ids = df[opts.customer_col]
-    _check_ids(ids, opts.customer_col)
-    codes, uniques = pd.factorize(ids)
+    id_labels = df[opts.customer_col]  # examples are read only when a rule fails
+    _check_ids(id_labels, opts.customer_col)
+    ids = _code_ids(id_labels)
+    codes = ids.codes
     id_na = codes < 0
-    id_labels = ids  # examples are read only when a rule fails
 
     t = _time_values(df[opts.time_col], opts.time_col, opts, checks)
     t_na = np.isnat(t)
@@ -548,17 +594,19 @@ def _prepare(df: pd.DataFrame, opts: _Options, observation_end: Any, what: str) 
             checks.rows(amt_na, opts.amount_col, "missing amounts" + hint, ids=id_labels)
 
     if observation_end is None:
-        valid_t = t[~t_na]
-        if valid_t.size == 0:
+        any_na = bool(t_na.any())
+        if any_na and t_na.all():
             checks.add(opts.time_col, "no valid times", n)
             checks.raise_if_failed()
-        end = valid_t.max()
+        end = t[~t_na].max() if any_na else t.max()
     else:
         end = _end_value(observation_end, opts)
     end_per = int(_period_numbers(np.array([end]), opts.period)[0])
     per = _period_numbers(t, opts.period)
+    del t
 
-    after = ~t_na & (per > end_per)
+    after = per > end_per
+    after &= ~t_na
     if opts.after_end == "raise":
         checks.rows(
             after,
@@ -567,8 +615,7 @@ def _prepare(df: pd.DataFrame, opts: _Options, observation_end: Any, what: str) 
             "and count them)",
             ids=id_labels,
         )
-    refund = np.zeros(n, dtype=bool)
-    zero = np.zeros(n, dtype=bool)
+    refund = zero = None
     if amt is not None:
         with np.errstate(invalid="ignore"):
             refund = amt < 0
@@ -605,18 +652,19 @@ def _prepare(df: pd.DataFrame, opts: _Options, observation_end: Any, what: str) 
     drop("after_end", after)
     r_codes = r_per = np.empty(0, dtype="int64")
     r_amt = np.empty(0, dtype="float64")
-    if opts.refunds == "drop":
-        drop("refund", refund)
-    elif opts.refunds == "net":
-        rmask = refund & keep
-        r_codes, r_per = codes[rmask], per[rmask]
-        r_amt = amt[rmask] if amt is not None else r_amt
-        keep &= ~rmask
-    if opts.zero_amounts == "drop":
-        drop("zero_amount", zero)
-    else:
-        counts["zero_amount_kept"] = int((zero & keep).sum())
+    if refund is not None and zero is not None and amt is not None:
+        if opts.refunds == "drop":
+            drop("refund", refund)
+        elif opts.refunds == "net":
+            rmask = refund & keep
+            r_codes, r_per, r_amt = codes[rmask], per[rmask], amt[rmask]
+            keep &= ~rmask
+        if opts.zero_amounts == "drop":
+            drop("zero_amount", zero)
+        else:
+            counts["zero_amount_kept"] = int((zero & keep).sum())
 
+    ids.codes = np.empty(0, dtype="int64")  # the rows below own the codes from here on
     if keep.all():
         p_codes, p_per, p_amt = codes, per, amt
     else:
@@ -629,7 +677,7 @@ def _prepare(df: pd.DataFrame, opts: _Options, observation_end: Any, what: str) 
         r_codes,
         r_per,
         r_amt,
-        uniques,
+        ids,
         end_per,
         pd.Timestamp(end),
         counts,
@@ -651,103 +699,175 @@ class _Facts:
     unmatched: int
 
 
-def _facts(
-    codes: np.ndarray,
-    per: np.ndarray,
-    amt: np.ndarray | None,
-    r_codes: np.ndarray,
-    r_per: np.ndarray,
-    r_amt: np.ndarray,
-    n_codes: int,
-) -> _Facts:
-    """Per-customer facts in factorize order (customers without purchases: n_purchases 0)."""
+def _starts(sorted_values: np.ndarray) -> np.ndarray:
+    """Boolean mask of the first element of each run of equal values."""
+    new = np.empty(sorted_values.size, dtype=bool)
+    if sorted_values.size:
+        new[0] = True
+        np.not_equal(sorted_values[1:], sorted_values[:-1], out=new[1:])
+    return new
+
+
+@dataclass
+class _Rows:
+    """Rows entering the core; the core releases each array as soon as it is done."""
+
+    codes: np.ndarray | None
+    per: np.ndarray | None
+    amt: np.ndarray | None
+    r_codes: np.ndarray
+    r_per: np.ndarray
+    r_amt: np.ndarray
+
+
+def _facts(rows: _Rows, n_codes: int) -> _Facts:
+    """Per-customer facts by code (customers without purchases: n_purchases 0).
+
+    One in-place sort of the combined integer key ``code * span + period`` dedupes
+    (customer, period) pairs and yields first and last periods; spend is one bincount.
+    Arrays are taken from ``rows`` and released early to keep the peak memory low.
+    """
+    codes, per, amt = rows.codes, rows.per, rows.amt
+    rows.codes = rows.per = rows.amt = None
+    r_codes, r_per, r_amt = rows.r_codes, rows.r_per, rows.r_amt
+    assert codes is not None and per is not None
     if per.size == 0:
-        z = np.zeros(n_codes, dtype="int64")
-        return _Facts(z, z, z, None if amt is None else z * 0.0, None, 0, int(r_codes.size))
-    pmin = int(min(per.min(), r_per.min() if r_per.size else per.min()))
-    pmax = int(max(per.max(), r_per.max() if r_per.size else per.max()))
+        zeros = np.zeros(n_codes, dtype="int64")
+        spend = None if amt is None else np.zeros(n_codes)
+        return _Facts(zeros, zeros, zeros, spend, spend, 0, int(r_codes.size))
+    pmin = int(per.min())
+    pmax = int(per.max())
+    if r_per.size:
+        pmin = min(pmin, int(r_per.min()))
+        pmax = max(pmax, int(r_per.max()))
     span = pmax - pmin + 1
     if n_codes * span >= 2**62:
         raise OverflowError(
             "too many customers times periods for integer keys; use a coarser period"
         )
-    key = codes.astype("int64") * span + (per - pmin)
-    ukeys = pd.unique(key)
-    ucodes = ukeys // span
-    urel = ukeys - ucodes * span
-    n_purch = np.bincount(ucodes, minlength=n_codes)
-    big = np.iinfo("int64").max
-    first = np.full(n_codes, big, dtype="int64")
-    last = np.full(n_codes, -1, dtype="int64")
-    np.minimum.at(first, ucodes, urel)
-    np.maximum.at(last, ucodes, urel)
-    has = n_purch > 0
-    first[~has] = 0
-    last[~has] = 0
+    rel = per
+    del per
+    rel -= pmin
+    key = codes * span
+    key += rel
+    key.sort()
+    # where each customer's run of keys starts in the sorted keys
+    bounds = np.arange(n_codes + 1, dtype="int64")
+    bounds *= span
+    bounds = np.searchsorted(key, bounds)
+    cust = np.flatnonzero(bounds[1:] > bounds[:-1])
+    cstart = bounds[cust]
+    cend = bounds[cust + 1]
+    del bounds
+    cend -= 1
+    base = cust * span
+    n_purch = np.zeros(n_codes, dtype="int64")
+    # distinct keys per customer from a running count of key changes (int32 when it fits)
+    running = np.cumsum(_starts(key), dtype="int32" if key.size < 2**31 else "int64")
+    n_purch[cust] = running[cend] - running[cstart] + 1
+    del running
+    first = np.zeros(n_codes, dtype="int64")
+    first[cust] = key[cstart] - base
+    del cstart
+    last = np.zeros(n_codes, dtype="int64")
+    last[cust] = key[cend] - base
+    del cend, cust, base
+    if not r_codes.size:
+        del key
 
     total = repeat = None
     netted = unmatched = 0
     if amt is not None:
-        is_first = (key - codes * span) == first[codes]
-        total = np.bincount(codes, weights=amt, minlength=n_codes)
-        repeat = np.bincount(codes, weights=np.where(is_first, 0.0, amt), minlength=n_codes)
+        is_rep = rel != first[codes]
+        del rel
+        idx = codes * 2
+        del codes
+        idx += is_rep
+        del is_rep
+        sums = np.bincount(idx, weights=amt, minlength=2 * n_codes)
+        del idx
+        repeat = sums[1::2].copy()
+        total = sums[0::2] + repeat
+        del sums
         if r_codes.size:
-            skeys = np.sort(ukeys)
-            rkey = r_codes.astype("int64") * span + (r_per - pmin)
-            idx = np.searchsorted(skeys, rkey, side="right") - 1
-            ok = idx >= 0
-            ok[ok] = skeys[idx[ok]] // span == r_codes[ok]
+            rkey = r_codes * span + (r_per - pmin)
+            pos = np.searchsorted(key, rkey, side="right") - 1
+            ok = pos >= 0
+            ok[ok] = key[pos[ok]] // span == r_codes[ok]
             netted = int(ok.sum())
             unmatched = int(r_codes.size - netted)
             mcodes = r_codes[ok]
-            mrel = skeys[idx[ok]] - mcodes * span
+            mrel = key[pos[ok]] - mcodes * span
             mamt = r_amt[ok]
-            total = total + np.bincount(mcodes, weights=mamt, minlength=n_codes)
+            total += np.bincount(mcodes, weights=mamt, minlength=n_codes)
             rep_amt = np.where(mrel == first[mcodes], 0.0, mamt)
-            repeat = repeat + np.bincount(mcodes, weights=rep_amt, minlength=n_codes)
-    return _Facts(n_purch, first + pmin, last + pmin, total, repeat, netted, unmatched)
+            repeat += np.bincount(mcodes, weights=rep_amt, minlength=n_codes)
+    else:
+        unmatched = int(r_codes.size)
+    first += pmin
+    last += pmin
+    return _Facts(n_purch, first, last, total, repeat, netted, unmatched)
 
 
 def _assemble(
     facts: _Facts,
-    uniques: pd.Index,
+    ids: _Ids,
     end_per: int,
     opts: _Options,
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """Build the table (sorted by id); also return the codes of its rows."""
-    present = np.flatnonzero(facts.n_purchases > 0)
-    order = present[np.argsort(uniques[present], kind="stable")]
-    n_p = facts.n_purchases[order].astype("int64")
-    first_dt = _period_start(facts.first[order], opts.period)
-    last_dt = _period_start(facts.last[order], opts.period)
-    end_dt = _period_start(np.array([end_per]), opts.period)
-    tenure = _durations(end_dt, first_dt, opts.time_unit)
-    span = _durations(last_dt, first_dt, opts.time_unit)
-    n_rep = n_p - 1
-    if facts.total is not None and facts.repeat is not None:
-        total = facts.total[order]
-        rep = facts.repeat[order]
-        mean = total / n_p
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean_rep = np.where(n_rep > 0, rep / np.maximum(n_rep, 1), np.nan)
-    else:
-        total = mean = mean_rep = np.full(order.size, np.nan)
-    index = uniques[order]
+    """Build the table (sorted by id); also return the codes of its rows.
+
+    Columns are written into three preallocated 2-D blocks (datetimes, integers, floats)
+    so building the frame copies nothing.
+    """
+    order, index = ids.ordered(np.flatnonzero(facts.n_purchases > 0))
     index.name = CUSTOMER_ID
-    table = pd.DataFrame(
-        {
-            FIRST_PURCHASE: first_dt,
-            LAST_PURCHASE: last_dt,
-            N_PURCHASES: n_p,
-            N_REPEAT: n_rep,
-            PURCHASE_SPAN: span,
-            TENURE: tenure,
-            TIME_SINCE_LAST: tenure - span,
-            TOTAL_SPEND: total,
-            MEAN_SPEND: mean,
-            MEAN_REPEAT_SPEND: mean_rep,
-        },
-        index=index,
+    m = order.size
+    # facts arrays are released as soon as they are copied out (peak memory)
+    stamps = np.empty((2, m), dtype=_OUT_RES)
+    stamps[0] = _period_start(facts.first[order], opts.period)
+    facts.first = np.empty(0, dtype="int64")
+    stamps[1] = _period_start(facts.last[order], opts.period)
+    facts.last = np.empty(0, dtype="int64")
+    ints = np.empty((2, m), dtype="int64")
+    n_p, n_rep = ints[0], ints[1]
+    np.take(facts.n_purchases, order, out=n_p)
+    np.subtract(n_p, 1, out=n_rep)
+    floats = np.full((6, m), np.nan)
+    span, tenure, since, total, mean, mean_rep = floats
+    end_dt = _period_start(np.array([end_per]), opts.period)
+    tenure[:] = _durations(end_dt, stamps[0], opts.time_unit)
+    span[:] = _durations(stamps[1], stamps[0], opts.time_unit)
+    np.subtract(tenure, span, out=since)
+    if facts.total is not None and facts.repeat is not None:
+        np.take(facts.total, order, out=total)
+        facts.total = None
+        np.divide(total, n_p, out=mean)
+        np.take(facts.repeat, order, out=mean_rep)
+        facts.repeat = None
+        np.divide(mean_rep, n_rep, out=mean_rep, where=n_rep > 0)
+        mean_rep[n_rep == 0] = np.nan
+    table = pd.concat(
+        [
+            pd.DataFrame(
+                stamps.T, index=index, columns=[FIRST_PURCHASE, LAST_PURCHASE], copy=False
+            ),
+            pd.DataFrame(ints.T, index=index, columns=[N_PURCHASES, N_REPEAT], copy=False),
+            pd.DataFrame(
+                floats.T,
+                index=index,
+                columns=[
+                    PURCHASE_SPAN,
+                    TENURE,
+                    TIME_SINCE_LAST,
+                    TOTAL_SPEND,
+                    MEAN_SPEND,
+                    MEAN_REPEAT_SPEND,
+                ],
+                copy=False,
+            ),
+        ],
+        axis=1,
     )
     return table, order
 
@@ -941,14 +1061,15 @@ def customer_table(
         missing,
     )
     prep = _prepare(df, opts, observation_end, "customer_table: transactions")
-    n_codes = len(prep.uniques)
-    facts = _facts(prep.codes, prep.per, prep.amt, prep.r_codes, prep.r_per, prep.r_amt, n_codes)
+    rows = _Rows(prep.codes, prep.per, prep.amt, prep.r_codes, prep.r_per, prep.r_amt)
+    prep.codes = prep.per = prep.amt = None  # owned by the core from here on
+    facts = _facts(rows, prep.ids.n_codes)
     if not np.any(facts.n_purchases > 0):
         raise DataValidationError(
             "customer_table: transactions",
             [_failure(None, f"no purchase rows left after the policies ({prep.counts})", 0)],
         )
-    table, _ = _assemble(facts, prep.uniques, prep.end_per, opts)
+    table, _ = _assemble(facts, prep.ids, prep.end_per, opts)
     if not return_report:
         return table
     return table, _report(prep, facts, len(table), {})
@@ -1094,23 +1215,23 @@ integer_time_unit, refunds, zero_amounts, after_end, duplicates, missing, return
             f"calibration_end={pd.Timestamp(cal_end)} must fall in a period before "
             f"observation_end={prep.end_ts}"
         )
-    n_codes = len(prep.uniques)
+    n_codes = prep.ids.n_codes
     in_cal = prep.per <= cal_per
     r_cal = prep.r_per <= cal_per
-    facts = _facts(
+    rows = _Rows(
         prep.codes[in_cal],
         prep.per[in_cal],
         None if prep.amt is None else prep.amt[in_cal],
         prep.r_codes[r_cal],
         prep.r_per[r_cal],
         prep.r_amt[r_cal],
-        n_codes,
     )
+    facts = _facts(rows, n_codes)
     if not np.any(facts.n_purchases > 0):
         raise DataValidationError(
             what, [_failure(None, "no purchase rows in the calibration window", 0)]
         )
-    table, order = _assemble(facts, prep.uniques, cal_per, opts)
+    table, order = _assemble(facts, prep.ids, cal_per, opts)
 
     known = facts.n_purchases > 0
     h = ~in_cal
@@ -1123,8 +1244,8 @@ integer_time_unit, refunds, zero_amounts, after_end, duplicates, missing, return
     h_codes, h_per = h_codes[h_known], h_per[h_known]
     if h_codes.size:
         span = int(h_per.max() - cal_per)
-        ukeys = pd.unique(h_codes.astype("int64") * span + (h_per - cal_per - 1))
-        h_n = np.bincount(ukeys // span, minlength=n_codes)
+        hkey = np.sort(h_codes * span + (h_per - cal_per - 1))
+        h_n = np.bincount(hkey[_starts(hkey)] // span, minlength=n_codes)
     else:
         h_n = np.zeros(n_codes, dtype="int64")
     table[HOLDOUT_PURCHASES] = h_n[order].astype("int64")
