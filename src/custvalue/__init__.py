@@ -7,6 +7,8 @@ tier of the customer pyramid each sits in and where each relationship is going.
 
 from __future__ import annotations
 
+# clv models (clv/bgnbd.py, clv/mbgnbd.py, clv/gammagamma.py)
+from .clv import BetaGeoModel
 from .exceptions import (
     ConvergenceError,
     ConvergenceWarning,
@@ -29,6 +31,7 @@ from .table import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "BetaGeoModel",
     "ConvergenceError",
     "ConvergenceWarning",
     "CustvalueError",
