@@ -7,6 +7,8 @@ tier of the customer pyramid each sits in and where each relationship is going.
 
 from __future__ import annotations
 
+# segmentation (abc, rfm, pyramid, labels, report): helper "sega"
+from .abc import abc_classes, concentration_curve, gini, pareto_share
 from .exceptions import (
     ConvergenceError,
     ConvergenceWarning,
@@ -16,6 +18,9 @@ from .exceptions import (
     InsufficientDataError,
     NotFittedError,
 )
+from .pyramid import pyramid_tiers, value_matrix
+from .report import segment_report
+from .rfm import rfm_scores, rfm_segments
 
 __version__ = "0.1.0"
 
@@ -28,4 +33,14 @@ __all__ = [
     "InsufficientDataError",
     "NotFittedError",
     "__version__",
+    # segmentation (sega)
+    "abc_classes",
+    "concentration_curve",
+    "gini",
+    "pareto_share",
+    "pyramid_tiers",
+    "rfm_scores",
+    "rfm_segments",
+    "segment_report",
+    "value_matrix",
 ]
