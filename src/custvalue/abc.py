@@ -253,12 +253,14 @@ def _computed_limits(v: np.ndarray) -> ComputedABC:
     total). The Pareto point is the curve point nearest (0, 1); the break-even point is
     where the slope dABC/dx equals 1; the A/B limit is the one of the two with the smaller
     effort; the submarginal point, nearest (B_x, 1) with B_x the effort of the other one,
-    is the B/C limit. Here the curve is the empirical one (its points at k/n, no spline
-    smoothing). On it the slope of the segment ending at item k is ``v_(k) / mean(v)``, so
-    the break-even point is the last item with ``v >= mean``.
+    is the B/C limit. As in the paper and the R packages, the curve is drawn over the
+    positive values only (zero values are class C). Here the curve is the empirical one (its
+    points at k/n, no spline smoothing). On it the slope of the segment ending at item k is
+    ``v_(k) / mean(v)``, so the break-even point is the last item with ``v >= mean``. Ties
+    in the distances are resolved towards the smaller effort.
     """
-    n = v.size
-    s = np.sort(v)[::-1]
+    s = np.sort(v[v > 0])[::-1]
+    n = s.size
     total = s.sum()
     x = np.arange(1, n + 1, dtype="float64") / n
     y = np.cumsum(s) / total
@@ -307,20 +309,22 @@ def computed_abc(
     Notes
     -----
     Ultsch A, Lötsch J (2015) Computed ABC Analysis for Rational Selection of Most
-    Informative Variables in Multivariate Data. PLoS One 10(6): e0129767. The limits are
-    computed on the empirical curve (points ``k / n``); the R package ABCanalysis
-    interpolates the curve with a spline first, so limits can differ slightly on small
-    samples.
+    Informative Variables in Multivariate Data. PLoS One 10(6): e0129767. The curve is
+    drawn over the customers with positive value (customers with zero value are class C).
+    The limits are computed on the empirical curve (points ``k / n``); the R packages
+    ABCanalysis and cABCanalysis interpolate the curve with a spline first, so limits can
+    differ slightly on small samples. A tie block that a limit cuts goes entirely to the
+    higher class here (cABCanalysis gives it to the class holding most of its members).
 
     Examples
     --------
     >>> import pandas as pd
     >>> from custvalue.abc import computed_abc
-    >>> res = computed_abc(pd.Series([50.0, 25.0, 10.0, 5.0, 4.0, 3.0, 1.0, 1.0, 1.0, 0.0]))
+    >>> res = computed_abc(pd.Series([50.0, 24.0, 10.0, 5.0, 4.0, 3.0, 1.0, 1.0, 1.0, 1.0]))
     >>> res.pareto_point, res.break_even_point, res.submarginal_point
-    ((0.2, 0.75), (0.3, 0.85), (0.4, 0.9))
+    ((0.2, 0.74), (0.3, 0.84), (0.4, 0.89))
     >>> res.a_min_value, res.b_min_value
-    (25.0, 5.0)
+    (24.0, 5.0)
     """
     value = _values(values, margin, cost_to_serve, "computed_abc")
     return _computed_limits(value.to_numpy())
@@ -343,7 +347,8 @@ def abc_classes(
     ``cutoffs[0]`` of the total), class B likewise up to ``cutoffs[1]``, class C the rest.
     With ``method="computed"`` the limits come from the computed ABC analysis
     (:func:`computed_abc`: A/B at the Pareto or break-even point, B/C at the submarginal
-    point) and are stored in ``result.attrs["abc"]``.
+    point, over the customers with positive value; zero values are class C) and are
+    stored in ``result.attrs["abc"]``.
 
     Equal values always get the same class: a limit falling inside a tie block puts the
     whole block in the higher class.

@@ -153,7 +153,7 @@ def rfm_scores(
                 raise ValueError(
                     f"thresholds[{d!r}] needs n_bins - 1 = {n_bins - 1} cut points, got {t.size}"
                 )
-            if np.isnan(t).any() or np.any(np.diff(t) < 0):
+            if np.isnan(t).any() or np.any(t[1:] < t[:-1]):
                 raise ValueError(f"thresholds[{d!r}] must be non-decreasing numbers, got {t}")
             fixed[d] = t
     elif thresholds is not None:
