@@ -283,3 +283,16 @@ def test_public_api_and_module_import() -> None:
 
     assert custvalue.abc_classes is mod.abc_classes
     assert "abc_classes" in custvalue.__all__
+
+
+@pytest.mark.parametrize(
+    "dtype", ["float64", "Float64", "Int64", "int64[pyarrow]", "double[pyarrow]"]
+)
+def test_dtype_backends_give_identical_classes(dtype: str) -> None:
+    base = pd.Series([60, 20, 10, 5, 3, 2], index=pd.Index([9, 8, 7, 6, 5, 4], dtype="int64"))
+    expected = abc_classes(base.astype("float64"), method="computed")
+    out = abc_classes(base.astype(dtype), method="computed")
+    assert out.tolist() == expected.tolist()
+    assert out.index.equals(base.index) and out.index.dtype == base.index.dtype
+    with pytest.raises(TypeError, match="numeric"):
+        abc_classes(base.astype(str))

@@ -17,6 +17,10 @@ Ties
 ----
 Equal values always get the same class. A class limit that falls inside a block of equal
 values puts the whole block in the higher class.
+
+Scaling every value by the same positive constant changes no class. This holds exactly for
+integer amounts scaled by integers (dollars to cents) and for powers of two; for other
+constants a cumulative share that lands exactly on a cutoff can round either way.
 """
 
 from __future__ import annotations
