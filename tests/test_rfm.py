@@ -251,3 +251,9 @@ def test_on_customer_table() -> None:
     assert seg.loc["c12"] in {"lost", "hibernating"}
     cn8 = rfm_segments(s, "cn8")
     assert cn8.loc["c01"] == "important_value"
+
+
+def test_empty_scores_raise() -> None:
+    empty = pd.DataFrame({"r_score": [], "f_score": [], "m_score": []}, dtype="int64")
+    with pytest.raises(DataValidationError, match="no customers"):
+        rfm_segments(empty, "cn8")

@@ -404,9 +404,7 @@ def abc_classes(
         values, margin, cost_to_serve, "abc_classes", allow_negative=negative == "class_c"
     )
     v = value.to_numpy()
-    neg = v < 0
-    if negative == "raise" and neg.any():  # pragma: no cover - _values already raised
-        raise AssertionError("negative values")
+    neg = v < 0  # only possible with negative="class_c"; "raise" was enforced above
     used = v[~neg] if neg.any() else v
     checks = Checks("abc_classes", ids=value.index)
     if used.size == 0 or not used.sum() > 0:

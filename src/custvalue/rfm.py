@@ -202,8 +202,9 @@ COMMON_SEGMENTS: tuple[str, ...] = (
 )
 
 # The common named scheme on R (1-5) and FM = round-half-up((F + M) / 2) (1-5). Source:
-# the widely circulated R x FM segment table (e.g. Putler, "RFM analysis for successful
-# customer segmentation"; the same table is reproduced by many CRM tools):
+# the widely circulated R x FM segment table, reproduced by many CRM tools' guides (e.g.
+# the churned.io documentation, "RFM-Model", for champions, loyal, potential loyalist, new,
+# need attention, at risk, hibernating and lost); its 11-segment form reads:
 #   champions R4-5 FM4-5, loyal R2-5 FM3-5, potential loyalist R3-5 FM1-3, new R4-5 FM<=1,
 #   promising R3-4 FM<=1, need attention R2-3 FM2-3, about to sleep R2-3 FM<=2,
 #   at risk R<=2 FM2-5, can't lose them R<=1 FM4-5, hibernating R1-2 FM1-2, lost R<=2 FM<=2.
@@ -433,6 +434,9 @@ def rfm_segments(
     if missing:
         checks.add(None, f"missing column(s) {missing}; compute them with rfm_scores", 1)
         checks.raise_if_failed()
+    if len(scores) == 0:
+        checks.add(None, "no customers", 0)
+        checks.raise_if_failed()
     arr = {c: numeric_array(scores[c], c, checks) for c in _SCORE_COLS}
     for c, a in arr.items():
         with np.errstate(invalid="ignore"):
@@ -451,16 +455,13 @@ def rfm_segments(
             codes = lut[r - 1, f - 1, m - 1]
         else:
             names = list(CN8_SEGMENTS)
-            high = [a > a.mean() if a.size else a.astype(bool) for a in (r, f, m)]
-            table = np.array(
-                [names.index(_CN8_MAP[(bool(i), bool(j), bool(k))]) for i, j, k in _cn8_keys()]
-            ).reshape(2, 2, 2)
-            codes = table[high[0].astype("int64"), high[1].astype("int64"), high[2].astype("int64")]
+            # high = strictly above the mean score of the customers given
+            hr, hf, hm = ((a > a.mean()).astype("int64") for a in (r, f, m))
+            table = np.zeros((2, 2, 2), dtype="int64")
+            for (i, j, k), seg in _CN8_MAP.items():
+                table[int(i), int(j), int(k)] = names.index(seg)
+            codes = table[hr, hf, hm]
     else:
         lut, names = _lookup(_rules_frame(scheme), n_bins)
         codes = lut[r - 1, f - 1, m - 1]
     return categorical_series(codes, names, scores.index, "rfm_segment")
-
-
-def _cn8_keys() -> list[tuple[bool, bool, bool]]:
-    return [(i, j, k) for i in (False, True) for j in (False, True) for k in (False, True)]
