@@ -413,8 +413,7 @@ def abc_classes(
 
     info: dict[str, Any] = {"method": method, "n_negative": int(neg.sum())}
     if method == "fixed":
-        order = np.argsort(-used, kind="stable")
-        s = used[order]
+        s = np.sort(used)[::-1]
         before = value_before_share(s)
         # minimum value in each class = the smallest value whose "before" share is below
         # the cutoff; classes are then read from value thresholds (ties stay together)
