@@ -7,7 +7,7 @@ tier of the customer pyramid each sits in and where each relationship is going.
 
 from __future__ import annotations
 
-# clv models (clv/bgnbd.py, clv/mbgnbd.py, clv/gammagamma.py)
+from .abc import abc_classes, concentration_curve, gini, pareto_share
 from .clv import BetaGeoModel
 from .exceptions import (
     ConvergenceError,
@@ -18,6 +18,9 @@ from .exceptions import (
     InsufficientDataError,
     NotFittedError,
 )
+from .pyramid import pyramid_tiers, value_matrix
+from .report import segment_report
+from .rfm import rfm_scores, rfm_segments
 
 # table.py: the customer table and the calibration/holdout split
 from .table import (
@@ -46,4 +49,14 @@ __all__ = [
     "split_calibration_holdout",
     "to_lifetimes",
     "__version__",
+    # segmentation (sega)
+    "abc_classes",
+    "concentration_curve",
+    "gini",
+    "pareto_share",
+    "pyramid_tiers",
+    "rfm_scores",
+    "rfm_segments",
+    "segment_report",
+    "value_matrix",
 ]
