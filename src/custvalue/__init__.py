@@ -17,6 +17,9 @@ from .exceptions import (
     NotFittedError,
 )
 
+# lifecycle stages, full / partial churn, follow-up cadence (custvalue.lifecycle)
+from .lifecycle import churn_status, followup_load, followup_plan, lifecycle_stages
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -28,4 +31,9 @@ __all__ = [
     "InsufficientDataError",
     "NotFittedError",
     "__version__",
+    # custvalue.lifecycle
+    "churn_status",
+    "followup_load",
+    "followup_plan",
+    "lifecycle_stages",
 ]
