@@ -106,7 +106,7 @@ class _Periods:
 
     ids: pd.Index  # customer ids, sorted; position = customer code
     code: np.ndarray  # int64 customer code per period
-    age: np.ndarray  # float64 time units from period start to the observation end
+    age: np.ndarray  # float64 merge periods from period start to the observation end
     spend: np.ndarray | None  # float64 sum of amounts per period
     first: np.ndarray  # index of each customer's first period
     last: np.ndarray  # index of each customer's last period
@@ -186,10 +186,11 @@ def _read_periods(
     observation_end: Any,
     time_unit: str,
     merge_period: str,
-) -> tuple[_Periods, int]:
+) -> tuple[_Periods, float]:
     """Validate transactions and reduce them to distinct purchase periods per customer.
 
-    Returns the periods and the time unit in nanoseconds.
+    Durations in the result are in merge periods; also returns the length of one time unit
+    in merge periods (multiply a duration in time units by it to get merge periods).
     """
     check_frame(transactions, f"{what}: transactions")
     unit_ns = _fixed_nanos("time_unit", time_unit)
@@ -262,7 +263,9 @@ def _read_periods(
         return g[new], p[new], inverse
 
     pcode, pper, inverse = dedupe(code, n_cust)
-    age = (end_ns - (pper + pmin) * merge_ns) / unit_ns
+    # durations are computed in merge periods, whatever time_unit is, so that the unit only
+    # relabels inputs and outputs (exact: the same floats whatever unit the caller uses)
+    age = (end_ns - (pper + pmin) * merge_ns) / merge_ns
     spend = None
     if amount is not None:
         spend = np.bincount(inverse, weights=amount, minlength=pcode.size)
@@ -280,7 +283,7 @@ def _read_periods(
         pg, pp, _ = dedupe(pair, n_cust * n_lines)
         line_cust = pg // n_lines
         line_code = pg % n_lines
-        line_age = (end_ns - (pp + pmin) * merge_ns) / unit_ns
+        line_age = (end_ns - (pp + pmin) * merge_ns) / merge_ns
 
     periods = _Periods(
         ids=ids,
@@ -295,7 +298,7 @@ def _read_periods(
         line_age=line_age,
         lines=lines,
     )
-    return periods, unit_ns
+    return periods, unit_ns / merge_ns
 
 
 def _group_center(
@@ -578,7 +581,7 @@ def lifecycle_stages(
             raise ValueError("expected_purchases needs horizon (its length, in time_unit)")
         horizon = check_scalar("horizon", horizon, minimum=0, strict=True)
 
-    p, _ = _read_periods(
+    p, per_unit = _read_periods(
         transactions,
         what,
         customer_col=customer_col,
@@ -590,6 +593,13 @@ def lifecycle_stages(
         merge_period=merge_period,
     )
     prospect_ids = _prospect_ids(prospects, p.ids, what)
+    # internal durations are in merge periods; arguments come in time units
+    if population_gap is not None:
+        population_gap *= per_unit
+    if window is not None:
+        window *= per_unit
+    if horizon is not None:
+        horizon *= per_unit
     rh = _rhythm(p, rhythm, min_gaps, population_gap)
     since = p.age[p.last]
     tenure = p.age[p.first]
@@ -639,19 +649,21 @@ def lifecycle_stages(
     if not explain:
         return stages
 
-    def pad(a: np.ndarray) -> np.ndarray:
-        return np.concatenate([a.astype(np.float64), np.full(n_pro, np.nan)])
+    def pad(a: np.ndarray, scale: float = 1.0) -> np.ndarray:
+        return np.concatenate([a.astype(np.float64) * scale, np.full(n_pro, np.nan)])
+
+    to_unit = 1.0 / per_unit
 
     source = np.where(rh.own, "own", "population").astype(object)
     cols: dict[str, Any] = {
         "lifecycle_stage": stages,
-        "rhythm": pad(rh.rhythm),
+        "rhythm": pad(rh.rhythm, to_unit),
         "rhythm_source": np.concatenate([source, np.full(n_pro, None, dtype=object)]),
-        "window": pad(w),
-        "time_since_last": pad(since),
-        "tenure": pad(tenure),
-        "last_gap": pad(rh.last_gap),
-        "prior_rhythm": pad(np.where(p.n >= 2, rh.prior, np.nan)),
+        "window": pad(w, to_unit),
+        "time_since_last": pad(since, to_unit),
+        "tenure": pad(tenure, to_unit),
+        "last_gap": pad(rh.last_gap, to_unit),
+        "prior_rhythm": pad(np.where(p.n >= 2, rh.prior, np.nan), to_unit),
         "recent": pad(recent),
         "earlier": pad(earlier),
     }
@@ -759,7 +771,7 @@ def churn_status(
     if population_gap is not None:
         population_gap = check_scalar("population_gap", population_gap, minimum=0, strict=True)
 
-    p, _ = _read_periods(
+    p, per_unit = _read_periods(
         transactions,
         what,
         customer_col=customer_col,
@@ -772,6 +784,10 @@ def churn_status(
     )
     assert p.line_code is not None and p.line_cust is not None and p.line_age is not None
     assert p.lines is not None
+    if population_gap is not None:
+        population_gap *= per_unit
+    if window is not None:
+        window *= per_unit
     n_cust = len(p.ids)
     since = p.age[p.last]
     rh: _Rhythm | None = None
