@@ -106,6 +106,7 @@ class _Periods:
 
     ids: pd.Index  # customer ids, sorted; position = customer code
     code: np.ndarray  # int64 customer code per period
+    period: np.ndarray  # int64 period number (merge periods since the first one)
     age: np.ndarray  # float64 merge periods from period start to the observation end
     spend: np.ndarray | None  # float64 sum of amounts per period
     first: np.ndarray  # index of each customer's first period
@@ -114,6 +115,7 @@ class _Periods:
     line_code: np.ndarray | None  # per row of the (customer, line, period) table
     line_cust: np.ndarray | None
     line_age: np.ndarray | None
+    line_period: np.ndarray | None
     lines: pd.Index | None  # product lines, sorted; position = line code
 
 
@@ -273,7 +275,7 @@ def _read_periods(
     last = np.cumsum(n) - 1
     first = last - n + 1
 
-    line_code = line_cust = line_age = None
+    line_code = line_cust = line_age = line_period = None
     lines = None
     if product_col is not None:
         lcodes, luniq = pd.factorize(transactions[product_col], sort=True)
@@ -284,10 +286,12 @@ def _read_periods(
         line_cust = pg // n_lines
         line_code = pg % n_lines
         line_age = (end_ns - (pp + pmin) * merge_ns) / merge_ns
+        line_period = pp
 
     periods = _Periods(
         ids=ids,
         code=pcode,
+        period=pper,
         age=age,
         spend=spend,
         first=first,
@@ -296,6 +300,7 @@ def _read_periods(
         line_code=line_code,
         line_cust=line_cust,
         line_age=line_age,
+        line_period=line_period,
         lines=lines,
     )
     return periods, unit_ns / merge_ns
@@ -304,7 +309,8 @@ def _read_periods(
 def _group_center(
     values: np.ndarray, groups: np.ndarray, n_groups: int, how: str
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Median or mean of ``values`` per group (NaN for empty groups) and the group sizes."""
+    """Median or mean of non-negative integer ``values`` per group (NaN for empty groups)
+    and the group sizes."""
     cnt = np.bincount(groups, minlength=n_groups)
     out = np.full(n_groups, np.nan)
     has = cnt > 0
@@ -312,8 +318,11 @@ def _group_center(
         sums = np.bincount(groups, weights=values, minlength=n_groups)
         out[has] = sums[has] / cnt[has]
         return out, cnt
-    order = np.lexsort((values, groups))
-    v = values[order]
+    top = int(values.max()) + 1 if values.size else 1
+    if n_groups * top < 2**62:  # one integer sort instead of a two-key lexsort
+        v = (np.sort(groups * top + values) % top).astype(np.float64)
+    else:
+        v = values[np.lexsort((values, groups))].astype(np.float64)
     start = np.cumsum(cnt) - cnt
     lo = start[has] + (cnt[has] - 1) // 2
     hi = start[has] + cnt[has] // 2
@@ -333,7 +342,7 @@ class _Rhythm:
 def _rhythm(p: _Periods, how: str, min_gaps: int, population_gap: float | None) -> _Rhythm:
     n_cust = len(p.ids)
     same = p.code[1:] == p.code[:-1]
-    gap = (p.age[:-1] - p.age[1:])[same]
+    gap = (p.period[1:] - p.period[:-1])[same]  # whole merge periods
     gcode = p.code[1:][same]
     gpos = np.flatnonzero(same) + 1  # index of the later period of each gap
     own_r, n_gaps = _group_center(gap, gcode, n_cust, how)
@@ -347,7 +356,7 @@ def _rhythm(p: _Periods, how: str, min_gaps: int, population_gap: float | None) 
     elif own.any():
         pop = float(np.median(own_r[own]))
     elif gap.size:
-        pop = float(np.median(gap))
+        pop = float(np.median(gap.astype(np.float64)))
     else:
         raise InsufficientDataError(
             "no customer has two distinct purchase periods, so no purchase rhythm can be "
@@ -819,7 +828,9 @@ def churn_status(
         if rh is None:
             rh = _rhythm(p, rhythm, min_gaps, population_gap)
         same = ~start_pair[1:]
-        gap = (lage[:-1] - lage[1:])[same]
+        lper = p.line_period
+        assert lper is not None
+        gap = (lper[1:] - lper[:-1])[same]
         line_r, n_line_gaps = _group_center(gap, pair[1:][same], n_pairs, rhythm)
         line_r = np.where(n_line_gaps > 0, line_r, rh.rhythm[pair_cust])
         used = pair_n >= min_line
