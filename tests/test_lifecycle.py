@@ -291,7 +291,7 @@ def test_spend_trend_needs_valid_amounts() -> None:
         {"trend_ratio": 0.5},
         {"min_gaps": 0},
         {"window": float("nan")},
-        {"time_unit": "W"},  # a week is not a fixed pandas duration; "7D" is
+        {"time_unit": "ME"},  # months have no fixed length
     ],
 )
 def test_bad_arguments_raise(kwargs: dict) -> None:
@@ -360,7 +360,7 @@ def test_properties(case: tuple[pd.DataFrame, int, list[str]], rnd) -> None:
         pd.testing.assert_series_equal(got, out)
 
     # the time unit only relabels durations
-    weeks = lifecycle_stages(tx, observation_end=end_ts, prospects=prospects, time_unit="7D")
+    weeks = lifecycle_stages(tx, observation_end=end_ts, prospects=prospects, time_unit="W")
     pd.testing.assert_series_equal(weeks, out)
 
 

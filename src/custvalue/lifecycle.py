@@ -120,12 +120,13 @@ class _Periods:
 
 
 def _fixed_nanos(name: str, value: str) -> int:
+    """Length of a fixed duration such as "D", "h" or "7D" in nanoseconds ("W" = 7 days)."""
     try:
-        offset = pd.tseries.frequencies.to_offset(value)
+        offset = pd.tseries.frequencies.to_offset("7D" if value == "W" else value)
         nanos = int(offset.nanos)
     except (ValueError, TypeError):
         raise ValueError(
-            f"{name}={value!r} is not a fixed duration; use e.g. 'D', 'h', '7D'"
+            f"{name}={value!r} is not a fixed duration; use e.g. 'D', 'W', 'h', '7D'"
         ) from None
     if nanos <= 0:
         raise ValueError(f"{name}={value!r} must be a positive duration")
@@ -512,9 +513,12 @@ def lifecycle_stages(
     observation_end : timestamp-like, optional
         End of observation; default the latest timestamp. Rows after it raise.
     time_unit : str
-        Unit of ``window``, ``population_gap``, ``horizon`` and of the ``explain`` columns.
+        Unit of ``window``, ``population_gap``, ``horizon`` and of the ``explain`` columns:
+        a fixed duration such as ``"D"`` (default), ``"W"`` (7 days), ``"h"`` or ``"7D"``.
+        Stages do not depend on it.
     merge_period : str
-        Purchases within one such period (fixed duration, default a day) count once.
+        Purchases within one such period (fixed duration, default a day, cut from
+        midnight) count once.
     prospects : iterable, optional
         Known ids (e.g. a CRM list, may include buyers); those without purchases are
         prospects and are appended after the buyers, in the order given.
