@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from custvalue import DataValidationError, followup_load, followup_plan
 from custvalue.lifecycle import DEFAULT_CADENCE, DEFAULT_LIST_SIZES, INTENT_STAGES
@@ -175,3 +177,27 @@ def test_followup_load_per_owner() -> None:
     assert plan.loc[plan["owner"] == "li", "owner_over_size"].sum() == 21 + 41
     # a plan can be fed back in
     assert followup_load(plan).equals(load)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from([0, 1, 2, 3, 4, "E"]), st.integers(0, 60), st.sampled_from("ab")),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_overdue_matches_the_cadence(rows: list[tuple[object, int, str]]) -> None:
+    stages = [r[0] for r in rows]
+    last = [str((AS_OF - pd.Timedelta(days=r[1])).date()) for r in rows]
+    acc = accounts(stages, last, owner=[r[2] for r in rows])
+    plan = followup_plan(acc, as_of=AS_OF)
+    days_since = pd.Series([r[1] for r in rows], index=acc.index)
+    cadence = pd.Series([SEED_DAYS[str(s)] for s in stages], index=acc.index)
+    assert (plan["overdue"] == (days_since > cadence)).all()
+    assert (plan["days_overdue"] == (days_since - cadence).clip(lower=0)).all()
+    assert (plan["next_contact"] == acc["last_contact"] + pd.to_timedelta(cadence, "D")).all()
+    # the plan's load column agrees with the per-owner table
+    load = followup_load(acc)
+    for acc_id, row in plan.iterrows():
+        assert row["band_load"] == load.loc[(row["owner"], row["band"]), "n_accounts"], acc_id

@@ -359,6 +359,14 @@ def test_properties(case: tuple[pd.DataFrame, int, list[str]], rnd) -> None:
         )
         pd.testing.assert_series_equal(got, out)
 
+    # relabelling ids changes nothing but the labels
+    relabel = {c: f"z{i}" for i, c in enumerate(sorted(set(tx["customer_id"]), reverse=True))}
+    renamed = lifecycle_stages(
+        tx.assign(customer_id=tx["customer_id"].map(relabel)), observation_end=end_ts
+    )
+    plain = out[out.index.isin(list(relabel))]
+    assert renamed[plain.index.map(relabel)].tolist() == plain.tolist()
+
     # the time unit only relabels durations
     weeks = lifecycle_stages(tx, observation_end=end_ts, prospects=prospects, time_unit="W")
     pd.testing.assert_series_equal(weeks, out)
