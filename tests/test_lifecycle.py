@@ -142,10 +142,21 @@ def test_mean_rhythm_option() -> None:
 def test_same_day_purchases_count_once() -> None:
     tx = make_tx(HISTORIES)
     doubled = pd.concat([tx, tx.assign(timestamp=tx["timestamp"] + pd.Timedelta(hours=5))])
-    end = END + pd.Timedelta(hours=23)
-    once = lifecycle_stages(tx, observation_end=end)
-    pd.testing.assert_series_equal(lifecycle_stages(doubled, observation_end=end), once)
+    once = lifecycle_stages(tx, observation_end=END)
+    # the end includes its whole day, so the 05:00 purchases on the end day are in
+    pd.testing.assert_series_equal(lifecycle_stages(doubled, observation_end=END), once)
     assert once.to_dict() == {k: k for k in HISTORIES}
+
+
+def test_weekly_periods_start_on_monday() -> None:
+    # 2024-01-07 is a Sunday and 2024-01-08 a Monday: two weekly periods, one gap of 1 week
+    tx = make_tx({"a": [6, 7], "b": [0, 7, 14, 21]})
+    ex = lifecycle_stages(tx, period="W", time_unit="W", explain=True, min_gaps=1)
+    assert ex.loc["a", "last_gap"] == 1.0
+    # Monday 2024-01-01 and Sunday 2024-01-07 are the same week: one purchase period
+    tx = make_tx({"a": [0, 6], "b": [0, 7, 14, 21]})
+    ex = lifecycle_stages(tx, period="W", explain=True)
+    assert np.isnan(ex.loc["a", "last_gap"])
 
 
 # ------------------------------------------------------------------- model-based variant
@@ -232,8 +243,14 @@ def test_invalid_transactions_are_reported_together() -> None:
 
 def test_rows_after_observation_end_raise() -> None:
     tx = make_tx(HISTORIES)
-    with pytest.raises(DataValidationError, match="rows after observation_end"):
+    with pytest.raises(DataValidationError, match="period after observation_end"):
         lifecycle_stages(tx, observation_end=START + pd.Timedelta(days=90))
+    # the end's own day is included
+    ts = tx["timestamp"]
+    late = tx.assign(timestamp=ts.where(ts < END, END + pd.Timedelta(hours=23)))
+    assert lifecycle_stages(late, observation_end=END).equals(
+        lifecycle_stages(tx, observation_end=END)
+    )
 
 
 def test_strings_are_not_parsed_as_dates() -> None:
@@ -257,13 +274,21 @@ def test_missing_columns_empty_and_mixed_ids() -> None:
         lifecycle_stages(tx, prospects=["p", "p"])
 
 
-def test_tz_awareness_must_match() -> None:
+def test_tz_aware_times_need_an_explicit_tz() -> None:
     tx = make_tx(HISTORIES)
     aware = tx.assign(timestamp=tx["timestamp"].dt.tz_localize("Asia/Shanghai"))
-    with pytest.raises(TypeError, match="both"):
+    with pytest.raises(ValueError, match="pass tz="):
         lifecycle_stages(aware, observation_end=END)
-    got = lifecycle_stages(aware, observation_end=END.tz_localize("Asia/Shanghai"))
-    assert got.equals(lifecycle_stages(tx, observation_end=END))
+    with pytest.raises(ValueError, match="nothing to convert"):
+        lifecycle_stages(tx, observation_end=END, tz="UTC")
+    with pytest.raises(ValueError, match="tz-aware but the times are naive"):
+        lifecycle_stages(tx, observation_end=END.tz_localize("UTC"))
+    ref = lifecycle_stages(tx, observation_end=END)
+    assert lifecycle_stages(aware, observation_end=END, tz="Asia/Shanghai").equals(ref)
+    # the same instants seen from UTC fall on the previous day (Shanghai midnight = 16:00
+    # UTC), i.e. every purchase shifts by one day; the stages do not change
+    utc = lifecycle_stages(aware, observation_end=END.tz_localize("Asia/Shanghai"), tz="UTC")
+    assert utc.equals(ref)
 
 
 def test_no_repeat_buyer_needs_population_gap() -> None:

@@ -106,8 +106,8 @@ class _Periods:
 
     ids: pd.Index  # customer ids, sorted; position = customer code
     code: np.ndarray  # int64 customer code per period
-    period: np.ndarray  # int64 period number (merge periods since the first one)
-    age: np.ndarray  # float64 merge periods from period start to the observation end
+    period: np.ndarray  # int64 period number (periods since the first one)
+    age: np.ndarray  # float64 whole periods from the period to the observation end period
     spend: np.ndarray | None  # float64 sum of amounts per period
     first: np.ndarray  # index of each customer's first period
     last: np.ndarray  # index of each customer's last period
@@ -166,6 +166,57 @@ def _time_nanos(
     return ns, missing, end_ns
 
 
+_DAY_NS = 86_400_000_000_000
+_PERIOD_NS = MappingProxyType(
+    {
+        "s": 1_000_000_000,
+        "min": 60_000_000_000,
+        "h": 3_600_000_000_000,
+        "D": _DAY_NS,
+        "W": 7 * _DAY_NS,
+    }
+)
+_MONDAY_SHIFT = 3 * _DAY_NS  # 1970-01-01 was a Thursday; weeks start on Monday
+
+
+def _period_numbers(ns: np.ndarray, period: str) -> np.ndarray:
+    """Calendar period number of wall-clock nanoseconds (weeks start on Monday)."""
+    if period == "W":
+        return np.floor_divide(ns + _MONDAY_SHIFT, _PERIOD_NS["W"])
+    return np.floor_divide(ns, _PERIOD_NS[period])
+
+
+def _wall_clock(ts: pd.Series, column: str, tz: Any) -> pd.Series:
+    """Naive wall-clock times, converted to ``tz`` when the column is tz-aware."""
+    if not pd.api.types.is_datetime64_any_dtype(ts.dtype):
+        raise TypeError(
+            f"column {column!r} must hold datetimes (datetime64, naive or tz-aware, NumPy or "
+            f"Arrow), got dtype {ts.dtype}; convert with pandas.to_datetime(..., format=...)"
+        )
+    own_tz = getattr(ts.dt, "tz", None)
+    if own_tz is not None and tz is None:
+        raise ValueError(
+            f"column {column!r} is tz-aware ({own_tz}); pass tz= (the time zone whose calendar "
+            "cuts the periods)"
+        )
+    if own_tz is None and tz is not None:
+        raise ValueError(f"tz={tz!r} given but column {column!r} is naive: nothing to convert")
+    if own_tz is not None:
+        ts = ts.dt.tz_convert(tz).dt.tz_localize(None)
+    return ts
+
+
+def _end_nanos(observation_end: Any, tz: Any) -> int:
+    end = pd.Timestamp(observation_end)
+    if end.tzinfo is not None:
+        if tz is None:
+            raise ValueError(
+                f"observation_end {end} is tz-aware but the times are naive; pass a naive end"
+            )
+        end = end.tz_convert(tz).tz_localize(None)
+    return int(end.as_unit("ns").value)
+
+
 def _ids_codes(ids: pd.Series, column: str, checks: Checks) -> tuple[np.ndarray, pd.Index]:
     missing = ids.isna().to_numpy(dtype=bool)
     checks.rows(missing, column, "missing customer ids")
@@ -188,16 +239,19 @@ def _read_periods(
     product_col: str | None,
     observation_end: Any,
     time_unit: str,
-    merge_period: str,
+    period: str,
+    tz: Any,
 ) -> tuple[_Periods, float]:
     """Validate transactions and reduce them to distinct purchase periods per customer.
 
-    Durations in the result are in merge periods; also returns the length of one time unit
-    in merge periods (multiply a duration in time units by it to get merge periods).
+    Follows the conventions of the customer table: purchases of a customer within one
+    calendar period count once; the observation end includes its whole period; durations
+    run between period starts. Durations in the result are whole periods; also returns the
+    length of one period in time units.
     """
     check_frame(transactions, f"{what}: transactions")
     unit_ns = _fixed_nanos("time_unit", time_unit)
-    merge_ns = _fixed_nanos("merge_period", merge_period)
+    check_choice("period", period, tuple(_PERIOD_NS))
     checks = Checks(f"{what}: transactions")
     needed = [customer_col, time_col] + [c for c in (amount_col, product_col) if c is not None]
     absent = [c for c in needed if c not in transactions.columns]
@@ -209,7 +263,10 @@ def _read_periods(
         checks.raise_if_failed()
     id_values = transactions[customer_col]
     checks.ids = pd.Index(id_values)
-    ns, bad_time, end_ns = _time_nanos(transactions[time_col], time_col, observation_end, checks)
+    ts = _wall_clock(transactions[time_col], time_col, tz)
+    bad_time = ts.isna().to_numpy(dtype=bool)
+    checks.rows(bad_time, time_col, "missing timestamps")
+    ns = ts.to_numpy(dtype="datetime64[ns]").view("int64")
     amount = None
     if amount_col is not None:
         col = transactions[amount_col]
@@ -231,22 +288,23 @@ def _read_periods(
             product_col,
             "missing product lines",
         )
-    ok_time = ns[~bad_time]
-    if end_ns is None and ok_time.size:
-        end_ns = int(ok_time.max())
-    if end_ns is not None:
-        checks.rows(
-            ~bad_time & (ns > end_ns),
-            time_col,
-            "rows after observation_end (filter them first, or move observation_end)",
-        )
+    per = _period_numbers(ns, period)
+    if observation_end is not None:
+        end_per = int(_period_numbers(np.array([_end_nanos(observation_end, tz)]), period)[0])
+    elif (~bad_time).any():
+        end_per = int(per[~bad_time].max())
+    else:
+        end_per = 0
+    checks.rows(
+        ~bad_time & (per > end_per),
+        time_col,
+        "rows in a period after observation_end (filter them first, or move observation_end)",
+    )
     code, ids = _ids_codes(id_values, customer_col, checks)
     checks.raise_if_failed()
-    assert end_ns is not None
 
-    period = np.floor_divide(ns, merge_ns)  # integer period number since the epoch
-    pmin = int(period.min())
-    pidx = period - pmin
+    pmin = int(per.min())
+    pidx = per - pmin
     span = int(pidx.max()) + 1
     n_cust = len(ids)
 
@@ -266,9 +324,10 @@ def _read_periods(
         return g[new], p[new], inverse
 
     pcode, pper, inverse = dedupe(code, n_cust)
-    # durations are computed in merge periods, whatever time_unit is, so that the unit only
-    # relabels inputs and outputs (exact: the same floats whatever unit the caller uses)
-    age = (end_ns - (pper + pmin) * merge_ns) / merge_ns
+    # durations are whole periods, whatever time_unit is: the unit only relabels inputs
+    # and outputs, and every comparison below is exact
+    end_idx = end_per - pmin
+    age = (end_idx - pper).astype(np.float64)
     spend = None
     if amount is not None:
         spend = np.bincount(inverse, weights=amount, minlength=pcode.size)
@@ -286,7 +345,7 @@ def _read_periods(
         pg, pp, _ = dedupe(pair, n_cust * n_lines)
         line_cust = pg // n_lines
         line_code = pg % n_lines
-        line_age = (end_ns - (pp + pmin) * merge_ns) / merge_ns
+        line_age = (end_idx - pp).astype(np.float64)
         line_period = pp
 
     periods = _Periods(
@@ -304,7 +363,7 @@ def _read_periods(
         line_period=line_period,
         lines=lines,
     )
-    return periods, unit_ns / merge_ns
+    return periods, _PERIOD_NS[period] / unit_ns
 
 
 def _group_center(
@@ -343,7 +402,7 @@ class _Rhythm:
 def _rhythm(p: _Periods, how: str, min_gaps: int, population_gap: float | None) -> _Rhythm:
     n_cust = len(p.ids)
     same = p.code[1:] == p.code[:-1]
-    gap = (p.period[1:] - p.period[:-1])[same]  # whole merge periods
+    gap = (p.period[1:] - p.period[:-1])[same]  # whole periods
     gcode = p.code[1:][same]
     gpos = np.flatnonzero(same) + 1  # index of the later period of each gap
     own_r, n_gaps = _group_center(gap, gcode, n_cust, how)
@@ -441,7 +500,8 @@ def lifecycle_stages(
     amount_col: str | None = None,
     observation_end: Any = None,
     time_unit: str = "D",
-    merge_period: str = "D",
+    period: str = "D",
+    tz: Any = None,
     prospects: Iterable[Any] | None = None,
     method: Literal["rhythm", "model"] = "rhythm",
     rhythm: Literal["median", "mean"] = "median",
@@ -465,7 +525,8 @@ def lifecycle_stages(
     (衰退期), ``churned`` (终止期) and ``reactivated``.
 
     **How the stage is decided** (``method="rhythm"``, the default). Purchases on the same
-    ``merge_period`` (a day by default) count once. For every customer:
+    ``period`` (a calendar day by default) count once, and durations run between period
+    starts, as in the customer table. For every customer:
 
     1. *Rhythm* ``r``: the customer's typical gap between purchases, the median (or mean,
        ``rhythm="mean"``) of their own gaps when they have at least ``min_gaps`` gaps (i.e.
@@ -506,19 +567,23 @@ def lifecycle_stages(
     transactions : pandas.DataFrame
         One row per purchase.
     customer_col, time_col : str
-        Customer id and timestamp (datetime64, naive or tz-aware; periods are cut in the
-        column's own time zone) columns.
+        Customer id and timestamp (datetime64, NumPy or Arrow, naive or tz-aware) columns.
     amount_col : str, optional
         Amount column; needed only for ``trend_on="spend"``. Negative amounts raise.
     observation_end : timestamp-like, optional
-        End of observation; default the latest timestamp. Rows after it raise.
+        End of observation, inclusive of its whole period; default the latest timestamp.
+        Rows in a later period raise.
     time_unit : str
         Unit of ``window``, ``population_gap``, ``horizon`` and of the ``explain`` columns:
         a fixed duration such as ``"D"`` (default), ``"W"`` (7 days), ``"h"`` or ``"7D"``.
         Stages do not depend on it.
-    merge_period : str
-        Purchases within one such period (fixed duration, default a day, cut from
-        midnight) count once.
+    period : {"s", "min", "h", "D", "W"}
+        Merge period: purchases of a customer in one calendar period (weeks start on
+        Monday) count once. Default a day.
+    tz : str or tzinfo, optional
+        Time zone whose calendar cuts the periods; required when the times are tz-aware
+        (they are converted to it), refused with naive times. A naive ``observation_end``
+        is read on that clock.
     prospects : iterable, optional
         Known ids (e.g. a CRM list, may include buyers); those without purchases are
         prospects and are appended after the buyers, in the order given.
@@ -594,7 +659,7 @@ def lifecycle_stages(
             raise ValueError("expected_purchases needs horizon (its length, in time_unit)")
         horizon = check_scalar("horizon", horizon, minimum=0, strict=True)
 
-    p, per_unit = _read_periods(
+    p, period_len = _read_periods(
         transactions,
         what,
         customer_col=customer_col,
@@ -603,16 +668,17 @@ def lifecycle_stages(
         product_col=None,
         observation_end=observation_end,
         time_unit=time_unit,
-        merge_period=merge_period,
+        period=period,
+        tz=tz,
     )
     prospect_ids = _prospect_ids(prospects, p.ids, what)
-    # internal durations are in merge periods; arguments come in time units
+    # internal durations are in periods; arguments come in time units
     if population_gap is not None:
-        population_gap *= per_unit
+        population_gap /= period_len
     if window is not None:
-        window *= per_unit
+        window /= period_len
     if horizon is not None:
-        horizon *= per_unit
+        horizon /= period_len
     rh = _rhythm(p, rhythm, min_gaps, population_gap)
     since = p.age[p.last]
     tenure = p.age[p.first]
@@ -665,7 +731,7 @@ def lifecycle_stages(
     def pad(a: np.ndarray, scale: float = 1.0) -> np.ndarray:
         return np.concatenate([a.astype(np.float64) * scale, np.full(n_pro, np.nan)])
 
-    to_unit = 1.0 / per_unit
+    to_unit = period_len
 
     source = np.where(rh.own, "own", "population").astype(object)
     cols: dict[str, Any] = {
@@ -697,7 +763,8 @@ def churn_status(
     time_col: str = "timestamp",
     observation_end: Any = None,
     time_unit: str = "D",
-    merge_period: str = "D",
+    period: str = "D",
+    tz: Any = None,
     rhythm: Literal["median", "mean"] = "median",
     min_gaps: int = 2,
     population_gap: float | None = None,
@@ -714,7 +781,7 @@ def churn_status(
     partial churn); Buckinx & Van den Poel (2005, EJOR 164(1), 252-268) study the same
     partial defection of customers who stay active.
 
-    **Rules.** Purchases on the same ``merge_period`` count once, per customer and per
+    **Rules.** Purchases in the same ``period`` count once, per customer and per
     product line.
 
     * ``churned``: the customer bought nothing for more than ``churn_factor`` times their
@@ -737,7 +804,7 @@ def churn_status(
         One row per purchase, with a product-line column.
     product_col : str
         Product-line column (any hashable, sortable values; missing values raise).
-    customer_col, time_col, observation_end, time_unit, merge_period, rhythm, min_gaps, population_gap, churn_factor
+    customer_col, time_col, observation_end, time_unit, period, tz, rhythm, min_gaps, population_gap, churn_factor
         As in :func:`lifecycle_stages`.
     window : float, optional
         Fixed recent window (in ``time_unit``) instead of the rhythm rules.
@@ -784,7 +851,7 @@ def churn_status(
     if population_gap is not None:
         population_gap = check_scalar("population_gap", population_gap, minimum=0, strict=True)
 
-    p, per_unit = _read_periods(
+    p, period_len = _read_periods(
         transactions,
         what,
         customer_col=customer_col,
@@ -793,14 +860,15 @@ def churn_status(
         product_col=product_col,
         observation_end=observation_end,
         time_unit=time_unit,
-        merge_period=merge_period,
+        period=period,
+        tz=tz,
     )
     assert p.line_code is not None and p.line_cust is not None and p.line_age is not None
     assert p.lines is not None
     if population_gap is not None:
-        population_gap *= per_unit
+        population_gap /= period_len
     if window is not None:
-        window *= per_unit
+        window /= period_len
     n_cust = len(p.ids)
     since = p.age[p.last]
     rh: _Rhythm | None = None
