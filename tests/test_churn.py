@@ -138,6 +138,13 @@ def test_product_codes_keep_their_type() -> None:
     out = churn_status(make_tx(rows), observation_end=END)
     assert out.loc["two", "dropped_lines"] == (2, 3)
     assert all(type(v) is int for v in out.loc["two", "dropped_lines"])
+    # categorical lines (with an unused category) behave like their values
+    tx = make_tx(ROWS)
+    tx["product"] = pd.Categorical(tx["product"], categories=["tv", "mobile", "broadband", "x"])
+    cat = churn_status(tx, observation_end=END)
+    ref = churn_status(make_tx(ROWS), observation_end=END)
+    assert cat["dropped_lines"].map(set).equals(ref["dropped_lines"].map(set))
+    assert cat["churn_status"].equals(ref["churn_status"])
 
 
 # ------------------------------------------------------------------------ properties

@@ -820,7 +820,8 @@ def churn_status(
     pandas.DataFrame
         Indexed by customer id (sorted), columns ``churn_status`` (ordered categorical,
         every status a category), ``dropped_lines`` (tuple of the dropped product lines,
-        sorted; empty unless partial churn; ``.explode()`` gives one row per line) and
+        sorted (categorical lines in category order); empty unless partial churn;
+        ``.explode()`` gives one row per line) and
         ``n_dropped_lines``.
 
     Examples
