@@ -118,7 +118,7 @@ class GammaGammaModel(_BaseModel):
 
     def _initial_params(self, cols: tuple[Array, ...], counts: Array) -> Array:
         # p = 1, q = 2 and gamma at the mean spend (so money units rescale gamma exactly)
-        mean_m = float(counts @ cols[1] / counts.sum())
+        mean_m = float(np.einsum("i,i->", counts, cols[1]) / counts.sum())
         return np.array([1.0, 2.0, mean_m])
 
     def expected_spend(self, table: pd.DataFrame) -> pd.Series:
