@@ -1,7 +1,7 @@
 """Shared estimator plumbing for the CLV models.
 
 Everything a model class needs except its formulas lives here: hyperparameter checks, input
-validation, compression of identical customers into counts, the optimiser loop (L-BFGS-B in
+validation, compression of identical customers into counts, the optimiser loop (BFGS in
 log-parameter space with analytic gradients, then guarded Newton polishing), standard errors
 from the Hessian, convergence reporting, parameter tables, JSON round-trips and the
 prediction wrappers that turn pandas tables into arrays and arrays back into named Series.
@@ -392,7 +392,10 @@ class _BaseModel:
 
         def fun(u: Array) -> tuple[float, Array]:
             # The optimiser may probe far-out parameters; over/underflow there is handled by
-            # the non-finite checks below, so it must not surface as warnings.
+            # the non-finite checks below, so it must not surface as warnings. Beyond
+            # |u| = _U_BOUND (theta ~ 1e-20 or 3e19) the objective counts as non-finite.
+            if not np.all(np.abs(u) <= _U_BOUND):
+                return 1e300, np.zeros_like(u)
             with np.errstate(all="ignore"):
                 theta = self._to_natural(u)
                 f, g, _ = self._objective(theta, prepared, total)
@@ -425,9 +428,8 @@ class _BaseModel:
             sub_fun,
             u0,
             jac=True,
-            method="L-BFGS-B",
-            bounds=bounds,
-            options={"maxiter": int(self.max_iter), "ftol": 1e-12, "gtol": 1e-6},
+            method="BFGS",
+            options={"maxiter": int(self.max_iter), "gtol": 1e-6, "norm": np.inf},
         )
         u = np.asarray(res.x, dtype=np.float64)
         if not (
@@ -494,7 +496,7 @@ class _BaseModel:
 
     def _fail(self, message: str, cause: str, n_iter: int, grad_norm: float) -> ConvergenceError:
         return ConvergenceError(
-            f"{self._model_name} ({type(self).__name__}) did not converge: optimiser L-BFGS-B "
+            f"{self._model_name} ({type(self).__name__}) did not converge: optimiser BFGS "
             f"reported {message!r} after {n_iter} iteration(s), gradient norm {grad_norm:.3g}. "
             f"Likely cause: {cause}"
         )
@@ -505,10 +507,10 @@ class _BaseModel:
         """Minimise ``fun`` over u; return u, fit_info and, when it is still valid at the
         returned u (last Newton step below 1e-5 in u), the Hessian of the last Newton step.
 
-        Small data: L-BFGS-B, then Newton steps with the finite-difference Hessian of the
+        Small data: BFGS, then Newton steps with the finite-difference Hessian of the
         analytic gradient. Many distinct rows: a fit on a deterministic subset of them gives
         start values and a Hessian; Newton iterations on the full data with that fixed
-        Hessian converge linearly in a few evaluations (L-BFGS-B takes over if they do not),
+        Hessian converge linearly in a few evaluations (BFGS takes over if they do not),
         then the same Newton polishing.
         """
         if self.initial_params is not None:
@@ -519,7 +521,7 @@ class _BaseModel:
         bounds = [(-_U_BOUND, _U_BOUND)] * len(u0)
         large = counts.shape[0] > _WARM_MIN_ROWS
         n_iter = n_fev = status = warm_rows = 0
-        optimizer = "L-BFGS-B + Newton"
+        optimizer = "BFGS + Newton"
         message = ""
         u: Array | None = None
         if large:
@@ -531,7 +533,7 @@ class _BaseModel:
                 n_fev += fev_f
                 if float(np.max(np.abs(g_f))) <= float(self.tol):
                     u = u_f
-                    optimizer = "L-BFGS-B on a subset + Newton"
+                    optimizer = "BFGS on a subset + Newton"
                     message = "converged: Newton iterations with the subset's Hessian"
                 else:
                     u0 = u_f
@@ -540,15 +542,13 @@ class _BaseModel:
                 fun,
                 u0,
                 jac=True,
-                method="L-BFGS-B",
-                bounds=bounds,
+                method="BFGS",
                 options={
                     "maxiter": max(int(self.max_iter) - n_iter, 1),
-                    "maxfun": 2 * int(self.max_iter) + 20,
-                    "ftol": 1e-15,
-                    # L-BFGS-B stops at tol; the Newton steps below polish to ~tol * 1e-3
-                    # (asking L-BFGS-B for that wastes line searches at the rounding floor)
+                    # BFGS stops at tol; the Newton steps below polish to ~tol * 1e-3 (asking
+                    # BFGS for that wastes line searches at the rounding-noise floor)
                     "gtol": float(self.tol),
+                    "norm": np.inf,
                 },
             )
             u = np.asarray(res.x, dtype=np.float64)
@@ -566,7 +566,7 @@ class _BaseModel:
                     n_iter,
                     grad_norm,
                 )
-            if res.status == 1 or n_iter >= int(self.max_iter):
+            if res.status == 1 or n_iter >= int(self.max_iter):  # BFGS: 1 = maxiter reached
                 raise self._fail(
                     message,
                     f"the iteration limit max_iter={self.max_iter} was reached; raise max_iter",

@@ -38,7 +38,7 @@ class GammaGammaModel(_BaseModel):
         Weight of ``log(p)^2 + log(q - 1)^2`` added to the mean negative log-likelihood
         (see :mod:`custvalue.clv._base`); 0 is maximum likelihood.
     max_iter : int, default 1000
-        Iteration limit of L-BFGS-B; reaching it raises ConvergenceError.
+        Iteration limit of the optimiser (BFGS); reaching it raises ConvergenceError.
     tol : float, default 1e-7
         Largest accepted gradient norm.
     initial_params : dict, optional

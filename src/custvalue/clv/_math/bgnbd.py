@@ -140,6 +140,10 @@ class Prepared(NamedTuple):
     starts: NDArray[np.intp] | None  # first row of each x when rows are sorted by x
     cx: Array  # summed counts per distinct n_repeat
     total: float
+    uT: Array  # distinct tenures and row -> position (functions of alpha + T are
+    iT: NDArray[np.intp]  # evaluated once per distinct value, then gathered)
+    utx: Array
+    itx: NDArray[np.intp]
 
 
 def prepare(x: ArrayLike, t_x: ArrayLike, T: ArrayLike, counts: ArrayLike) -> Prepared:
@@ -150,7 +154,9 @@ def prepare(x: ArrayLike, t_x: ArrayLike, T: ArrayLike, counts: ArrayLike) -> Pr
     if x_.shape[0] and np.all(x_[1:] >= x_[:-1]):
         starts = np.flatnonzero(np.r_[True, x_[1:] != x_[:-1]])
     cx = np.asarray(np.bincount(ix, weights=c_, minlength=ux.shape[0]), dtype=np.float64)
-    return Prepared(x_, tx_, T_, c_, ux, ix, starts, cx, float(c_.sum()))
+    uT, iT = np.unique(T_, return_inverse=True)
+    utx, itx = np.unique(tx_, return_inverse=True)
+    return Prepared(x_, tx_, T_, c_, ux, ix, starts, cx, float(c_.sum()), uT, iT, utx, itx)
 
 
 def _dot(u: Array, v: Array) -> float:
@@ -177,8 +183,8 @@ def _family_weighted(
     # a large negative stand-in for log(0) keeps the arithmetic finite where the second term
     # does not exist (BG/NBD, x = 0); exp() of it underflows to exactly 0
     b2 = np.where(has2, betaln(a + 1.0, b + us + shift - 1.0), -1e300)
-    lt = np.log(alpha + d.T)
-    ltx = np.log(alpha + d.t_x)
+    lt = np.log(alpha + d.uT)[d.iT]
+    ltx = np.log(alpha + d.utx)[d.itx]
     rx = r + d.x
     l1 = b1[d.ix] - rx * lt
     diff = b2[d.ix] - rx * ltx - l1  # l2 - l1
@@ -195,8 +201,8 @@ def _family_weighted(
     k = digamma(a + b) - digamma(a + b + ux + shift)
     d1 = digamma(b + ux + shift)
     d2 = np.where(has2, digamma(b + us + shift - 1.0), 0.0)
-    inv_t = 1.0 / (alpha + d.T)
-    inv_tx = 1.0 / (alpha + d.t_x)
+    inv_t = (1.0 / (alpha + d.uT))[d.iT]
+    inv_tx = (1.0 / (alpha + d.utx))[d.itx]
     crx = c * rx
     g = np.empty(4)
     g[0] = (
