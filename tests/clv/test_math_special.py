@@ -45,6 +45,11 @@ EXTREME = [
     (1e-3, 1e-3, 1e-3, 1e-3, 1e3),  # everything tiny
     (2.0, 1.0, 5.0, 3.0, 1e6),  # a > 1, very long horizon
     (50.0, 2.0, 1.0, 0.3, 1e4),
+    (0.02, 0.015625, 0.02, 6.0, 8.0),  # r + 1 - a = 1: scipy's hyp2f1 gives NaN here
+    (0.02 + 1e-9, 0.015625, 0.02, 6.0, 1e3),  # ... and loses digits next to it
+    (1e5 + 0.3, 40.0, 0.3, 1e5, 1e3),  # the same with n_repeat = 1e5
+    (0.5, 2.0, 1.0, 3.0, 500.0),  # r + 1 - a = 0.5 (control), a = 1
+    (2.0, 2.0, 1.0, 3.0, 500.0),  # a = 1 and r + 1 - a = 2
 ]
 
 

@@ -27,7 +27,10 @@ Evaluation used here (derivation in the docstring of :func:`bg_expected_count`):
 2. ``a = 1``: the bracket vanishes like (a - 1); near it the function is evaluated by
    six-point Lagrange interpolation in ``a`` on nodes 1 +/- k * 0.005 (k = 1, 2, 3), where
    the closed form is well conditioned (interpolation error ~ 0.005**6).
-3. ``a + b - 1 < 0.5``: the Beta mixture identity
+3. ``r + 1 - a`` within 1e-3 of an integer: the transformed 2F1 is in the logarithmic case
+   of its connection formula at z = 1, where scipy's hyp2f1 returns NaN or loses digits; the
+   function is interpolated in ``r`` from nodes 0.005-0.015 away.
+4. ``a + b - 1 < 0.5``: the Beta mixture identity
    B(a, b) E_{a,b} = B(a, b + 1) E_{a,b+1} + B(a + 1, b) E_{a+1,b}
    (from p**(a-1) (1-p)**(b-1) = p**(a-1) (1-p)**b + p**a (1-p)**(b-1)) raises
    ``a + b - 1`` by one before the closed form is used.
@@ -38,6 +41,8 @@ Tested against mpmath (quadrature of the defining integral) at extreme points in
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import hyp2f1
@@ -47,6 +52,7 @@ __all__ = ["bg_expected_count"]
 _A_DELTA = 0.005
 _NODES = np.array([-3.0, -2.0, -1.0, 1.0, 2.0, 3.0])
 _C_MIN = 0.5
+_R_DELTA = 1e-3
 _Z_SERIES = 0.25
 
 
@@ -90,6 +96,51 @@ def _closed_form(
     return np.asarray(c / (a - 1.0) * bracket, dtype=np.float64)
 
 
+def _lagrange_weights(at: NDArray[np.float64], nodes: NDArray[np.float64]) -> list[Any]:
+    """Weights of the Lagrange polynomial through ``nodes`` evaluated at ``at``."""
+    weights = []
+    for j in range(nodes.shape[-1]):
+        w: Any = 1.0
+        for k in range(nodes.shape[-1]):
+            if k != j:
+                w = w * (at - nodes[..., k]) / (nodes[..., j] - nodes[..., k])
+        weights.append(w)
+    return weights
+
+
+def _regular_r(
+    r: NDArray[np.float64],
+    alpha: NDArray[np.float64],
+    a: float,
+    b: NDArray[np.float64],
+    t: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """Closed form, interpolated in r where r + 1 - a is (nearly) an integer.
+
+    There the Euler-transformed 2F1 has c - A - B = r + 1 - a integer, the logarithmic case
+    of its z -> 1 connection formula, which scipy's hyp2f1 returns as NaN (exactly) or
+    inaccurately (within ~1e-6). The function is analytic in r, so it is interpolated from
+    six nodes 0.005-0.015 away from the degenerate point.
+    """
+    shift = r + 1.0 - a
+    dist = shift - np.round(shift)
+    bad = np.abs(dist) < _R_DELTA
+    if not np.any(bad):
+        return _closed_form(r, alpha, a, b, t)
+    out = np.empty(r.shape, dtype=np.float64)
+    good = ~bad
+    if np.any(good):
+        out[good] = _closed_form(r[good], alpha[good], a, b[good], t[good])
+    centre = r[bad] - dist[bad]
+    nodes = centre[:, None] + _A_DELTA * _NODES[None, :]
+    weights = _lagrange_weights(r[bad], nodes)
+    acc = np.zeros(centre.shape, dtype=np.float64)
+    for j, w in enumerate(weights):
+        acc += w * _closed_form(nodes[:, j], alpha[bad], a, b[bad], t[bad])
+    out[bad] = acc
+    return out
+
+
 def _regular_c(
     r: NDArray[np.float64],
     alpha: NDArray[np.float64],
@@ -99,15 +150,11 @@ def _regular_c(
 ) -> NDArray[np.float64]:
     """Closed form, with Lagrange interpolation across the removable singularity a = 1."""
     if abs(a - 1.0) >= _A_DELTA:
-        return _closed_form(r, alpha, a, b, t)
+        return _regular_r(r, alpha, a, b, t)
     nodes = 1.0 + _A_DELTA * _NODES
     out = np.zeros(np.shape(r), dtype=np.float64)
-    for j, aj in enumerate(nodes):
-        weight = 1.0
-        for k, ak in enumerate(nodes):
-            if k != j:
-                weight *= (a - ak) / (aj - ak)
-        out += weight * _closed_form(r, alpha, float(aj), b, t)
+    for w, aj in zip(_lagrange_weights(np.asarray(a), nodes), nodes, strict=True):
+        out += float(w) * _regular_r(r, alpha, float(aj), b, t)
     return out
 
 
