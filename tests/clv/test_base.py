@@ -324,3 +324,30 @@ def test_large_data_max_iter_one_still_raises():
     table = truth.sample(60_000, tenure=rng.uniform(20.0, 40.0, 60_000), random_state=rng)
     with pytest.raises(ConvergenceError, match="max_iter"):
         BetaGeoModel(max_iter=1).fit(table)
+
+
+def _nan_loglik_grad(mu: float, sigma: float, y: np.ndarray):
+    return np.full_like(y, np.nan), np.zeros((y.shape[0], 2))
+
+
+class _NaNModel(_Toy):
+    _math = types.SimpleNamespace(loglik_grad=_nan_loglik_grad)  # type: ignore[assignment]
+
+
+def test_non_finite_objective_is_reported_as_such():
+    y = np.random.default_rng(0).normal(1.0, 1.0, 50)
+    with pytest.raises(ConvergenceError) as err:
+        _NaNModel().fit(pd.DataFrame({"y": y}))
+    msg = str(err.value)
+    assert "not finite" in msg and "not a matter of adding a penalizer" in msg
+
+
+def test_distinct_rows_round_trip():
+    from custvalue.clv._math._special import distinct_rows
+
+    x = np.array([3.0, 1.0, 3.0, 1.0, 2.0])
+    t = np.array([5.0, 2.0, 5.0, 7.0, 2.0])
+    inverse, (ux, ut) = distinct_rows(x, t)
+    assert len(ux) == 4
+    np.testing.assert_array_equal(ux[inverse], x)
+    np.testing.assert_array_equal(ut[inverse], t)

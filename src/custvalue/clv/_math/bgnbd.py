@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import betainc, betaln, digamma, expit, gammaln
 
-from ._special import bg_expected_count
+from ._special import bg_expected_count, distinct_rows
 
 __all__ = [
     "expected_purchases",
@@ -271,7 +271,20 @@ def expected_purchases(
     """
     x, t_x, T, t = _arrays(x, t_x, T, t)
     pa = prob_alive(r, alpha, a, b, x, t_x, T)
-    return pa * bg_expected_count(r + x, alpha + T, a, b + x, t)
+    return pa * _posterior_count(r, alpha, a, b, x, T, t, 0.0)
+
+
+def _posterior_count(
+    r: float, alpha: float, a: float, b: float, x: Array, T: Array, t: Array, shift: float
+) -> Array:
+    """E(r + x, alpha + T, a, b + x + shift; t), evaluated once per distinct (x, T, t)."""
+    shape = x.shape
+    x, T, t = (v.ravel() for v in (x, T, t))
+    if x.shape[0] < 1000:
+        return bg_expected_count(r + x, alpha + T, a, b + x + shift, t).reshape(shape)
+    inverse, (ux, uT, ut) = distinct_rows(x, T, t)
+    vals = bg_expected_count(r + ux, alpha + uT, a, b + ux + shift, ut)
+    return np.asarray(vals[inverse], dtype=np.float64).reshape(shape)
 
 
 def expected_purchases_new(r: float, alpha: float, a: float, b: float, t: ArrayLike) -> Array:

@@ -19,7 +19,15 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import betaln, digamma, expit, gammaln
 
 from ._special import bg_expected_count
-from .bgnbd import Prepared, _arrays, _family_weighted, _observe, _pmf_new_arrays, prepare
+from .bgnbd import (
+    Prepared,
+    _arrays,
+    _family_weighted,
+    _observe,
+    _pmf_new_arrays,
+    _posterior_count,
+    prepare,
+)
 
 __all__ = [
     "expected_purchases",
@@ -138,7 +146,7 @@ def expected_purchases(
     """
     x_, tx_, T_, t_ = _arrays(x, t_x, T, t)
     pa = prob_alive(r, alpha, a, b, x_, tx_, T_)
-    return pa * bg_expected_count(r + x_, alpha + T_, a, b + x_ + 1.0, t_)
+    return pa * _posterior_count(r, alpha, a, b, x_, T_, t_, 1.0)
 
 
 def expected_purchases_new(r: float, alpha: float, a: float, b: float, t: ArrayLike) -> Array:
