@@ -114,6 +114,8 @@ class TableReport:
         Rows of the resulting table.
     observation_end : pandas.Timestamp
         The observation end used (naive; wall-clock time in ``tz`` when one was given).
+    calibration_end : pandas.Timestamp or None
+        :func:`split_calibration_holdout` only: the calibration end used.
     """
 
     rows_in: int
@@ -131,6 +133,7 @@ class TableReport:
     zero_amount_kept: int = 0
     customers: int = 0
     observation_end: pd.Timestamp | None = None
+    calibration_end: pd.Timestamp | None = None
 
     DROP_REASONS: ClassVar[tuple[str, ...]] = (
         "missing_id",
@@ -872,7 +875,13 @@ def _assemble(
     return table, order
 
 
-def _report(prep: _Prepared, facts: _Facts, customers: int, extra: dict[str, int]) -> TableReport:
+def _report(
+    prep: _Prepared,
+    facts: _Facts,
+    customers: int,
+    extra: dict[str, int],
+    calibration_end: pd.Timestamp | None = None,
+) -> TableReport:
     counts = dict(prep.counts)
     counts["unmatched_refund"] = counts.get("unmatched_refund", 0) + facts.unmatched
     counts["refunds_netted"] = facts.refunds_netted
@@ -884,6 +893,7 @@ def _report(prep: _Prepared, facts: _Facts, customers: int, extra: dict[str, int
         rows_used=prep.rows_in - dropped,
         customers=customers,
         observation_end=prep.end_ts,
+        calibration_end=calibration_end,
         **counts,
     )
 
@@ -1269,7 +1279,9 @@ integer_time_unit, refunds, zero_amounts, after_end, duplicates, missing, return
         return table
     netted_h = int(rh_known.sum())
     facts.refunds_netted += netted_h
-    return table, _report(prep, facts, len(table), {"holdout_only": holdout_only})
+    return table, _report(
+        prep, facts, len(table), {"holdout_only": holdout_only}, pd.Timestamp(cal_end)
+    )
 
 
 # ----------------------------------------------------------------------------- lifetimes
