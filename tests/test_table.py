@@ -480,3 +480,10 @@ def test_nullable_integer_ids_with_missing_values_keep_dtype() -> None:
     assert t.index.dtype == "Int64"
     assert t.index.tolist() == [5, 6]
     assert rep.missing_id == 1
+
+
+def test_invalid_iso_dates_raise() -> None:
+    tx = pd.DataFrame({"customer_id": [1, 2], "timestamp": ["2020-01-01", "2020-13-45"]})
+    with pytest.raises(DataValidationError, match="invalid dates") as err:
+        customer_table(tx)
+    assert err.value.failures[0].examples == ("2020-13-45",)

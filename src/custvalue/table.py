@@ -300,16 +300,16 @@ def _parse_strings(s: pd.Series, column: Any, opts: _Options, checks: Checks) ->
                 ids=np.asarray(s),
             )
             checks.raise_if_failed()
-        if n_tz:
-            parsed = pd.to_datetime(s, format="ISO8601", utc=True)
-            return _tz_to_naive(parsed, opts.tz, f"column {column!r}")
-        parsed = pd.to_datetime(s, format="ISO8601")
+        parsed = pd.to_datetime(s, format="ISO8601", utc=bool(n_tz), errors="coerce")
+        bad = present & parsed.isna().to_numpy()
+        if checks.rows(bad, column, "invalid dates or times", ids=np.asarray(s)):
+            checks.raise_if_failed()
     else:
         try:
             parsed = pd.to_datetime(s, format=opts.time_format, errors="coerce")
         except ValueError as exc:
             raise DataValidationError(
-                "customer_table: transactions",
+                checks.what,
                 [_failure(column, f"times could not be parsed with time_format: {exc}", 1)],
             ) from None
         bad = present & parsed.isna().to_numpy()
@@ -370,7 +370,7 @@ def _time_values(s: pd.Series, column: Any, opts: _Options, checks: Checks) -> n
         if kind == "integer":
             return _integer_times(s.astype("Int64"), column, opts, checks)
         if kind in ("datetime", "datetime64", "date"):
-            return _object_datetimes(s, column, opts)
+            return _object_datetimes(s, column, opts, checks.what)
         raise TypeError(
             f"time column {column!r} mixes value types ({kind}); use one kind of time value"
         )
@@ -381,14 +381,14 @@ def _time_values(s: pd.Series, column: Any, opts: _Options, checks: Checks) -> n
     )
 
 
-def _object_datetimes(s: pd.Series, column: Any, opts: _Options) -> np.ndarray:
+def _object_datetimes(s: pd.Series, column: Any, opts: _Options, what: str) -> np.ndarray:
     try:
         parsed = pd.to_datetime(s)
     except (ValueError, TypeError):
         aware = np.array([getattr(v, "tzinfo", None) is not None for v in s.dropna()], dtype=bool)
         if aware.any() and not aware.all():
             raise DataValidationError(
-                "customer_table: transactions",
+                what,
                 [
                     _failure(
                         column,
@@ -525,7 +525,8 @@ def _code_ids(ids: pd.Series) -> _Ids:
     n = len(ids)
     if pd.api.types.is_integer_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype):
         unsigned = pd.api.types.is_unsigned_integer_dtype(dtype)
-        if not unsigned or ids.max() < 2**63:
+        top = ids.max() if unsigned else 0
+        if not unsigned or (not pd.isna(top) and top < 2**63):
             na = ids.isna().to_numpy() if not isinstance(dtype, np.dtype) else None
             vals = ids.to_numpy(dtype="int64", na_value=0)
             if na is not None and na.all():
