@@ -8,7 +8,7 @@ tier of the customer pyramid each sits in and where each relationship is going.
 from __future__ import annotations
 
 from .abc import abc_classes, concentration_curve, gini, pareto_share
-from .clv import BetaGeoModel
+from .clv import BetaGeoModel, GammaGammaModel, ModifiedBetaGeoModel
 from .exceptions import (
     ConvergenceError,
     ConvergenceWarning,
@@ -42,6 +42,8 @@ __all__ = [
     "to_lifetimes",
     # CLV models (clv/)
     "BetaGeoModel",
+    "GammaGammaModel",
+    "ModifiedBetaGeoModel",
     # who brings the value, how customers behave (abc.py, rfm.py, pyramid.py, report.py)
     "abc_classes",
     "concentration_curve",

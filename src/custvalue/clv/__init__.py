@@ -3,5 +3,7 @@
 from __future__ import annotations
 
 from .bgnbd import BetaGeoModel
+from .gammagamma import GammaGammaModel
+from .mbgnbd import ModifiedBetaGeoModel
 
-__all__: list[str] = ["BetaGeoModel"]
+__all__: list[str] = ["BetaGeoModel", "GammaGammaModel", "ModifiedBetaGeoModel"]
