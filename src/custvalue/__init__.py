@@ -7,8 +7,11 @@ tier of the customer pyramid each sits in and where each relationship is going.
 
 from __future__ import annotations
 
-# segmentation (abc, rfm, pyramid, labels, report): helper "sega"
+# segmentation (abc, rfm, pyramid, report; labels as custvalue.labels): helper "sega"
 from .abc import abc_classes, concentration_curve, gini, pareto_share
+
+# clv models (clv/bgnbd.py, clv/mbgnbd.py, clv/gammagamma.py)
+from .clv import BetaGeoModel
 from .exceptions import (
     ConvergenceError,
     ConvergenceWarning,
@@ -22,9 +25,19 @@ from .pyramid import pyramid_tiers, value_matrix
 from .report import segment_report
 from .rfm import rfm_scores, rfm_segments
 
+# table.py: the customer table and the calibration/holdout split
+from .table import (
+    TableReport,
+    customer_table,
+    from_lifetimes,
+    split_calibration_holdout,
+    to_lifetimes,
+)
+
 __version__ = "0.1.0"
 
 __all__ = [
+    "BetaGeoModel",
     "ConvergenceError",
     "ConvergenceWarning",
     "CustvalueError",
@@ -32,6 +45,12 @@ __all__ = [
     "DataValidationError",
     "InsufficientDataError",
     "NotFittedError",
+    # table.py
+    "TableReport",
+    "customer_table",
+    "from_lifetimes",
+    "split_calibration_holdout",
+    "to_lifetimes",
     "__version__",
     # segmentation (sega)
     "abc_classes",
