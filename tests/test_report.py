@@ -145,3 +145,10 @@ def test_every_function_on_generated_data() -> None:
         value_matrix(table["total_spend"], table["n_purchases"].astype(float)),
     ):
         _check_segmentation(table, labels)
+
+
+def test_value_series_with_duplicate_ids_raises() -> None:
+    t = pd.DataFrame({"total_spend": [1.0, 2.0]}, index=["a", "b"])
+    dup = pd.Series([1.0, 2.0, 3.0], index=["a", "b", "b"])
+    with pytest.raises(DataValidationError, match="duplicate customer ids"):
+        segment_report(t, _abc(["A", "B"], ["a", "b"]), dup)

@@ -269,3 +269,8 @@ def test_empty_scores_raise() -> None:
     empty = pd.DataFrame({"r_score": [], "f_score": [], "m_score": []}, dtype="int64")
     with pytest.raises(DataValidationError, match="no customers"):
         rfm_segments(empty, "cn8")
+
+
+def test_negative_spend_is_ranked() -> None:
+    t = _table([1.0, 2.0, 3.0], [1, 1, 1], [-10.0, 0.0, 25.0])
+    assert rfm_scores(t)["m_score"].tolist() == [1, 3, 5]

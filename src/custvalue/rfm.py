@@ -92,6 +92,10 @@ def rfm_scores(
     ``score = n_bins - #{j: time_since_last > t_j}``. ``inf`` / ``-inf`` mark scores that no
     customer reached.
 
+    Values must be finite; ``time_since_last`` and ``n_purchases`` non-negative.
+    ``total_spend`` may be zero or negative (e.g. net of refunds): it is ranked like any
+    other value.
+
     Parameters
     ----------
     table : pandas.DataFrame
