@@ -530,7 +530,7 @@ def lifecycle_stages(
 
     1. *Rhythm* ``r``: the customer's typical gap between purchases, the median (or mean,
        ``rhythm="mean"``) of their own gaps when they have at least ``min_gaps`` gaps (i.e.
-       ``min_gaps + 1`` purchase days). Customers with fewer gaps get the *population
+       ``min_gaps + 1`` purchase periods). Customers with fewer gaps get the *population
        rhythm*: the median of the own rhythms of the customers who have enough gaps (if
        nobody has, the median of all gaps; ``population_gap`` overrides it).
     2. *Window* ``W``: ``window_factor * r`` (about ``window_factor`` purchases at the
@@ -549,7 +549,7 @@ def lifecycle_stages(
          not churned are therefore new).
        * ``growing`` / ``declining`` / ``mature``: compare the recent window
          ``(end - W, end]`` with the earlier window ``(end - 2W, end - W]``, counting
-         purchase days (or summing spend, ``trend_on="spend"``). Growing when the recent
+         purchase periods (or summing spend, ``trend_on="spend"``). Growing when the recent
          window is higher and at least ``trend_ratio`` times the earlier one; declining
          when the earlier window is higher and at least ``trend_ratio`` times the recent
          one; mature otherwise.
@@ -560,7 +560,14 @@ def lifecycle_stages(
     the next ``horizon`` is given, growing / declining / mature compare the expected
     purchases with the purchase days observed in the last ``horizon`` (same
     ``trend_ratio`` rule), so "declining" means the model expects fewer purchases ahead
-    than the customer made in the same length of time just past.
+    than the customer made in the same length of time just past. ``reactivated`` and
+    ``new`` still come from the purchase history.
+
+    Why these defaults: ``window_factor`` (4) is larger than ``churn_factor`` (3), so a
+    customer who is not churned always has a purchase in the recent window and a trend is
+    judged on about four purchases per window; ``trend_ratio`` 1.5 means "half as much
+    again" (growth) or "down by a third" (decline). Use ``explain=True`` to see, per
+    customer, the rhythm, the windows and the counts that decided the stage.
 
     Parameters
     ----------
