@@ -7,6 +7,8 @@ tier of the customer pyramid each sits in and where each relationship is going.
 
 from __future__ import annotations
 
+from .abc import abc_classes, concentration_curve, gini, pareto_share
+from .clv import BetaGeoModel
 from .exceptions import (
     ConvergenceError,
     ConvergenceWarning,
@@ -19,10 +21,23 @@ from .exceptions import (
 
 # lifecycle stages, full / partial churn, follow-up cadence (custvalue.lifecycle)
 from .lifecycle import churn_status, followup_load, followup_plan, lifecycle_stages
+from .pyramid import pyramid_tiers, value_matrix
+from .report import segment_report
+from .rfm import rfm_scores, rfm_segments
+
+# table.py: the customer table and the calibration/holdout split
+from .table import (
+    TableReport,
+    customer_table,
+    from_lifetimes,
+    split_calibration_holdout,
+    to_lifetimes,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "BetaGeoModel",
     "ConvergenceError",
     "ConvergenceWarning",
     "CustvalueError",
@@ -30,7 +45,23 @@ __all__ = [
     "DataValidationError",
     "InsufficientDataError",
     "NotFittedError",
+    # table.py
+    "TableReport",
+    "customer_table",
+    "from_lifetimes",
+    "split_calibration_holdout",
+    "to_lifetimes",
     "__version__",
+    # segmentation (sega)
+    "abc_classes",
+    "concentration_curve",
+    "gini",
+    "pareto_share",
+    "pyramid_tiers",
+    "rfm_scores",
+    "rfm_segments",
+    "segment_report",
+    "value_matrix",
     # custvalue.lifecycle
     "churn_status",
     "followup_load",

@@ -2,4 +2,6 @@
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from .bgnbd import BetaGeoModel
+
+__all__: list[str] = ["BetaGeoModel"]
