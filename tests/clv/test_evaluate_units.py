@@ -127,13 +127,13 @@ def _tracking_inputs() -> tuple[pd.DataFrame, pd.DataFrame]:
 def test_tracking_counts_and_predictions() -> None:
     cal, tx = _tracking_inputs()
     out = tracking_series(HalfPerUnit(), cal, tx)
-    # calibration end = day 4, holdout 3 days -> 7 daily steps ending at 1..7
-    assert out["end"].tolist() == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]
+    # calibration end = day 4 (its whole day included), holdout 3 days -> 8 daily steps
+    assert out["end"].tolist() == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]
     # repeats: a on day 1 and day 5, b on day 6 (its first purchase is day 2)
-    assert out["actual"].tolist() == [0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 1.0]
+    assert out["actual"].tolist() == [0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0]
     expected_cum = [0.5 * (e + max(e - 2.0, 0.0)) for e in out["end"]]
     np.testing.assert_allclose(out["predicted_cumulative"], expected_cum)
-    assert out["holdout"].tolist() == [False] * 4 + [True] * 3
+    assert out["holdout"].tolist() == [False] * 5 + [True] * 3
 
 
 def test_tracking_rejects_foreign_customers_and_early_purchases() -> None:
@@ -148,6 +148,12 @@ def test_tracking_rejects_foreign_customers_and_early_purchases() -> None:
     )
     with pytest.raises(DataValidationError, match="before the customer's first_purchase"):
         tracking_series(HalfPerUnit(), cal, early)
+
+
+def test_tracking_refuses_purchases_after_the_end() -> None:
+    cal, tx = _tracking_inputs()
+    with pytest.raises(DataValidationError, match="give holdout facts"):
+        tracking_series(HalfPerUnit(), cal.drop(columns=["holdout_length"]), tx)
 
 
 def test_tracking_needs_datetimes() -> None:

@@ -259,6 +259,7 @@ def evaluate_holdout(
 # seconds per duration unit ("W" is days / 7, as in the customer table)
 _UNIT_SECONDS = {"s": 1.0, "min": 60.0, "h": 3600.0, "D": 86400.0, "W": 604800.0}
 _MERGE_PERIODS = {"s": "s", "min": "m", "h": "h", "D": "D"}
+_PERIOD_SECONDS = {"s": 1.0, "min": 60.0, "h": 3600.0, "D": 86400.0}
 
 
 def tracking_series(
@@ -279,9 +280,11 @@ def tracking_series(
     ``calibration``; time runs from the earliest first purchase. Customer ``i`` first bought
     at ``s_i`` (from ``first_purchase``), and the model predicts
     ``sum_i E[X(tau - s_i)]`` repeat purchases by time ``tau`` (``expected_purchases_new``,
-    zero before ``s_i``). The actual count is the number of the cohort's purchase periods
-    after each customer's first one that start before ``tau`` (the last step also counts
-    those starting exactly at its end), merged per ``period`` as in the customer table.
+    zero before ``s_i``). The actual count is the number of the cohort's purchase periods,
+    after each customer's first one, that start before ``tau``; purchases are merged per
+    ``period`` as in the customer table. As in the table, the observation window includes
+    the whole period of its end, so the series runs one merge period past the holdout end
+    (78 weekly steps for CDNOW: calibration to 30 September 1997, holdout to 30 June 1998).
 
     Parameters
     ----------
@@ -299,7 +302,7 @@ def tracking_series(
     holdout : pandas.DataFrame, optional
         Holdout facts (``holdout_length``), when ``calibration`` does not carry them; the
         series then runs to the end of the holdout. Without any, it ends at the calibration
-        end.
+        end, and later purchases raise.
     customer_col, time_col : column labels
         Customer id and purchase-time columns of ``transactions``.
     time_unit : {"s", "min", "h", "D", "W"}, default "D"
@@ -313,7 +316,7 @@ def tracking_series(
     -------
     pandas.DataFrame
         Index ``step`` (1, 2, ...): ``end`` (time since the earliest first purchase, in
-        ``time_unit``), ``holdout`` (the step ends after the calibration end), ``actual`` and
+        ``time_unit``), ``holdout`` (the step ends after the calibration window), ``actual`` and
         ``predicted`` repeat purchases in the step, ``actual_cumulative`` and
         ``predicted_cumulative``.
 
@@ -334,7 +337,8 @@ def tracking_series(
     step
     1                   0.0                   1.0
     2                   0.0                   3.0
-    3                   2.0                   5.0
+    3                   1.0                   5.0
+    4                   2.0                   7.0
     """
     what = "tracking_series"
     if not hasattr(model, "expected_purchases_new"):
@@ -418,15 +422,31 @@ def tracking_series(
     repeat = p > first[c]
     r = (p[repeat] - origin) / unit
 
-    # time grid and predictions
-    n_steps = int(np.ceil(end / width - 1e-9))
-    ends = np.minimum(np.arange(1, n_steps + 1) * width, end)
-    ends[-1] = end
-    r_sorted = np.sort(r)
-    # a purchase at period start r falls in the step [(j - 1) w, j w); the last step also
-    # holds purchases at the very end (the observation end includes its whole period)
-    actual_cum = np.searchsorted(r_sorted, ends, side="left").astype("float64")
-    actual_cum[-1] = np.searchsorted(r_sorted, end + 1e-9 * max(1.0, end), side="right")
+    # The observation window includes the whole period of its end (as in the customer
+    # table), so the series runs to end + one merge period: whole weeks for a daily-merged
+    # weekly table (CDNOW: 78 weeks).
+    period_len = _PERIOD_SECONDS[period] / _UNIT_SECONDS[time_unit]
+    cal_stop = cal_end + period_len
+    stop = end + period_len
+    eps = 1e-9 * max(1.0, stop)
+    late = r >= stop - eps
+    if np.any(late):
+        hint = "" if stop > cal_stop else "; give holdout facts to extend the series"
+        raise DataValidationError(
+            what,
+            [
+                ValidationFailure(
+                    time_col,
+                    f"repeat purchases after the end of the series{hint}",
+                    int(late.sum()),
+                )
+            ],
+        )
+    n_steps = int(np.ceil(stop / width - 1e-9))
+    ends = np.minimum(np.arange(1, n_steps + 1) * width, stop)
+    ends[-1] = stop
+    # a purchase at period start r falls in the step [(j - 1) w, j w)
+    actual_cum = np.searchsorted(np.sort(r), ends - eps, side="left").astype("float64")
     s_unique, s_count = np.unique(s, return_counts=True)
     ages = np.maximum(ends[None, :] - s_unique[:, None], 0.0)
     flat, inverse = np.unique(ages, return_inverse=True)
@@ -436,7 +456,7 @@ def tracking_series(
     out = pd.DataFrame(
         {
             "end": ends,
-            "holdout": ends > cal_end + 1e-9,
+            "holdout": ends > cal_stop + eps,
             ACTUAL: np.diff(actual_cum, prepend=0.0),
             PREDICTED: np.diff(pred_cum, prepend=0.0),
             "actual_cumulative": actual_cum,
