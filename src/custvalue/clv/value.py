@@ -160,19 +160,46 @@ def _per_customer(
     return check_scalar(name, value, minimum=0.0 if positive else None, strict=positive)
 
 
+def _group_codes(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of the distinct rows of the stacked columns and the first row of each code."""
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for col in columns:
+        codes, uniques = pd.factorize(col)
+        # mixed-radix key; distinct rows <= customers, so re-factorising keeps it small
+        key, _ = pd.factorize(key * np.int64(len(uniques)) + codes)
+    n_groups = int(key.max()) + 1 if len(key) else 0
+    first = np.empty(n_groups, dtype=np.intp)
+    first[key[::-1]] = np.arange(len(key) - 1, -1, -1)
+    return key, first
+
+
 def _distinct_rows(
     arrays: dict[str, np.ndarray],
 ) -> tuple[dict[str, np.ndarray], np.ndarray] | None:
     """Distinct (n_repeat, purchase_span, tenure) rows and the inverse map, if worth it."""
-    n = len(arrays[N_REPEAT])
-    frame = pd.DataFrame({c: arrays[c] for c in _BTYD}, copy=False)
-    codes = frame.groupby(list(_BTYD), sort=False).ngroup().to_numpy()
-    n_unique = int(codes.max()) + 1 if n else 0
-    if n_unique > _COMPRESS_RATIO * n:
+    codes, first = _group_codes(*(arrays[c] for c in _BTYD))
+    if len(first) > _COMPRESS_RATIO * len(codes):
         return None
-    first = np.empty(n_unique, dtype=np.intp)
-    first[codes[::-1]] = np.arange(n - 1, -1, -1)
     return {c: arrays[c][first] for c in _BTYD}, codes
+
+
+# Purchase models whose conditional expectation factorises as
+#     E[Y(t) | x, t_x, T] = P(alive | x, t_x, T) * g(x, T, t),
+# because given that the customer is alive at T the posterior of the purchase (and dropout)
+# process depends on (x, T) only: BG/NBD (Fader, Hardie & Lee 2005, eq. 10 divided by
+# P(alive), their eq. 11), Pareto/NBD (Schmittlein et al. 1987; Fader, Hardie & Lee 2005b,
+# eq. 22 = P(alive) x ...), MBG/NBD (Batislam et al. 2007) and BG/BB (Fader, Hardie & Shang
+# 2010, eq. 13 = P(alive) x ...). For them the per-period curve is computed once per distinct
+# (n_repeat, tenure) and scaled by each customer's P(alive). tests/clv/test_value.py checks
+# the fast path against the generic one for every model.
+_FACTORISED = ("BetaGeoModel", "ModifiedBetaGeoModel", "ParetoNBDModel", "BetaGeoBetaBinomModel")
+
+
+def _factorises(model: object) -> bool:
+    from .. import clv
+
+    known = tuple(getattr(clv, name) for name in _FACTORISED if hasattr(clv, name))
+    return isinstance(model, known)
 
 
 def _model_name(model: object) -> str:
@@ -196,12 +223,19 @@ def _expected_cumulative(
 
 
 def _purchase_present_value(
-    model: PurchaseModel, table: pd.DataFrame, schedule: pd.DataFrame, what: str
+    model: PurchaseModel,
+    table: pd.DataFrame,
+    schedule: pd.DataFrame,
+    what: str,
+    *,
+    fast: bool = True,
 ) -> np.ndarray:
     """Sum over periods of discounted expected purchases, per customer of ``table``."""
     arrays = customer_arrays(table, what)
     ends = schedule["end"].to_numpy()
     factors = schedule["discount_factor"].to_numpy()
+    if fast and _factorises(model):
+        return _present_value_factorised(model, table, arrays, ends, factors, what)
     compressed = _distinct_rows(arrays)
     if compressed is None:
         small, codes = table[list(_BTYD)], None
@@ -213,7 +247,38 @@ def _purchase_present_value(
     pv = increments @ factors
     if codes is not None:
         pv = pv[codes]
-    return pv
+    return np.asarray(pv)
+
+
+def _present_value_factorised(
+    model: Any,
+    table: pd.DataFrame,
+    arrays: dict[str, np.ndarray],
+    ends: np.ndarray,
+    factors: np.ndarray,
+    what: str,
+) -> np.ndarray:
+    """PV of purchases as P(alive) times a curve computed per distinct (n_repeat, tenure).
+
+    The curve ``g(x, T, t) = E[Y(t)] / P(alive)`` is evaluated on one representative history
+    per (x, T): ``t_x = T`` for repeat buyers, 0 otherwise, where P(alive) is largest, so the
+    division is well conditioned.
+    """
+    x, T = arrays[N_REPEAT], arrays[TENURE]
+    codes, first = _group_codes(x, T)
+    ux, uT = x[first], T[first]
+    rep = pd.DataFrame(
+        {N_REPEAT: ux, PURCHASE_SPAN: np.where(ux > 0, uT, 0.0), TENURE: uT},
+        index=pd.RangeIndex(len(first)),
+    )
+    rep_alive = np.asarray(model.prob_alive(rep), dtype="float64")
+    cumulative = _expected_cumulative(model, rep, ends, what)
+    pv_rep = np.diff(cumulative, axis=1, prepend=0.0) @ factors
+    positive = rep_alive > 0
+    curve = np.zeros_like(pv_rep)
+    np.divide(pv_rep, rep_alive, out=curve, where=positive)
+    alive = np.asarray(model.prob_alive(table), dtype="float64")
+    return np.asarray(alive * curve[codes])
 
 
 def _expected_spend(spend_model: Any, table: pd.DataFrame, what: str) -> np.ndarray | float:
