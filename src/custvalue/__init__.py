@@ -7,6 +7,9 @@ tier of the customer pyramid each sits in and where each relationship is going.
 
 from __future__ import annotations
 
+from .abc import abc_classes, concentration_curve, gini, pareto_share
+from .clv import BetaGeoModel
+
 # CLV value and evaluation (clv/value.py, clv/evaluate.py)
 from .clv.evaluate import HoldoutEvaluation, compare_models, evaluate_holdout, tracking_series
 from .clv.value import (
@@ -25,18 +28,30 @@ from .exceptions import (
     InsufficientDataError,
     NotFittedError,
 )
+from .lifecycle import churn_status, followup_load, followup_plan, lifecycle_stages
+from .pyramid import pyramid_tiers, value_matrix
+from .report import segment_report
+from .rfm import rfm_scores, rfm_segments
+from .table import (
+    TableReport,
+    customer_table,
+    from_lifetimes,
+    split_calibration_holdout,
+    to_lifetimes,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "ConvergenceError",
-    "ConvergenceWarning",
-    "CustvalueError",
-    "CustvalueWarning",
-    "DataValidationError",
-    "InsufficientDataError",
-    "NotFittedError",
     "__version__",
+    # the customer table (table.py)
+    "TableReport",
+    "customer_table",
+    "from_lifetimes",
+    "split_calibration_holdout",
+    "to_lifetimes",
+    # CLV models (clv/)
+    "BetaGeoModel",
     # CLV value and evaluation (clv/value.py, clv/evaluate.py)
     "HoldoutEvaluation",
     "clv_interval",
@@ -47,4 +62,27 @@ __all__ = [
     "historical_value",
     "total_value",
     "tracking_series",
+    # who brings the value, how customers behave (abc.py, rfm.py, pyramid.py, report.py)
+    "abc_classes",
+    "concentration_curve",
+    "gini",
+    "pareto_share",
+    "pyramid_tiers",
+    "rfm_scores",
+    "rfm_segments",
+    "segment_report",
+    "value_matrix",
+    # where each relationship is going (lifecycle.py)
+    "churn_status",
+    "followup_load",
+    "followup_plan",
+    "lifecycle_stages",
+    # errors and warnings (exceptions.py)
+    "ConvergenceError",
+    "ConvergenceWarning",
+    "CustvalueError",
+    "CustvalueWarning",
+    "DataValidationError",
+    "InsufficientDataError",
+    "NotFittedError",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .bgnbd import BetaGeoModel
+
 # value and evaluation (clv/value.py, clv/evaluate.py)
 from .evaluate import HoldoutEvaluation, compare_models, evaluate_holdout, tracking_series
 from .value import (
@@ -13,6 +15,7 @@ from .value import (
 )
 
 __all__: list[str] = [
+    "BetaGeoModel",
     # value and evaluation
     "HoldoutEvaluation",
     "clv_interval",

@@ -144,6 +144,8 @@ def _per_customer(
             checks.raise_if_failed()
         missing = ~index.isin(value.index)
         checks.rows(missing, name, "no value for these customers")
+        extra = ~value.index.isin(index)
+        checks.rows(extra, name, "customers not in the table", ids=value.index)
         checks.raise_if_failed()
         aligned = value.reindex(index)
         arr = numeric_array(aligned, name, checks)
