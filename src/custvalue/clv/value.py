@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from .._schema import N_REPEAT, PURCHASE_SPAN, TENURE, TOTAL_SPEND
 from .._validation import Checks, check_frame, check_scalar, customer_arrays, numeric_array
@@ -534,7 +535,7 @@ def total_value(
 
 def clv_interval(
     transaction_model: PurchaseModel,
-    spend_model: SpendModel,
+    spend_model: SpendModel | pd.Series | float,
     table: pd.DataFrame,
     *,
     horizon: float,
@@ -542,24 +543,31 @@ def clv_interval(
     discount_rate: float,
     margin: float | pd.Series = 1.0,
     cost_to_serve: float | pd.Series | None = None,
+    weights: ArrayLike | pd.Series | None = None,
     n_boot: int = 200,
     alpha: float = 0.05,
     random_state: int | np.random.Generator | None = None,
 ) -> pd.DataFrame:
-    """CLV with percentile bootstrap intervals from refitting both models.
+    """CLV with percentile bootstrap intervals from refitting the models.
 
     Each replicate resamples customers with replacement (as multinomial counts over the
-    customers, passed to ``fit`` as ``weights``), refits copies of both models on the
-    replicate, and recomputes every customer's CLV. The interval reflects the uncertainty of
-    the estimated population parameters, not the randomness of one customer's future.
+    rows, passed to ``fit`` as ``weights``, so identical rows are never expanded), refits
+    copies of the models on the replicate, and recomputes every customer's CLV. The interval
+    reflects the uncertainty of the estimated population parameters, not the randomness of
+    one customer's future.
 
     Parameters
     ----------
     transaction_model, spend_model, table, horizon, period_length, discount_rate, margin, \
 cost_to_serve
-        As in :func:`customer_lifetime_value`; both models must be fitted on ``table`` (the
-        copies are refitted with the same hyperparameters) and ``spend_model`` must be a
-        model with ``fit(table, weights=...)``.
+        As in :func:`customer_lifetime_value`. The models must be fitted on ``table`` (the
+        copies are refitted with the same hyperparameters). A spend model with
+        ``fit(table, weights=...)`` is refitted on the replicate's repeat buyers; spend
+        given as a number or Series is held fixed.
+    weights : array-like or pandas.Series, optional
+        Frequency weights of the rows, as given to ``fit`` (e.g. the ``count`` of each
+        pattern in ``custvalue.datasets.load_donations()``); a replicate draws
+        ``sum(weights)`` customers. Default: one customer per row.
     n_boot : int, default 200
         Number of bootstrap replicates (>= 2). Memory grows as ``n_boot x customers``.
     alpha : float, default 0.05
@@ -593,9 +601,12 @@ cost_to_serve
     a = check_scalar("alpha", alpha, minimum=0.0, strict=True, maximum=1.0)
     if a >= 1.0:
         raise ValueError(f"alpha must be < 1, got {alpha!r}")
-    for name, model in (("transaction_model", transaction_model), ("spend_model", spend_model)):
-        if not hasattr(model, "fit"):
-            raise TypeError(f"{what}: {name} must be a fitted model with fit(table, weights=...)")
+    if not hasattr(transaction_model, "fit"):
+        raise TypeError(
+            f"{what}: transaction_model must be a fitted model with fit(table, weights=...)"
+        )
+    refit_spend = hasattr(spend_model, "fit")
+    w = _bootstrap_weights(weights, table, what)
     kwargs: dict[str, Any] = {
         "horizon": horizon,
         "period_length": period_length,
@@ -606,17 +617,20 @@ cost_to_serve
     point = customer_lifetime_value(transaction_model, spend_model, table, **kwargs)
     rng = np.random.default_rng(random_state)
     n = len(table)
-    spend_rows = _spend_rows(spend_model, table)
+    n_draw = max(int(round(float(w.sum()))), 1)
+    prob = w / w.sum()
+    spend_rows = _spend_rows(table)
     draws = np.empty((nb, n))
     for b in range(nb):
-        counts = rng.multinomial(n, np.full(n, 1.0 / n)).astype("float64")
-        tm = copy.deepcopy(transaction_model)
-        sm = copy.deepcopy(spend_model)
+        counts = rng.multinomial(n_draw, prob).astype("float64")
+        tm: Any = copy.deepcopy(transaction_model)
+        sm: Any = copy.deepcopy(spend_model) if refit_spend else spend_model
         keep = counts > 0
         try:
-            tm.fit(table.loc[keep], weights=counts[keep])  # type: ignore[attr-defined]
-            sk = keep & spend_rows
-            sm.fit(table.loc[sk], weights=counts[sk])  # type: ignore[attr-defined]
+            tm.fit(table.loc[keep], weights=counts[keep])
+            if refit_spend:
+                sk = keep & spend_rows
+                sm.fit(table.loc[sk], weights=counts[sk])
         except Exception as err:
             err.add_note(f"{what}: while refitting bootstrap replicate {b + 1} of {nb}")
             raise
@@ -628,7 +642,29 @@ cost_to_serve
     return out
 
 
-def _spend_rows(spend_model: Any, table: pd.DataFrame) -> np.ndarray:
+def _bootstrap_weights(weights: Any, table: pd.DataFrame, what: str) -> np.ndarray:
+    """Frequency weights of the table rows (ones by default), validated."""
+    if weights is None:
+        return np.ones(len(table))
+    if isinstance(weights, pd.Series):
+        if not weights.index.equals(table.index):
+            raise ValueError(f"{what}: a weights Series must share the table's index")
+        w = weights.to_numpy(dtype="float64", na_value=np.nan)
+    else:
+        w = np.asarray(weights, dtype="float64")
+    if w.shape != (len(table),):
+        raise ValueError(f"{what}: weights must be one number per row ({len(table)})")
+    checks = Checks(f"{what}: weights", ids=table.index)
+    checks.rows(~np.isfinite(w), "weights", "missing or infinite values")
+    with np.errstate(invalid="ignore"):
+        checks.rows(w < 0, "weights", "negative weights")
+    checks.raise_if_failed()
+    if not np.any(w > 0):
+        raise ValueError(f"{what}: every weight is 0")
+    return w
+
+
+def _spend_rows(table: pd.DataFrame) -> np.ndarray:
     """Customers a spend model is fitted on: repeat buyers (Gamma-Gamma's rule)."""
     if N_REPEAT not in table.columns:
         return np.ones(len(table), dtype=bool)
