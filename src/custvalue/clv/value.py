@@ -379,21 +379,23 @@ def customer_lifetime_value(
 
     Examples
     --------
+    The published CDNOW BG/NBD fit (weekly), one year ahead in monthly steps at 1 % a month,
+    $35 per purchase at a 30 % margin:
+
     >>> import pandas as pd
-    >>> from custvalue.clv.value import customer_lifetime_value
-    >>> class OnePerWeek:  # a stand-in purchase model: one purchase a week, forever
-    ...     def expected_purchases(self, table, t):
-    ...         return pd.Series(1.0 * t, index=table.index)
+    >>> import custvalue as cv
+    >>> bg = cv.BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
     >>> table = pd.DataFrame(
-    ...     {"n_repeat": [0, 3], "purchase_span": [0.0, 20.0], "tenure": [30.0, 30.0]},
-    ...     index=pd.Index(["a", "b"], name="customer_id"),
-    ... )
-    >>> clv = customer_lifetime_value(
-    ...     OnePerWeek(), 10.0, table, horizon=8, period_length=4, discount_rate=0.0,
-    ...     margin=0.5, cost_to_serve=1.0,
-    ... )
-    >>> clv.tolist()   # 8 purchases x $10 x 0.5 - 2 periods x $1
-    [38.0, 38.0]
+    ...     {"n_repeat": [0, 2, 26], "purchase_span": [0.0, 30.43, 30.857],
+    ...      "tenure": [38.86, 38.86, 31.0]},
+    ...     index=pd.Index(["a", "b", "c"], name="customer_id"))
+    >>> cv.customer_lifetime_value(bg, 35.0, table, horizon=52, period_length=52 / 12,
+    ...                            discount_rate=0.01, margin=0.3).round(2)
+    customer_id
+    a      2.49
+    b     15.42
+    c    255.35
+    Name: clv, dtype: float64
     """
     what = "customer_lifetime_value"
     check_frame(table, f"{what}: table", "a customer table (pandas DataFrame)")
@@ -504,16 +506,17 @@ def total_value(
     Examples
     --------
     >>> import pandas as pd
-    >>> from custvalue.clv.value import total_value
-    >>> class OnePerWeek:
-    ...     def expected_purchases(self, table, t):
-    ...         return pd.Series(1.0 * t, index=table.index)
-    >>> table = pd.DataFrame({"n_repeat": [2], "purchase_span": [5.0], "tenure": [10.0],
-    ...                       "total_spend": [30.0]})
-    >>> out = total_value(OnePerWeek(), 10.0, table, horizon=4, period_length=4,
-    ...                   discount_rate=0.0)
-    >>> out.iloc[0].tolist()
-    [30.0, 40.0, 70.0]
+    >>> import custvalue as cv
+    >>> bg = cv.BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    >>> table = pd.DataFrame(
+    ...     {"n_repeat": [0, 26], "purchase_span": [0.0, 30.857], "tenure": [38.86, 31.0],
+    ...      "total_spend": [20.0, 900.0]}, index=pd.Index(["a", "c"], name="customer_id"))
+    >>> cv.total_value(bg, 35.0, table, horizon=52, period_length=52 / 12,
+    ...                discount_rate=0.01, margin=0.3).round(2)
+                 historical_value     clv  total_value
+    customer_id
+    a                         6.0    2.49         8.49
+    c                       270.0  255.35       525.35
     """
     future = customer_lifetime_value(
         transaction_model,
@@ -543,6 +546,7 @@ def clv_interval(
     discount_rate: float,
     margin: float | pd.Series = 1.0,
     cost_to_serve: float | pd.Series | None = None,
+    fit_table: pd.DataFrame | None = None,
     weights: ArrayLike | pd.Series | None = None,
     n_boot: int = 200,
     alpha: float = 0.05,
@@ -564,8 +568,11 @@ cost_to_serve
         copies are refitted with the same hyperparameters). A spend model with
         ``fit(table, weights=...)`` is refitted on the replicate's repeat buyers; spend
         given as a number or Series is held fixed.
+    fit_table : pandas.DataFrame, optional
+        The table the models were fitted on, which the replicates resample; default
+        ``table`` (CLV is computed for the customers of ``table`` either way).
     weights : array-like or pandas.Series, optional
-        Frequency weights of the rows, as given to ``fit`` (e.g. the ``count`` of each
+        Frequency weights of the rows of ``fit_table``, as given to ``fit`` (e.g. the ``count`` of each
         pattern in ``custvalue.datasets.load_donations()``); a replicate draws
         ``sum(weights)`` customers. Default: one customer per row.
     n_boot : int, default 200
@@ -588,12 +595,17 @@ cost_to_serve
 
     Examples
     --------
-    See the tests; refitting needs fitted models (``custvalue.BetaGeoModel`` and
-    ``custvalue.GammaGammaModel``):
-
-    >>> from custvalue.clv.value import clv_interval
-    >>> callable(clv_interval)
-    True
+    >>> import custvalue as cv
+    >>> truth = cv.BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    >>> sim = truth.sample(300, 39.0, random_state=1)
+    >>> bg = cv.BetaGeoModel().fit(sim)
+    >>> cv.clv_interval(bg, 35.0, sim.iloc[:2], fit_table=sim, horizon=52,
+    ...                 period_length=52 / 12, discount_rate=0.01, n_boot=5,
+    ...                 random_state=0).round(2)
+                   clv  lower  upper
+    customer_id
+    0            22.15  19.60  26.12
+    1             5.69   4.31   9.25
     """
     what = "clv_interval"
     check_frame(table, f"{what}: table", "a customer table (pandas DataFrame)")
@@ -606,7 +618,8 @@ cost_to_serve
             f"{what}: transaction_model must be a fitted model with fit(table, weights=...)"
         )
     refit_spend = hasattr(spend_model, "fit")
-    w = _bootstrap_weights(weights, table, what)
+    data = table if fit_table is None else check_frame(fit_table, f"{what}: fit_table")
+    w = _bootstrap_weights(weights, data, what)
     kwargs: dict[str, Any] = {
         "horizon": horizon,
         "period_length": period_length,
@@ -619,7 +632,7 @@ cost_to_serve
     n = len(table)
     n_draw = max(int(round(float(w.sum()))), 1)
     prob = w / w.sum()
-    spend_rows = _spend_rows(table)
+    spend_rows = _spend_rows(data)
     draws = np.empty((nb, n))
     for b in range(nb):
         counts = rng.multinomial(n_draw, prob).astype("float64")
@@ -627,10 +640,10 @@ cost_to_serve
         sm: Any = copy.deepcopy(spend_model) if refit_spend else spend_model
         keep = counts > 0
         try:
-            tm.fit(table.loc[keep], weights=counts[keep])
+            tm.fit(data.loc[keep], weights=counts[keep])
             if refit_spend:
                 sk = keep & spend_rows
-                sm.fit(table.loc[sk], weights=counts[sk])
+                sm.fit(data.loc[sk], weights=counts[sk])
         except Exception as err:
             err.add_note(f"{what}: while refitting bootstrap replicate {b + 1} of {nb}")
             raise
