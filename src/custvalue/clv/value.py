@@ -287,8 +287,13 @@ def _present_value_factorised(
 def _expected_spend(spend_model: Any, table: pd.DataFrame, what: str) -> np.ndarray | float:
     """Expected spend per purchase: from a fitted spend model, a Series or a number."""
     if hasattr(spend_model, "expected_spend"):
-        spend = spend_model.expected_spend(table)
-        return np.asarray(spend, dtype="float64")
+        spend = np.asarray(spend_model.expected_spend(table), dtype="float64")
+        if spend.shape != (len(table),) or not np.all(np.isfinite(spend)):
+            raise ValueError(
+                f"{what}: {_model_name(spend_model)}.expected_spend returned "
+                f"{int(np.sum(~np.isfinite(spend)))} non-finite value(s) or a wrong shape"
+            )
+        return spend
     if isinstance(spend_model, pd.Series | int | float | np.integer | np.floating) and not (
         isinstance(spend_model, bool)
     ):
