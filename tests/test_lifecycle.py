@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from custvalue import DataValidationError, InsufficientDataError, lifecycle_stages
+from custvalue import (
+    BetaGeoModel,
+    DataValidationError,
+    InsufficientDataError,
+    customer_table,
+    lifecycle_stages,
+)
+from custvalue.datasets import make_transactions
 from custvalue.lifecycle import LIFECYCLE_STAGES
 
 START = pd.Timestamp("2024-01-01")
@@ -75,6 +82,28 @@ def test_explain_shows_the_numbers_behind_each_stage() -> None:
     assert ex.loc["growing", ["recent", "earlier"]].tolist() == [7.0, 4.0]
     assert ex.loc["declining", ["rhythm", "recent", "earlier"]].tolist() == [5.0, 2.0, 4.0]
     assert (ex["lifecycle_stage"] == lifecycle_stages(tx, observation_end=END)).all()
+
+
+def test_new_uses_the_shorter_of_own_and_population_window() -> None:
+    # population rhythm 10 days (median of 10, 10, 10, 30, 2), population window 40.
+    # "slow" buys every 30 days (W = 120): 90 days after its first purchase it is no longer
+    # new (90 >= 2 * 40) but its own windows do not fit (90 < 240): mature, although its
+    # earlier window is empty. "fast" buys every 2 days (W = 8), then daily for the last
+    # 4 days: not new after 16 days, so the burst shows: (92, 100] holds 6 purchase days,
+    # (84, 92] holds 4, and 6 >= 1.5 * 4.
+    days = {
+        **{f"s{i}": list(range(0, 101, 10)) for i in range(3)},
+        "slow": [10, 40, 70, 100],
+        "fast": [*range(60, 97, 2), 97, 98, 99, 100],
+    }
+    ex = lifecycle_stages(make_tx(days), observation_end=END, explain=True)
+    assert ex.loc["slow", ["rhythm", "window", "tenure"]].tolist() == [30.0, 120.0, 90.0]
+    assert ex.loc["slow", "lifecycle_stage"] == "mature"
+    assert ex.loc["fast", ["rhythm", "window", "recent", "earlier"]].tolist() == [2, 8, 6, 4]
+    assert ex.loc["fast", "lifecycle_stage"] == "growing"
+    # the same "fast" history 10 days after its first purchase is new (10 < 2 * 8)
+    young = {**days, "fast": [90, 92, 94, 96, 98, 100]}
+    assert lifecycle_stages(make_tx(young), observation_end=END)["fast"] == "new"
 
 
 def test_time_unit_relabels_inputs_and_outputs() -> None:
@@ -400,34 +429,9 @@ def test_properties(case: tuple[pd.DataFrame, int, list[str]], rnd) -> None:
 # ------------------------------------------------------------------ generated data
 
 
-def generated_transactions(n_customers: int, random_state: int) -> pd.DataFrame:
-    """Small synthetic history: each customer buys at their own rate and may stop."""
-    rng = np.random.default_rng(random_state)
-    rate = rng.gamma(2.0, 1 / 40, n_customers)  # purchases per day
-    first = rng.integers(0, 300, n_customers)
-    life = rng.exponential(400, n_customers)
-    n = rng.poisson(rate * 365) + 1
-    cust = np.repeat(np.arange(n_customers), n)
-    gaps = rng.exponential(1 / rate[cust])
-    start = np.concatenate([[0], np.cumsum(n)[:-1]])
-    cs = np.cumsum(gaps)
-    offs = cs - np.repeat(cs[start], n)  # days since the customer's first purchase
-    day = first[cust] + offs
-    keep = (offs <= life[cust]) & (day < 730)
-    return pd.DataFrame(
-        {
-            "customer_id": cust[keep],
-            "timestamp": pd.Timestamp("2022-01-01") + pd.to_timedelta(np.floor(day[keep]), "D"),
-            "amount": rng.gamma(2.0, 20.0, keep.sum()).round(2),
-            "product": rng.choice(["mobile", "broadband", "tv"], keep.sum(), p=[0.5, 0.3, 0.2]),
-        }
-    )
-
-
 def test_generated_data_covers_the_stages() -> None:
-    tx = generated_transactions(2000, random_state=1)
-    end = pd.Timestamp("2024-01-01")
-    ex = lifecycle_stages(tx, observation_end=end, prospects=["lead-1"], explain=True)
+    tx = make_transactions(3000, acquisition_end="1998-06-30", random_state=3)
+    ex = lifecycle_stages(tx, prospects=["lead-1"], explain=True)
     stages = ex["lifecycle_stage"]
     counts = stages.value_counts()
     assert len(stages) == tx["customer_id"].nunique() + 1
@@ -439,3 +443,42 @@ def test_generated_data_covers_the_stages() -> None:
     assert (churned == (buyers["lifecycle_stage"] == "churned")).all()
     new = buyers["lifecycle_stage"] == "new"
     assert (buyers.loc[new, "tenure"] < 2 * buyers.loc[new, "window"]).all()
+    trend = buyers["lifecycle_stage"].isin(["growing", "declining"])
+    assert (buyers.loc[trend, "tenure"] >= 2 * buyers.loc[trend, "window"]).all()
+
+
+def test_durations_agree_with_the_customer_table() -> None:
+    tx = make_transactions(1000, random_state=4)
+    for period, unit in (("D", "D"), ("D", "W"), ("W", "W"), ("h", "D")):
+        ex = lifecycle_stages(tx, period=period, time_unit=unit, explain=True)
+        table = customer_table(tx, period=period, time_unit=unit)
+        np.testing.assert_allclose(ex["time_since_last"], table["time_since_last"], rtol=1e-12)
+        np.testing.assert_allclose(ex["tenure"], table["tenure"], rtol=1e-12)
+        assert ex.index.equals(table.index)
+
+
+def test_model_variant_with_a_fitted_bgnbd(cdnow_transactions: pd.DataFrame) -> None:
+    # stages from P(alive) of a BG/NBD model fitted on the CDNOW log (weeks)
+    tx = cdnow_transactions
+    table = customer_table(tx, observation_end="1998-06-30", time_unit="W")
+    model = BetaGeoModel().fit(table)
+    p_alive = model.prob_alive(table)
+    expected = model.expected_purchases(table, 13.0)
+    ex = lifecycle_stages(
+        tx,
+        observation_end="1998-06-30",
+        time_unit="W",
+        method="model",
+        p_alive=p_alive,
+        expected_purchases=expected,
+        horizon=13.0,
+        explain=True,
+    )
+    assert len(ex) == 23_570
+    assert ((ex["lifecycle_stage"] == "churned") == (ex["p_alive"] < 0.5)).all()
+    counts = ex["lifecycle_stage"].value_counts()
+    assert counts[["churned", "mature", "declining", "reactivated"]].gt(0).all()
+    rhythm = lifecycle_stages(tx, observation_end="1998-06-30")
+    # the two methods agree on most customers declared churned by the model
+    both = (rhythm == "churned") & (ex["lifecycle_stage"] == "churned")
+    assert both.sum() > 0.8 * (ex["lifecycle_stage"] == "churned").sum()

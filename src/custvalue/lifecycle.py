@@ -530,7 +530,7 @@ def lifecycle_stages(
 
     1. *Rhythm* ``r``: the customer's typical gap between purchases, the median (or mean,
        ``rhythm="mean"``) of their own gaps when they have at least ``min_gaps`` gaps (i.e.
-       ``min_gaps + 1`` purchase days). Customers with fewer gaps get the *population
+       ``min_gaps + 1`` purchase periods). Customers with fewer gaps get the *population
        rhythm*: the median of the own rhythms of the customers who have enough gaps (if
        nobody has, the median of all gaps; ``population_gap`` overrides it).
     2. *Window* ``W``: ``window_factor * r`` (about ``window_factor`` purchases at the
@@ -544,23 +544,35 @@ def lifecycle_stages(
        * ``reactivated``: the latest purchase ended a silence that would have counted as
          churn: the last gap exceeds ``churn_factor`` times the rhythm measured on the gaps
          before it (population rhythm when those are fewer than ``min_gaps``).
-       * ``new``: the first purchase is less than ``2 * W`` ago, so the two comparison
-         windows below do not fit into the history yet (single-purchase customers who have
-         not churned are therefore new).
+       * ``new``: the first purchase is less than two windows ago, the window being the
+         shorter of the customer's own ``W`` and the population window
+         (``window_factor`` times the population rhythm): too recent for a trend at the
+         customer's own pace or at the typical pace. Single-purchase customers who have
+         not churned are therefore new.
        * ``growing`` / ``declining`` / ``mature``: compare the recent window
          ``(end - W, end]`` with the earlier window ``(end - 2W, end - W]``, counting
-         purchase days (or summing spend, ``trend_on="spend"``). Growing when the recent
+         purchase periods (or summing spend, ``trend_on="spend"``). Growing when the recent
          window is higher and at least ``trend_ratio`` times the earlier one; declining
          when the earlier window is higher and at least ``trend_ratio`` times the recent
-         one; mature otherwise.
+         one; mature otherwise. A trend is only judged when both windows lie inside the
+         history (first purchase at least ``2 * W`` ago); slow buyers with less history
+         at their own pace, who are no longer new and not churned, are mature.
 
     ``method="model"`` keeps the rules above but replaces two of them by a CLV model's
     output (passed in as Series on the customer index; every customer must be present):
     ``churned`` when ``p_alive < alive_threshold``; and, when ``expected_purchases`` over
     the next ``horizon`` is given, growing / declining / mature compare the expected
     purchases with the purchase days observed in the last ``horizon`` (same
-    ``trend_ratio`` rule), so "declining" means the model expects fewer purchases ahead
-    than the customer made in the same length of time just past.
+    ``trend_ratio`` rule, judged when the first purchase is at least ``horizon`` ago), so
+    "declining" means the model expects fewer purchases ahead than the customer made in
+    the same length of time just past. ``reactivated`` and ``new`` still come from the
+    purchase history.
+
+    Why these defaults: ``window_factor`` (4) is larger than ``churn_factor`` (3), so a
+    customer who is not churned always has a purchase in the recent window and a trend is
+    judged on about four purchases per window; ``trend_ratio`` 1.5 means "half as much
+    again" (growth) or "down by a third" (decline). Use ``explain=True`` to see, per
+    customer, the rhythm, the windows and the counts that decided the stage.
 
     Parameters
     ----------
@@ -707,9 +719,12 @@ def lifecycle_stages(
 
     with np.errstate(invalid="ignore"):
         reactivated = (p.n >= 2) & (rh.last_gap > churn_factor * rh.prior)
-    new = tenure < 2 * w
-    growing = (trend_now > trend_before) & (trend_now >= trend_ratio * trend_before)
-    declining = (trend_now < trend_before) & (trend_before >= trend_ratio * trend_now)
+    w_pop = window if window is not None else window_factor * rh.population
+    new = tenure < 2 * np.minimum(w, w_pop)
+    # a trend needs both comparison windows inside the customer's history
+    judged = tenure >= (2 * w if expected_purchases is None else horizon)
+    growing = judged & (trend_now > trend_before) & (trend_now >= trend_ratio * trend_before)
+    declining = judged & (trend_now < trend_before) & (trend_before >= trend_ratio * trend_now)
 
     idx = {s: i for i, s in enumerate(LIFECYCLE_STAGES)}
     code = np.full(len(p.ids), idx["mature"], dtype=np.int8)
