@@ -356,10 +356,13 @@ def test_bad_arguments_raise(kwargs: dict) -> None:
 def test_id_dtypes_and_time_backends_give_the_same_stages() -> None:
     tx = make_tx({i: HISTORIES[k] for i, k in enumerate(sorted(HISTORIES))})
     ref = lifecycle_stages(tx, observation_end=END)
-    for dtype in ("Int64", "int64", "category"):
+    for dtype in ("Int64", "int64", "category", "uint64", "int32"):
         got = lifecycle_stages(tx.astype({"customer_id": dtype}), observation_end=END)
         assert got.tolist() == ref.tolist()
-        assert str(got.index.dtype) == dtype or dtype == "int64"
+        assert str(got.index.dtype) == dtype
+    sparse = tx.assign(customer_id=tx["customer_id"] * 10**12)  # ids far apart: hashed
+    got = lifecycle_stages(sparse, observation_end=END)
+    assert got.tolist() == ref.tolist() and list(got.index) == [i * 10**12 for i in ref.index]
     arrow = tx.astype({"timestamp": "timestamp[us][pyarrow]"})
     assert lifecycle_stages(arrow, observation_end=END).tolist() == ref.tolist()
     big = tx.assign(customer_id=tx["customer_id"].astype("int64") + (2**63 - 100))

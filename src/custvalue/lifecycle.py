@@ -225,6 +225,22 @@ def _ids_codes(ids: pd.Series, column: str, checks: Checks) -> tuple[np.ndarray,
         if kind.startswith("mixed"):
             checks.add(column, f"mixed-type ids ({kind}); make them one type", int(len(ids)))
     checks.raise_if_failed()
+    dtype = ids.dtype
+    n = len(ids)
+    if (
+        pd.api.types.is_integer_dtype(dtype)
+        and not isinstance(dtype, pd.CategoricalDtype)
+        and not (pd.api.types.is_unsigned_integer_dtype(dtype) and ids.max() >= 2**63)
+    ):
+        # dense integer ids: code = id - min, compacted to the ids present (no hashing)
+        vals = ids.to_numpy(dtype="int64")
+        lo, hi = int(vals.min()), int(vals.max())
+        if hi - lo < max(2 * n, 1024):
+            present = np.bincount(vals - lo, minlength=hi - lo + 1) > 0
+            remap = np.cumsum(present) - 1
+            uniq = np.flatnonzero(present) + lo
+            index = pd.Index(uniq, name=column).astype(dtype)
+            return remap[vals - lo], index
     codes, uniques = pd.factorize(ids, sort=True)
     return codes.astype(np.int64), pd.Index(uniques, name=column)
 
@@ -308,10 +324,18 @@ def _read_periods(
     span = int(pidx.max()) + 1
     n_cust = len(ids)
 
-    def dedupe(group: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Unique (group, period) pairs sorted by group then period, and each row's pair."""
+    def dedupe(
+        group: np.ndarray, n_groups: int, with_inverse: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Unique (group, period) pairs sorted by group then period [, each row's pair]."""
         if n_groups * span < 2**62:
             key = group * span + pidx
+            if not with_inverse:  # an in-place sort is much cheaper than an argsort
+                key.sort()
+                keep = np.ones(key.size, dtype=bool)
+                keep[1:] = key[1:] != key[:-1]
+                uniq = key[keep]
+                return uniq // span, uniq % span, None
             uniq, inverse = np.unique(key, return_inverse=True)
             return uniq // span, uniq % span, inverse
         order = np.lexsort((pidx, group))
@@ -323,13 +347,14 @@ def _read_periods(
         inverse[order] = pos
         return g[new], p[new], inverse
 
-    pcode, pper, inverse = dedupe(code, n_cust)
+    pcode, pper, inverse = dedupe(code, n_cust, amount is not None)
     # durations are whole periods, whatever time_unit is: the unit only relabels inputs
     # and outputs, and every comparison below is exact
     end_idx = end_per - pmin
     age = (end_idx - pper).astype(np.float64)
     spend = None
     if amount is not None:
+        assert inverse is not None
         spend = np.bincount(inverse, weights=amount, minlength=pcode.size)
     n = np.bincount(pcode, minlength=n_cust)
     last = np.cumsum(n) - 1
@@ -342,7 +367,7 @@ def _read_periods(
         lines = pd.Index(luniq, name=product_col)
         n_lines = len(lines)
         pair = code * n_lines + lcodes.astype(np.int64)
-        pg, pp, _ = dedupe(pair, n_cust * n_lines)
+        pg, pp, _ = dedupe(pair, n_cust * n_lines, False)
         line_cust = pg // n_lines
         line_code = pg % n_lines
         line_age = (end_idx - pp).astype(np.float64)
