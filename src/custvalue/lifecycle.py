@@ -1045,7 +1045,8 @@ def followup_plan(
     account_col : str, optional
         Account id column (default: the index).
     as_of : timestamp-like, optional
-        Date of the plan; default today (local date). Contacts after it raise.
+        Date of the plan; default today (in the time zone of ``last_contact`` when it is
+        tz-aware). Contacts after it raise.
     cadence : mapping, optional
         Stage -> days, merged over :data:`DEFAULT_CADENCE`.
     list_sizes : mapping, optional
@@ -1099,8 +1100,9 @@ def followup_plan(
     checks.rows(np.asarray(ids.duplicated()), account_col or "index", "duplicate account ids")
     checks.rows(accounts[owner_col].isna().to_numpy(dtype=bool), owner_col, "missing owners")
 
-    if as_of is None:
-        as_of = pd.Timestamp.today().normalize()
+    if as_of is None:  # today, on the clock of the contact dates
+        col_tz = getattr(accounts[last_contact_col].dt, "tz", None)
+        as_of = pd.Timestamp.now(tz=col_tz).normalize()
     as_of_ts = pd.Timestamp(as_of)
     last_ns, no_contact, as_of_ns = _time_nanos(
         accounts[last_contact_col], last_contact_col, as_of_ts, checks, missing_ok=True
