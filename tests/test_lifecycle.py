@@ -138,6 +138,26 @@ def test_min_gaps_decides_own_versus_population_rhythm() -> None:
     assert lifecycle_stages(tx, observation_end=END, min_gaps=1)["x"] == "churned"
 
 
+def test_few_gaps_use_the_slower_of_own_and_population_rhythm() -> None:
+    # population rhythm 10. "pair" bought twice 60 days apart, last 30 days ago: its own
+    # gap (60) is slower than the population's, so 30 days of silence is not churn (<= 180).
+    # "triple" bought every 40 days: its last gap (40) is judged against the slower of its
+    # single earlier gap (40) and the population (10), so it is not a reactivation.
+    days = {
+        **{f"s{i}": list(range(0, 101, 10)) for i in range(3)},
+        "pair": [10, 70],
+        "triple": [20, 60, 100],
+    }
+    ex = lifecycle_stages(make_tx(days), observation_end=END, explain=True)
+    assert ex.loc["pair", ["rhythm", "rhythm_source"]].tolist() == [60.0, "own"]
+    assert ex.loc["pair", "lifecycle_stage"] != "churned"
+    assert ex.loc["triple", "prior_rhythm"] == 40.0
+    assert ex.loc["triple", "lifecycle_stage"] != "reactivated"
+    # a fast pair is held to the population rhythm: 35 days of silence > 3 * 10
+    fast = {**days, "pair": [64, 65]}
+    assert lifecycle_stages(make_tx(fast), observation_end=END)["pair"] == "churned"
+
+
 def test_fixed_window() -> None:
     # with a fixed 10-day window, "growing" compares (90, 100] = 3 days with (80, 90] = 2
     tx = make_tx(HISTORIES)

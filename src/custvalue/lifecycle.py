@@ -418,7 +418,7 @@ def _group_center(
 @dataclass(frozen=True)
 class _Rhythm:
     rhythm: np.ndarray  # typical gap per customer (own or population)
-    own: np.ndarray  # bool: own gaps used
+    own: np.ndarray  # bool: the rhythm is the customer's own (else the population's)
     prior: np.ndarray  # typical gap before the last gap (own or population)
     last_gap: np.ndarray  # NaN for single-period customers
     population: float
@@ -447,9 +447,15 @@ def _rhythm(p: _Periods, how: str, min_gaps: int, population_gap: float | None) 
             "no customer has two distinct purchase periods, so no purchase rhythm can be "
             "measured; pass population_gap= (a typical gap between purchases, in time units)"
         )
-    rhythm = np.where(own, own_r, pop)
-    prior = np.where(n_prior >= min_gaps, prior_r, pop)
-    return _Rhythm(rhythm=rhythm, own=own, prior=prior, last_gap=last_gap, population=pop)
+    # too few gaps: the population rhythm, or the customer's own if that is slower
+    with np.errstate(invalid="ignore"):
+        rhythm = np.where(own, own_r, np.where(n_gaps > 0, np.fmax(own_r, pop), pop))
+        prior = np.where(
+            n_prior >= min_gaps, prior_r, np.where(n_prior > 0, np.fmax(prior_r, pop), pop)
+        )
+    with np.errstate(invalid="ignore"):
+        uses_own = own | ((n_gaps > 0) & (own_r > pop))
+    return _Rhythm(rhythm=rhythm, own=uses_own, prior=prior, last_gap=last_gap, population=pop)
 
 
 def _window_sums(
@@ -556,8 +562,11 @@ def lifecycle_stages(
     1. *Rhythm* ``r``: the customer's typical gap between purchases, the median (or mean,
        ``rhythm="mean"``) of their own gaps when they have at least ``min_gaps`` gaps (i.e.
        ``min_gaps + 1`` purchase periods). Customers with fewer gaps get the *population
-       rhythm*: the median of the own rhythms of the customers who have enough gaps (if
-       nobody has, the median of all gaps; ``population_gap`` overrides it).
+       rhythm* -- the median of the own rhythms of the customers who have enough gaps (if
+       nobody has, the median of all gaps; ``population_gap`` overrides it) -- or their
+       own typical gap if that is longer: a customer who has already shown a slow pace is
+       not held to the faster typical pace, and one fast pair of purchases does not make
+       a customer "churned" after a few days.
     2. *Window* ``W``: ``window_factor * r`` (about ``window_factor`` purchases at the
        customer's own pace), or the fixed ``window`` (in ``time_unit``) for everyone.
     3. The first rule that holds gives the stage:
@@ -568,7 +577,7 @@ def lifecycle_stages(
          probability ``2 ** -churn_factor`` (12.5% for the default 3).
        * ``reactivated``: the latest purchase ended a silence that would have counted as
          churn: the last gap exceeds ``churn_factor`` times the rhythm measured on the gaps
-         before it (population rhythm when those are fewer than ``min_gaps``).
+         before it (with the same fallback when those are fewer than ``min_gaps``).
        * ``new``: the first purchase is less than two windows ago, the window being the
          shorter of the customer's own ``W`` and the population window
          (``window_factor`` times the population rhythm): too recent for a trend at the
@@ -628,7 +637,8 @@ def lifecycle_stages(
     rhythm : {"median", "mean"}
         How a customer's typical gap is summarised.
     min_gaps : int
-        Own gaps needed before the customer's own rhythm replaces the population rhythm.
+        Own gaps needed before the customer's own rhythm is used as it is (with fewer,
+        the slower of own and population rhythm).
     population_gap : float, optional
         Typical gap (in ``time_unit``) for customers with fewer than ``min_gaps`` gaps.
     churn_factor : float
