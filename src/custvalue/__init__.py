@@ -8,7 +8,17 @@ tier of the customer pyramid each sits in and where each relationship is going.
 from __future__ import annotations
 
 from .abc import abc_classes, concentration_curve, gini, pareto_share
-from .clv import BetaGeoModel
+from .clv import (
+    BetaGeoModel,
+    GammaGammaModel,
+    ModifiedBetaGeoModel,
+    clv_interval,
+    compare_models,
+    customer_lifetime_value,
+    evaluate_holdout,
+    historical_value,
+    total_value,
+)
 from .exceptions import (
     ConvergenceError,
     ConvergenceWarning,
@@ -18,14 +28,10 @@ from .exceptions import (
     InsufficientDataError,
     NotFittedError,
 )
-
-# lifecycle stages, full / partial churn, follow-up cadence (custvalue.lifecycle)
 from .lifecycle import churn_status, followup_load, followup_plan, lifecycle_stages
 from .pyramid import pyramid_tiers, value_matrix
 from .report import segment_report
 from .rfm import rfm_scores, rfm_segments
-
-# table.py: the customer table and the calibration/holdout split
 from .table import (
     TableReport,
     customer_table,
@@ -37,22 +43,24 @@ from .table import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "BetaGeoModel",
-    "ConvergenceError",
-    "ConvergenceWarning",
-    "CustvalueError",
-    "CustvalueWarning",
-    "DataValidationError",
-    "InsufficientDataError",
-    "NotFittedError",
-    # table.py
+    "__version__",
+    # the customer table (table.py)
     "TableReport",
     "customer_table",
     "from_lifetimes",
     "split_calibration_holdout",
     "to_lifetimes",
-    "__version__",
-    # segmentation (sega)
+    # CLV models (clv/)
+    "BetaGeoModel",
+    "GammaGammaModel",
+    "ModifiedBetaGeoModel",
+    "clv_interval",
+    "compare_models",
+    "customer_lifetime_value",
+    "evaluate_holdout",
+    "historical_value",
+    "total_value",
+    # who brings the value, how customers behave (abc.py, rfm.py, pyramid.py, report.py)
     "abc_classes",
     "concentration_curve",
     "gini",
@@ -62,9 +70,17 @@ __all__ = [
     "rfm_segments",
     "segment_report",
     "value_matrix",
-    # custvalue.lifecycle
+    # where each relationship is going (lifecycle.py)
     "churn_status",
     "followup_load",
     "followup_plan",
     "lifecycle_stages",
+    # errors and warnings (exceptions.py)
+    "ConvergenceError",
+    "ConvergenceWarning",
+    "CustvalueError",
+    "CustvalueWarning",
+    "DataValidationError",
+    "InsufficientDataError",
+    "NotFittedError",
 ]

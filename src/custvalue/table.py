@@ -114,6 +114,8 @@ class TableReport:
         Rows of the resulting table.
     observation_end : pandas.Timestamp
         The observation end used (naive; wall-clock time in ``tz`` when one was given).
+    calibration_end : pandas.Timestamp or None
+        :func:`split_calibration_holdout` only: the calibration end used.
     """
 
     rows_in: int
@@ -131,6 +133,7 @@ class TableReport:
     zero_amount_kept: int = 0
     customers: int = 0
     observation_end: pd.Timestamp | None = None
+    calibration_end: pd.Timestamp | None = None
 
     DROP_REASONS: ClassVar[tuple[str, ...]] = (
         "missing_id",
@@ -297,16 +300,16 @@ def _parse_strings(s: pd.Series, column: Any, opts: _Options, checks: Checks) ->
                 ids=np.asarray(s),
             )
             checks.raise_if_failed()
-        if n_tz:
-            parsed = pd.to_datetime(s, format="ISO8601", utc=True)
-            return _tz_to_naive(parsed, opts.tz, f"column {column!r}")
-        parsed = pd.to_datetime(s, format="ISO8601")
+        parsed = pd.to_datetime(s, format="ISO8601", utc=bool(n_tz), errors="coerce")
+        bad = present & parsed.isna().to_numpy()
+        if checks.rows(bad, column, "invalid dates or times", ids=np.asarray(s)):
+            checks.raise_if_failed()
     else:
         try:
             parsed = pd.to_datetime(s, format=opts.time_format, errors="coerce")
         except ValueError as exc:
             raise DataValidationError(
-                "customer_table: transactions",
+                checks.what,
                 [_failure(column, f"times could not be parsed with time_format: {exc}", 1)],
             ) from None
         bad = present & parsed.isna().to_numpy()
@@ -367,7 +370,7 @@ def _time_values(s: pd.Series, column: Any, opts: _Options, checks: Checks) -> n
         if kind == "integer":
             return _integer_times(s.astype("Int64"), column, opts, checks)
         if kind in ("datetime", "datetime64", "date"):
-            return _object_datetimes(s, column, opts)
+            return _object_datetimes(s, column, opts, checks.what)
         raise TypeError(
             f"time column {column!r} mixes value types ({kind}); use one kind of time value"
         )
@@ -378,14 +381,14 @@ def _time_values(s: pd.Series, column: Any, opts: _Options, checks: Checks) -> n
     )
 
 
-def _object_datetimes(s: pd.Series, column: Any, opts: _Options) -> np.ndarray:
+def _object_datetimes(s: pd.Series, column: Any, opts: _Options, what: str) -> np.ndarray:
     try:
         parsed = pd.to_datetime(s)
     except (ValueError, TypeError):
         aware = np.array([getattr(v, "tzinfo", None) is not None for v in s.dropna()], dtype=bool)
         if aware.any() and not aware.all():
             raise DataValidationError(
-                "customer_table: transactions",
+                what,
                 [
                     _failure(
                         column,
@@ -522,7 +525,8 @@ def _code_ids(ids: pd.Series) -> _Ids:
     n = len(ids)
     if pd.api.types.is_integer_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype):
         unsigned = pd.api.types.is_unsigned_integer_dtype(dtype)
-        if not unsigned or ids.max() < 2**63:
+        top = ids.max() if unsigned else 0
+        if not unsigned or (not pd.isna(top) and top < 2**63):
             na = ids.isna().to_numpy() if not isinstance(dtype, np.dtype) else None
             vals = ids.to_numpy(dtype="int64", na_value=0)
             if na is not None and na.all():
@@ -872,7 +876,13 @@ def _assemble(
     return table, order
 
 
-def _report(prep: _Prepared, facts: _Facts, customers: int, extra: dict[str, int]) -> TableReport:
+def _report(
+    prep: _Prepared,
+    facts: _Facts,
+    customers: int,
+    extra: dict[str, int],
+    calibration_end: pd.Timestamp | None = None,
+) -> TableReport:
     counts = dict(prep.counts)
     counts["unmatched_refund"] = counts.get("unmatched_refund", 0) + facts.unmatched
     counts["refunds_netted"] = facts.refunds_netted
@@ -884,6 +894,7 @@ def _report(prep: _Prepared, facts: _Facts, customers: int, extra: dict[str, int
         rows_used=prep.rows_in - dropped,
         customers=customers,
         observation_end=prep.end_ts,
+        calibration_end=calibration_end,
         **counts,
     )
 
@@ -1269,7 +1280,9 @@ integer_time_unit, refunds, zero_amounts, after_end, duplicates, missing, return
         return table
     netted_h = int(rh_known.sum())
     facts.refunds_netted += netted_h
-    return table, _report(prep, facts, len(table), {"holdout_only": holdout_only})
+    return table, _report(
+        prep, facts, len(table), {"holdout_only": holdout_only}, pd.Timestamp(cal_end)
+    )
 
 
 # ----------------------------------------------------------------------------- lifetimes

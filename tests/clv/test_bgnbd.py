@@ -131,3 +131,57 @@ def test_sample_shape_and_determinism():
     assert (a["purchase_span"] <= a["tenure"]).all()
     assert ((a["n_repeat"] == 0) == (a["purchase_span"] == 0)).all()
     assert not a.equals(m.sample(100, tenure=30.0, random_state=4))
+
+
+def test_matches_lifetimes(fitted, cdnow_cal):
+    # lifetimes' BetaGeoFitter maximises the same likelihood; agreement to 1e-4 relative.
+    from .lifetimes_oracle import lifetimes_module, quiet
+
+    lt = lifetimes_module()
+    x, tx, T = (cdnow_cal[c] for c in ("n_repeat", "purchase_span", "tenure"))
+    ref = quiet(lt.BetaGeoFitter().fit, x, tx, T)
+    for name in ("r", "alpha", "a", "b"):
+        assert fitted.params_[name] == pytest.approx(ref.params_[name], rel=1e-4)
+    np.testing.assert_allclose(
+        fitted.expected_purchases(cdnow_cal, 39.0),
+        quiet(ref.conditional_expected_number_of_purchases_up_to_time, 39.0, x, tx, T),
+        rtol=1e-4,
+    )
+    np.testing.assert_allclose(
+        fitted.prob_alive(cdnow_cal), quiet(ref.conditional_probability_alive, x, tx, T), rtol=1e-4
+    )
+    for n in range(4):
+        assert fitted.purchase_pmf_new(n, 39.0) == pytest.approx(
+            float(quiet(ref.probability_of_n_purchases_up_to_time, 39.0, n)), rel=1e-4
+        )
+
+
+def test_days_instead_of_weeks(cdnow_cal):
+    # PROMISES 10: the same data in days rescale alpha by 7 and nothing else
+    weeks = BetaGeoModel().fit(cdnow_cal)
+    days = BetaGeoModel().fit(
+        cdnow_cal.assign(
+            purchase_span=cdnow_cal["purchase_span"] * 7, tenure=cdnow_cal["tenure"] * 7
+        )
+    )
+    assert days.params_["alpha"] == pytest.approx(7 * weeks.params_["alpha"], rel=1e-8)
+    for k in ("r", "a", "b"):
+        assert days.params_[k] == pytest.approx(weeks.params_[k], rel=1e-8)
+    # the likelihood is a density of the x purchase times: each changes by a Jacobian of 1/7
+    n_events = cdnow_cal["n_repeat"].sum()
+    assert days.loglik_ == pytest.approx(weeks.loglik_ - n_events * np.log(7), rel=1e-10)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [11, 12])
+def test_parameter_recovery(seed):
+    truth = {"r": 0.6, "alpha": 8.0, "a": 0.7, "b": 2.0}
+    rng = np.random.default_rng(seed)
+    table = BetaGeoModel.from_params(**truth).sample(
+        40_000, tenure=rng.uniform(10.0, 80.0, 40_000), random_state=rng
+    )
+    model = BetaGeoModel().fit(table)
+    pt = model.param_table(alpha=0.001)
+    for name, value in truth.items():
+        assert pt.loc[name, "lower"] < value < pt.loc[name, "upper"], name
+        assert model.params_[name] == pytest.approx(value, rel=0.15)

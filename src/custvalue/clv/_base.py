@@ -40,12 +40,14 @@ The penalizer
 -------------
 One meaning across models, unit-free: the fit minimises
 
-    -(sum_i w_i ll_i) / sum_i w_i + penalizer * sum_{shape params} (log theta)^2,
+    -(sum_i w_i ll_i) / sum_i w_i + penalizer * sum_{shape params} u_j^2,
 
-a Gaussian prior on the log of each unit-free parameter centred at 1. Scale parameters are not
-penalised, so expressing durations in days instead of weeks (or money in cents instead of
-dollars) rescales them exactly, penalizer included. ``penalizer=0`` (the default) is plain
-maximum likelihood.
+where ``u_j = log(theta_j - lower_j)`` is the optimiser's coordinate of the unit-free
+parameter ``theta_j``: ``log theta`` for the positive parameters (a Gaussian prior on the log,
+centred at 1) and ``log(q - 1)`` for Gamma-Gamma's ``q`` (centred at q = 2, so the penalty never
+pushes towards the infinite-mean region q <= 1). Scale parameters are not penalised, so
+expressing durations in days instead of weeks (or money in cents instead of dollars) rescales
+them exactly, penalizer included. ``penalizer=0`` (the default) is plain maximum likelihood.
 """
 
 from __future__ import annotations
@@ -269,16 +271,9 @@ class _BaseModel:
         return w
 
     def _objective(self, theta: Array, prepared: Any, total: float) -> tuple[float, Array, float]:
-        """(averaged penalised objective, gradient in natural params, weighted loglik)."""
+        """(mean negative loglik, its gradient in natural params, weighted loglik)."""
         loglik, grad = self._weighted_loglik_grad(theta, prepared)
-        g = -grad / total
-        f = -loglik / total
-        if self.penalizer:
-            shape = np.array([n in self._shape_params for n in self._param_names])
-            lt = np.log(theta)
-            f += float(self.penalizer) * float(np.sum(lt[shape] ** 2))
-            g = g + np.where(shape, 2.0 * float(self.penalizer) * lt / theta, 0.0)
-        return f, np.asarray(g, dtype=np.float64), loglik
+        return -loglik / total, np.asarray(-grad / total, dtype=np.float64), loglik
 
     def fit(self, table: pd.DataFrame, *, weights: ArrayLike | None = None) -> Self:
         """Estimate the parameters by (penalised) maximum likelihood.
@@ -337,6 +332,9 @@ class _BaseModel:
         return self
 
     def _u_objective(self, prepared: Any, total: float) -> Any:
+        pen = float(self.penalizer)
+        shape = np.array([n in self._shape_params for n in self._param_names])
+
         def fun(u: Array) -> tuple[float, Array]:
             # The optimiser may probe far-out parameters; over/underflow there is handled by
             # the non-finite checks below, so it must not surface as warnings.
@@ -344,6 +342,9 @@ class _BaseModel:
                 theta = self._to_natural(u)
                 f, g, _ = self._objective(theta, prepared, total)
                 gu = g * self._dtheta_du(u)
+                if pen:
+                    f += pen * float(np.sum(u[shape] ** 2))
+                    gu = gu + np.where(shape, 2.0 * pen * u, 0.0)
             if not (math.isfinite(f) and np.all(np.isfinite(gu))):
                 return 1e300, np.zeros_like(u)
             return f, gu
@@ -449,13 +450,7 @@ class _BaseModel:
                 grad_norm,
             )
         if grad_norm > float(self.tol):
-            raise self._fail(
-                message,
-                f"the gradient norm {grad_norm:.3g} exceeds tol={self.tol}: the likelihood is "
-                "flat or ill-conditioned near the optimum; try a penalizer > 0 or check the data",
-                n_iter,
-                grad_norm,
-            )
+            raise self._fail(message, self._flat_cause(fun, u, u_ref, grad_norm), n_iter, grad_norm)
         info: dict[str, Any] = {
             "optimizer": "L-BFGS-B + Newton",
             "status": int(res.status),
@@ -467,6 +462,35 @@ class _BaseModel:
             "grad_norm": grad_norm,
         }
         return u, info
+
+    def _flat_cause(self, fun: Any, u: Array, u_ref: Array, grad_norm: float) -> str:
+        """Explain a stop short of tol: name the parameters along the flattest direction."""
+        theta = self._to_natural(u)
+        where = ", ".join(f"{n}={v:.4g}" for n, v in zip(self._param_names, theta, strict=True))
+        drifting = [n for n, d in zip(self._param_names, np.abs(u - u_ref), strict=True) if d > 7.0]
+        if drifting:
+            return (
+                f"parameter(s) {drifting} are drifting towards 0 or infinity (reached {where}): "
+                "the data do not identify the model; try a penalizer > 0 (e.g. 0.01) or more "
+                "customers"
+            )
+        hess = self._hessian(fun, u)
+        if np.all(np.isfinite(hess)):
+            eigval, eigvec = np.linalg.eigh(hess)
+            if eigval[0] < 1e-4 * max(abs(eigval[-1]), 1e-300):
+                names = [
+                    n for n, c in zip(self._param_names, eigvec[:, 0], strict=True) if abs(c) > 0.3
+                ]
+                return (
+                    f"the likelihood is flat along a combination of {names} (reached {where}): "
+                    "the data do not identify the model (typically parameters drifting to "
+                    "infinity together); try a penalizer > 0 (e.g. 0.01) or more customers"
+                )
+        return (
+            f"the gradient norm {grad_norm:.3g} exceeds tol={self.tol} at {where}: the "
+            "likelihood is ill-conditioned near the optimum; try a penalizer > 0 or check "
+            "the data"
+        )
 
     def _covariance(self, u: Array, prepared: Any, total: float) -> Array:
         """Delta-method covariance of the natural parameters from the Hessian in u-space.

@@ -25,7 +25,7 @@ class BetaGeoModel(_PurchaseModel):
     Parameters
     ----------
     penalizer : float, default 0.0
-        Weight of ``sum (log theta)^2`` over the unit-free parameters added to the mean
+        Weight of ``sum (log theta)^2`` over the unit-free parameters (r, a, b) added to the mean
         negative log-likelihood (see :mod:`custvalue.clv._base`); 0 is maximum likelihood.
     max_iter : int, default 1000
         Iteration limit of L-BFGS-B; reaching it raises ConvergenceError.
