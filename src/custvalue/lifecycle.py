@@ -24,7 +24,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -521,6 +521,93 @@ def _cat(codes: np.ndarray, categories: Iterable[str], ordered: bool = True) -> 
 # --------------------------------------------------------------------------------------
 # lifecycle stages
 # --------------------------------------------------------------------------------------
+
+
+@overload
+def lifecycle_stages(
+    transactions: pd.DataFrame,
+    *,
+    customer_col: str = ...,
+    time_col: str = ...,
+    amount_col: str | None = ...,
+    observation_end: Any = ...,
+    time_unit: str = ...,
+    period: str = ...,
+    tz: Any = ...,
+    prospects: Iterable[Any] | None = ...,
+    method: Literal["rhythm", "model"] = ...,
+    rhythm: Literal["median", "mean"] = ...,
+    min_gaps: int = ...,
+    population_gap: float | None = ...,
+    churn_factor: float = ...,
+    window: float | None = ...,
+    window_factor: float = ...,
+    trend_on: Literal["purchases", "spend"] = ...,
+    trend_ratio: float = ...,
+    p_alive: pd.Series | None = ...,
+    alive_threshold: float = ...,
+    expected_purchases: pd.Series | None = ...,
+    horizon: float | None = ...,
+    explain: Literal[False] = ...,
+) -> pd.Series: ...
+
+
+@overload
+def lifecycle_stages(
+    transactions: pd.DataFrame,
+    *,
+    customer_col: str = ...,
+    time_col: str = ...,
+    amount_col: str | None = ...,
+    observation_end: Any = ...,
+    time_unit: str = ...,
+    period: str = ...,
+    tz: Any = ...,
+    prospects: Iterable[Any] | None = ...,
+    method: Literal["rhythm", "model"] = ...,
+    rhythm: Literal["median", "mean"] = ...,
+    min_gaps: int = ...,
+    population_gap: float | None = ...,
+    churn_factor: float = ...,
+    window: float | None = ...,
+    window_factor: float = ...,
+    trend_on: Literal["purchases", "spend"] = ...,
+    trend_ratio: float = ...,
+    p_alive: pd.Series | None = ...,
+    alive_threshold: float = ...,
+    expected_purchases: pd.Series | None = ...,
+    horizon: float | None = ...,
+    explain: Literal[True],
+) -> pd.DataFrame: ...
+
+
+@overload
+def lifecycle_stages(
+    transactions: pd.DataFrame,
+    *,
+    customer_col: str = ...,
+    time_col: str = ...,
+    amount_col: str | None = ...,
+    observation_end: Any = ...,
+    time_unit: str = ...,
+    period: str = ...,
+    tz: Any = ...,
+    prospects: Iterable[Any] | None = ...,
+    method: Literal["rhythm", "model"] = ...,
+    rhythm: Literal["median", "mean"] = ...,
+    min_gaps: int = ...,
+    population_gap: float | None = ...,
+    churn_factor: float = ...,
+    window: float | None = ...,
+    window_factor: float = ...,
+    trend_on: Literal["purchases", "spend"] = ...,
+    trend_ratio: float = ...,
+    p_alive: pd.Series | None = ...,
+    alive_threshold: float = ...,
+    expected_purchases: pd.Series | None = ...,
+    horizon: float | None = ...,
+    explain: bool,
+) -> pd.Series | pd.DataFrame: ...
 
 
 def lifecycle_stages(
