@@ -241,6 +241,22 @@ def test_model_method_uses_p_alive_and_expected_trend() -> None:
     assert ex.loc["mature", "lifecycle_stage"] == "declining"
     assert ex.loc["declining", "lifecycle_stage"] == "growing"
     assert ex.loc["growing", "lifecycle_stage"] == "mature"
+    # an expected count must also differ from the observed one by a whole purchase:
+    # 0.9 expected after none observed is not growth, 1.0 is
+    sparse = make_tx({**HISTORIES, "one": [10]})  # 90 days ago: not new, none observed
+    ids1 = sorted([*HISTORIES, "one"])
+    for value, stage in ((0.9, "mature"), (1.0, "growing")):
+        exp1 = pd.Series(4.0, index=ids1)
+        exp1["one"] = value
+        got = lifecycle_stages(
+            sparse,
+            observation_end=END,
+            method="model",
+            p_alive=pd.Series(0.9, index=ids1),
+            expected_purchases=exp1,
+            horizon=40.0,
+        )
+        assert got["one"] == stage
 
 
 def test_model_series_must_cover_every_customer() -> None:

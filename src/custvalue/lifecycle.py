@@ -684,10 +684,13 @@ def lifecycle_stages(
     ``churned`` when ``p_alive < alive_threshold``; and, when ``expected_purchases`` over
     the next ``horizon`` is given, growing / declining / mature compare the expected
     purchases with the purchase days observed in the last ``horizon`` (same
-    ``trend_ratio`` rule, judged when the first purchase is at least ``horizon`` ago), so
-    "declining" means the model expects fewer purchases ahead than the customer made in
-    the same length of time just past. ``reactivated`` and ``new`` still come from the
-    purchase history.
+    ``trend_ratio`` rule, judged when the first purchase is at least ``horizon`` ago, and
+    the two must also differ by at least one purchase), so "declining" means the model
+    expects fewer purchases ahead than the customer made in the same length of time just
+    past. ``reactivated`` and ``new`` still come from the purchase history. Note that
+    BG/NBD gives P(alive) = 1 to every customer without a repeat purchase, so with its
+    P(alive) one-time buyers are never churned; MBG/NBD or Pareto/NBD do not have this
+    property.
 
     Why these defaults: ``window_factor`` (4) is larger than ``churn_factor`` (3), so a
     customer who is not churned always has a purchase in the recent window and a trend is
@@ -845,8 +848,21 @@ def lifecycle_stages(
     new = tenure < 2 * np.minimum(w, w_pop)
     # a trend needs both comparison windows inside the customer's history
     judged = tenure >= (2 * w if expected_purchases is None else horizon)
-    growing = judged & (trend_now > trend_before) & (trend_now >= trend_ratio * trend_before)
-    declining = judged & (trend_now < trend_before) & (trend_before >= trend_ratio * trend_now)
+    # counts differ by whole purchases; an expected count must differ by at least one too,
+    # so that 0.1 expected purchases after none observed is not "growth"
+    step = 1.0 if expected_purchases is not None else 0.0
+    growing = (
+        judged
+        & (trend_now > trend_before)
+        & (trend_now - trend_before >= step)
+        & (trend_now >= trend_ratio * trend_before)
+    )
+    declining = (
+        judged
+        & (trend_now < trend_before)
+        & (trend_before - trend_now >= step)
+        & (trend_before >= trend_ratio * trend_now)
+    )
 
     idx = {s: i for i, s in enumerate(LIFECYCLE_STAGES)}
     code = np.full(len(p.ids), idx["mature"], dtype=np.int8)
