@@ -939,10 +939,11 @@ def churn_status(
 
     * ``churned``: the customer bought nothing for more than ``churn_factor`` times their
       rhythm (the rhythm rule of :func:`lifecycle_stages`: median (or mean) own gap with
-      at least ``min_gaps`` gaps, else the population rhythm); or, with ``window``, nothing
-      in the last ``window`` time units; or, with ``p_alive``, ``p_alive < alive_threshold``.
+      at least ``min_gaps`` gaps, else the slower of own and population rhythm), exactly
+      as ``lifecycle_stages`` calls a customer churned; or, with ``window``, nothing in the
+      last ``window`` time units; or, with ``p_alive``, ``p_alive < alive_threshold``.
     * A product line counts as one the customer *used to buy* when they bought it on at
-      least ``min_line_purchases`` distinct purchase days (with ``window``: that many
+      least ``min_line_purchases`` distinct purchase periods (with ``window``: that many
       before the last ``window``). It is *dropped* when the time since they last bought it
       exceeds ``churn_factor`` times their own typical gap for that line (the median or
       mean of the gaps between their purchases of that line; the customer's rhythm when
@@ -962,7 +963,7 @@ def churn_status(
     window : float, optional
         Fixed recent window (in ``time_unit``) instead of the rhythm rules.
     min_line_purchases : int
-        Purchase days of a line needed before dropping it can count.
+        Purchase periods of a line needed before dropping it can count.
     p_alive : pandas.Series, optional
         P(alive) per customer (e.g. from a BG/NBD model); decides full churn when given.
     alive_threshold : float
@@ -974,8 +975,7 @@ def churn_status(
         Indexed by customer id (sorted), columns ``churn_status`` (ordered categorical,
         every status a category), ``dropped_lines`` (tuple of the dropped product lines,
         sorted (categorical lines in category order); empty unless partial churn;
-        ``.explode()`` gives one row per line) and
-        ``n_dropped_lines``.
+        ``.explode()`` gives one row per line) and ``n_dropped_lines``.
 
     Examples
     --------
