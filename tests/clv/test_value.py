@@ -156,8 +156,11 @@ def test_matches_lifetimes_clv(bg: cv.BetaGeoModel, gg: Any, cal: pd.DataFrame) 
     lifetimes = pytest.importorskip("lifetimes")
     lt_bg = lifetimes.BetaGeoFitter()
     lt_bg.params_ = pd.Series(bg.params_)[["r", "alpha", "a", "b"]]
+    lt_bg.predict = lt_bg.conditional_expected_number_of_purchases_up_to_time  # set by fit
     lt_gg = lifetimes.GammaGammaFitter()
-    lt_gg.params_ = pd.Series(dict(zip(["p", "q", "v"], gg.params_.values(), strict=True)))
+    lt_gg.params_ = pd.Series(
+        {"p": gg.params_["p"], "q": gg.params_["q"], "v": gg.params_["gamma"]}
+    )
     freq = cal["n_repeat"].astype("float64")
     money = cal["mean_repeat_spend"].where(freq > 0, 0.0)  # lifetimes' encoding of x == 0
     theirs = lt_gg.customer_lifetime_value(
