@@ -357,3 +357,34 @@ def test_bad_interval_arguments(bg: cv.BetaGeoModel, cal: pd.DataFrame) -> None:
         cv.clv_interval(bg, 1.0, cal, alpha=1.0, discount_rate=0, **YEAR)
     with pytest.raises(ValueError, match="one number per row"):
         cv.clv_interval(bg, 1.0, cal, weights=[1.0, 2.0], discount_rate=0, **YEAR)
+
+
+# --------------------------------------------------------------------------------------
+# every continuous-time purchase model on this branch
+
+_CONTINUOUS = [
+    n for n in ("BetaGeoModel", "ModifiedBetaGeoModel", "ParetoNBDModel") if hasattr(cv, n)
+]
+
+
+@pytest.fixture(scope="module", params=_CONTINUOUS)
+def purchase_model(request: pytest.FixtureRequest, cal: pd.DataFrame) -> Any:
+    return getattr(cv, request.param)().fit(cal)
+
+
+def test_every_model_fast_path_and_identity(
+    purchase_model: Any, cal: pd.DataFrame, spend: pd.Series
+) -> None:
+    from custvalue.clv.value import _purchase_present_value
+
+    for table in (cal, _extreme_table()):
+        sched = discount_schedule(52.0, 52 / 12, 0.01)
+        fast = _purchase_present_value(purchase_model, table, sched, "test")
+        slow = _purchase_present_value(purchase_model, table, sched, "test", fast=False)
+        np.testing.assert_allclose(fast, slow, rtol=1e-10, atol=1e-300)
+        assert np.all(np.isfinite(fast))
+    clv = cv.customer_lifetime_value(
+        purchase_model, spend, cal, horizon=52, period_length=4, discount_rate=0
+    )
+    expected = purchase_model.expected_purchases(cal, 52.0) * spend
+    np.testing.assert_allclose(clv.to_numpy(), expected.to_numpy(), rtol=1e-12)
