@@ -388,3 +388,25 @@ def test_every_model_fast_path_and_identity(
     )
     expected = purchase_model.expected_purchases(cal, 52.0) * spend
     np.testing.assert_allclose(clv.to_numpy(), expected.to_numpy(), rtol=1e-12)
+
+
+def test_bgbb_clv_in_opportunities() -> None:
+    """BG/BB (discrete): horizon and period_length count transaction opportunities."""
+    if not hasattr(cv, "BetaGeoBetaBinomModel"):
+        pytest.skip("BetaGeoBetaBinomModel is not on this branch yet")
+    from custvalue.clv.value import _purchase_present_value
+    from custvalue.datasets import load_donations
+
+    d = load_donations()
+    table = d[["n_repeat", "purchase_span", "tenure"]]
+    model = cv.BetaGeoBetaBinomModel().fit(table, weights=d["count"])
+    for horizon in (1, 2, 5, 10):
+        sched = discount_schedule(horizon, 1, 0.1)
+        fast = _purchase_present_value(model, table, sched, "test")
+        slow = _purchase_present_value(model, table, sched, "test", fast=False)
+        np.testing.assert_allclose(fast, slow, rtol=1e-10, atol=1e-300)
+    clv = cv.customer_lifetime_value(
+        model, 50.0, table, horizon=5, period_length=1, discount_rate=0.0
+    )
+    expected = model.expected_purchases(table, 5) * 50.0
+    np.testing.assert_allclose(clv.to_numpy(), expected.to_numpy(), rtol=1e-12)
