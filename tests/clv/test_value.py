@@ -410,3 +410,17 @@ def test_bgbb_clv_in_opportunities() -> None:
     )
     expected = model.expected_purchases(table, 5) * 50.0
     np.testing.assert_allclose(clv.to_numpy(), expected.to_numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("backend", ["numpy_nullable", "pyarrow"])
+def test_dtype_backends_give_identical_clv(
+    bg: cv.BetaGeoModel, gg: Any, cal: pd.DataFrame, backend: str
+) -> None:
+    cols = ["n_repeat", "purchase_span", "tenure", "mean_repeat_spend", "total_spend"]
+    plain = cal[cols]
+    converted = plain.convert_dtypes(dtype_backend=backend)  # type: ignore[arg-type]
+    margin = pd.Series(0.3, index=cal.index).convert_dtypes(dtype_backend=backend)  # type: ignore[arg-type]
+    kw: dict[str, Any] = {"discount_rate": 0.01, "cost_to_serve": 0.1, **YEAR}
+    a = cv.total_value(bg, gg, plain, margin=0.3, **kw)
+    b = cv.total_value(bg, gg, converted, margin=margin, **kw)
+    pd.testing.assert_frame_equal(a, b)
