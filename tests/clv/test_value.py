@@ -311,6 +311,24 @@ def test_matches_lifetimes_dcf(bg: cv.BetaGeoModel, cal: pd.DataFrame, spend: pd
             bg, spend, cal, horizon=12 * 4.345, period_length=4.345, discount_rate=d
         )
         np.testing.assert_allclose(ours.to_numpy(), theirs.to_numpy(), rtol=1e-6)
+    # freq="D": months of 30 days on a daily table (alpha is a rate per time unit: x 7)
+    days = cal.assign(purchase_span=cal["purchase_span"] * 7, tenure=cal["tenure"] * 7)
+    bg_days = cv.BetaGeoModel.from_params(**{**bg.params_, "alpha": bg.params_["alpha"] * 7})
+    lt.params_ = pd.Series(bg_days.params_)[["r", "alpha", "a", "b"]]
+    theirs = _customer_lifetime_value(
+        lt,
+        freq,
+        days["purchase_span"],
+        days["tenure"],
+        spend,
+        time=12,
+        discount_rate=0.01,
+        freq="D",
+    )
+    ours = cv.customer_lifetime_value(
+        bg_days, spend, days, horizon=360, period_length=30, discount_rate=0.01
+    )
+    np.testing.assert_allclose(ours.to_numpy(), theirs.to_numpy(), rtol=1e-6)
 
 
 def test_bootstrap_transaction_model_only(
