@@ -138,6 +138,26 @@ def test_min_gaps_decides_own_versus_population_rhythm() -> None:
     assert lifecycle_stages(tx, observation_end=END, min_gaps=1)["x"] == "churned"
 
 
+def test_few_gaps_use_the_slower_of_own_and_population_rhythm() -> None:
+    # population rhythm 10. "pair" bought twice 60 days apart, last 30 days ago: its own
+    # gap (60) is slower than the population's, so 30 days of silence is not churn (<= 180).
+    # "triple" bought every 40 days: its last gap (40) is judged against the slower of its
+    # single earlier gap (40) and the population (10), so it is not a reactivation.
+    days = {
+        **{f"s{i}": list(range(0, 101, 10)) for i in range(3)},
+        "pair": [10, 70],
+        "triple": [20, 60, 100],
+    }
+    ex = lifecycle_stages(make_tx(days), observation_end=END, explain=True)
+    assert ex.loc["pair", ["rhythm", "rhythm_source"]].tolist() == [60.0, "own"]
+    assert ex.loc["pair", "lifecycle_stage"] != "churned"
+    assert ex.loc["triple", "prior_rhythm"] == 40.0
+    assert ex.loc["triple", "lifecycle_stage"] != "reactivated"
+    # a fast pair is held to the population rhythm: 35 days of silence > 3 * 10
+    fast = {**days, "pair": [64, 65]}
+    assert lifecycle_stages(make_tx(fast), observation_end=END)["pair"] == "churned"
+
+
 def test_fixed_window() -> None:
     # with a fixed 10-day window, "growing" compares (90, 100] = 3 days with (80, 90] = 2
     tx = make_tx(HISTORIES)
@@ -221,6 +241,22 @@ def test_model_method_uses_p_alive_and_expected_trend() -> None:
     assert ex.loc["mature", "lifecycle_stage"] == "declining"
     assert ex.loc["declining", "lifecycle_stage"] == "growing"
     assert ex.loc["growing", "lifecycle_stage"] == "mature"
+    # an expected count must also differ from the observed one by a whole purchase:
+    # 0.9 expected after none observed is not growth, 1.0 is
+    sparse = make_tx({**HISTORIES, "one": [10]})  # 90 days ago: not new, none observed
+    ids1 = sorted([*HISTORIES, "one"])
+    for value, stage in ((0.9, "mature"), (1.0, "growing")):
+        exp1 = pd.Series(4.0, index=ids1)
+        exp1["one"] = value
+        got = lifecycle_stages(
+            sparse,
+            observation_end=END,
+            method="model",
+            p_alive=pd.Series(0.9, index=ids1),
+            expected_purchases=exp1,
+            horizon=40.0,
+        )
+        assert got["one"] == stage
 
 
 def test_model_series_must_cover_every_customer() -> None:
@@ -356,10 +392,13 @@ def test_bad_arguments_raise(kwargs: dict) -> None:
 def test_id_dtypes_and_time_backends_give_the_same_stages() -> None:
     tx = make_tx({i: HISTORIES[k] for i, k in enumerate(sorted(HISTORIES))})
     ref = lifecycle_stages(tx, observation_end=END)
-    for dtype in ("Int64", "int64", "category"):
+    for dtype in ("Int64", "int64", "category", "uint64", "int32"):
         got = lifecycle_stages(tx.astype({"customer_id": dtype}), observation_end=END)
         assert got.tolist() == ref.tolist()
-        assert str(got.index.dtype) == dtype or dtype == "int64"
+        assert str(got.index.dtype) == dtype
+    sparse = tx.assign(customer_id=tx["customer_id"] * 10**12)  # ids far apart: hashed
+    got = lifecycle_stages(sparse, observation_end=END)
+    assert got.tolist() == ref.tolist() and list(got.index) == [i * 10**12 for i in ref.index]
     arrow = tx.astype({"timestamp": "timestamp[us][pyarrow]"})
     assert lifecycle_stages(arrow, observation_end=END).tolist() == ref.tolist()
     big = tx.assign(customer_id=tx["customer_id"].astype("int64") + (2**63 - 100))

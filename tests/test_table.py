@@ -487,3 +487,13 @@ def test_invalid_iso_dates_raise() -> None:
     with pytest.raises(DataValidationError, match="invalid dates") as err:
         customer_table(tx)
     assert err.value.failures[0].examples == ("2020-13-45",)
+
+
+def test_integer_observation_end_follows_the_time_options() -> None:
+    tx = pd.DataFrame({"customer_id": [1, 1], "timestamp": [19970101, 19970108]})
+    t = customer_table(tx, time_format="%Y%m%d", observation_end=19970930, time_unit="W")
+    assert t.loc[1, "tenure"] == pytest.approx(272 / 7)
+    days = pd.DataFrame({"customer_id": [1], "timestamp": [10]})
+    assert customer_table(days, integer_time_unit="D", observation_end=17).loc[1, "tenure"] == 7
+    with pytest.raises(ValueError, match="integer_time_unit"):
+        customer_table(_tx([1], ["2020-01-01"]), observation_end=5)

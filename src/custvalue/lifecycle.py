@@ -24,7 +24,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -225,6 +225,22 @@ def _ids_codes(ids: pd.Series, column: str, checks: Checks) -> tuple[np.ndarray,
         if kind.startswith("mixed"):
             checks.add(column, f"mixed-type ids ({kind}); make them one type", int(len(ids)))
     checks.raise_if_failed()
+    dtype = ids.dtype
+    n = len(ids)
+    if (
+        pd.api.types.is_integer_dtype(dtype)
+        and not isinstance(dtype, pd.CategoricalDtype)
+        and not (pd.api.types.is_unsigned_integer_dtype(dtype) and ids.max() >= 2**63)
+    ):
+        # dense integer ids: code = id - min, compacted to the ids present (no hashing)
+        vals = ids.to_numpy(dtype="int64")
+        lo, hi = int(vals.min()), int(vals.max())
+        if hi - lo < max(2 * n, 1024):
+            present = np.bincount(vals - lo, minlength=hi - lo + 1) > 0
+            remap = np.cumsum(present) - 1
+            uniq = np.flatnonzero(present) + lo
+            index = pd.Index(uniq, name=column).astype(dtype)
+            return remap[vals - lo], index
     codes, uniques = pd.factorize(ids, sort=True)
     return codes.astype(np.int64), pd.Index(uniques, name=column)
 
@@ -308,10 +324,18 @@ def _read_periods(
     span = int(pidx.max()) + 1
     n_cust = len(ids)
 
-    def dedupe(group: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Unique (group, period) pairs sorted by group then period, and each row's pair."""
+    def dedupe(
+        group: np.ndarray, n_groups: int, with_inverse: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Unique (group, period) pairs sorted by group then period [, each row's pair]."""
         if n_groups * span < 2**62:
             key = group * span + pidx
+            if not with_inverse:  # an in-place sort is much cheaper than an argsort
+                key.sort()
+                keep = np.ones(key.size, dtype=bool)
+                keep[1:] = key[1:] != key[:-1]
+                uniq = key[keep]
+                return uniq // span, uniq % span, None
             uniq, inverse = np.unique(key, return_inverse=True)
             return uniq // span, uniq % span, inverse
         order = np.lexsort((pidx, group))
@@ -323,13 +347,14 @@ def _read_periods(
         inverse[order] = pos
         return g[new], p[new], inverse
 
-    pcode, pper, inverse = dedupe(code, n_cust)
+    pcode, pper, inverse = dedupe(code, n_cust, amount is not None)
     # durations are whole periods, whatever time_unit is: the unit only relabels inputs
     # and outputs, and every comparison below is exact
     end_idx = end_per - pmin
     age = (end_idx - pper).astype(np.float64)
     spend = None
     if amount is not None:
+        assert inverse is not None
         spend = np.bincount(inverse, weights=amount, minlength=pcode.size)
     n = np.bincount(pcode, minlength=n_cust)
     last = np.cumsum(n) - 1
@@ -342,7 +367,7 @@ def _read_periods(
         lines = pd.Index(luniq, name=product_col)
         n_lines = len(lines)
         pair = code * n_lines + lcodes.astype(np.int64)
-        pg, pp, _ = dedupe(pair, n_cust * n_lines)
+        pg, pp, _ = dedupe(pair, n_cust * n_lines, False)
         line_cust = pg // n_lines
         line_code = pg % n_lines
         line_age = (end_idx - pp).astype(np.float64)
@@ -393,7 +418,7 @@ def _group_center(
 @dataclass(frozen=True)
 class _Rhythm:
     rhythm: np.ndarray  # typical gap per customer (own or population)
-    own: np.ndarray  # bool: own gaps used
+    own: np.ndarray  # bool: the rhythm is the customer's own (else the population's)
     prior: np.ndarray  # typical gap before the last gap (own or population)
     last_gap: np.ndarray  # NaN for single-period customers
     population: float
@@ -422,9 +447,15 @@ def _rhythm(p: _Periods, how: str, min_gaps: int, population_gap: float | None) 
             "no customer has two distinct purchase periods, so no purchase rhythm can be "
             "measured; pass population_gap= (a typical gap between purchases, in time units)"
         )
-    rhythm = np.where(own, own_r, pop)
-    prior = np.where(n_prior >= min_gaps, prior_r, pop)
-    return _Rhythm(rhythm=rhythm, own=own, prior=prior, last_gap=last_gap, population=pop)
+    # too few gaps: the population rhythm, or the customer's own if that is slower
+    with np.errstate(invalid="ignore"):
+        rhythm = np.where(own, own_r, np.where(n_gaps > 0, np.fmax(own_r, pop), pop))
+        prior = np.where(
+            n_prior >= min_gaps, prior_r, np.where(n_prior > 0, np.fmax(prior_r, pop), pop)
+        )
+    with np.errstate(invalid="ignore"):
+        uses_own = own | ((n_gaps > 0) & (own_r > pop))
+    return _Rhythm(rhythm=rhythm, own=uses_own, prior=prior, last_gap=last_gap, population=pop)
 
 
 def _window_sums(
@@ -492,6 +523,93 @@ def _cat(codes: np.ndarray, categories: Iterable[str], ordered: bool = True) -> 
 # --------------------------------------------------------------------------------------
 
 
+@overload
+def lifecycle_stages(
+    transactions: pd.DataFrame,
+    *,
+    customer_col: str = ...,
+    time_col: str = ...,
+    amount_col: str | None = ...,
+    observation_end: Any = ...,
+    time_unit: str = ...,
+    period: str = ...,
+    tz: Any = ...,
+    prospects: Iterable[Any] | None = ...,
+    method: Literal["rhythm", "model"] = ...,
+    rhythm: Literal["median", "mean"] = ...,
+    min_gaps: int = ...,
+    population_gap: float | None = ...,
+    churn_factor: float = ...,
+    window: float | None = ...,
+    window_factor: float = ...,
+    trend_on: Literal["purchases", "spend"] = ...,
+    trend_ratio: float = ...,
+    p_alive: pd.Series | None = ...,
+    alive_threshold: float = ...,
+    expected_purchases: pd.Series | None = ...,
+    horizon: float | None = ...,
+    explain: Literal[False] = ...,
+) -> pd.Series: ...
+
+
+@overload
+def lifecycle_stages(
+    transactions: pd.DataFrame,
+    *,
+    customer_col: str = ...,
+    time_col: str = ...,
+    amount_col: str | None = ...,
+    observation_end: Any = ...,
+    time_unit: str = ...,
+    period: str = ...,
+    tz: Any = ...,
+    prospects: Iterable[Any] | None = ...,
+    method: Literal["rhythm", "model"] = ...,
+    rhythm: Literal["median", "mean"] = ...,
+    min_gaps: int = ...,
+    population_gap: float | None = ...,
+    churn_factor: float = ...,
+    window: float | None = ...,
+    window_factor: float = ...,
+    trend_on: Literal["purchases", "spend"] = ...,
+    trend_ratio: float = ...,
+    p_alive: pd.Series | None = ...,
+    alive_threshold: float = ...,
+    expected_purchases: pd.Series | None = ...,
+    horizon: float | None = ...,
+    explain: Literal[True],
+) -> pd.DataFrame: ...
+
+
+@overload
+def lifecycle_stages(
+    transactions: pd.DataFrame,
+    *,
+    customer_col: str = ...,
+    time_col: str = ...,
+    amount_col: str | None = ...,
+    observation_end: Any = ...,
+    time_unit: str = ...,
+    period: str = ...,
+    tz: Any = ...,
+    prospects: Iterable[Any] | None = ...,
+    method: Literal["rhythm", "model"] = ...,
+    rhythm: Literal["median", "mean"] = ...,
+    min_gaps: int = ...,
+    population_gap: float | None = ...,
+    churn_factor: float = ...,
+    window: float | None = ...,
+    window_factor: float = ...,
+    trend_on: Literal["purchases", "spend"] = ...,
+    trend_ratio: float = ...,
+    p_alive: pd.Series | None = ...,
+    alive_threshold: float = ...,
+    expected_purchases: pd.Series | None = ...,
+    horizon: float | None = ...,
+    explain: bool,
+) -> pd.Series | pd.DataFrame: ...
+
+
 def lifecycle_stages(
     transactions: pd.DataFrame,
     *,
@@ -531,8 +649,11 @@ def lifecycle_stages(
     1. *Rhythm* ``r``: the customer's typical gap between purchases, the median (or mean,
        ``rhythm="mean"``) of their own gaps when they have at least ``min_gaps`` gaps (i.e.
        ``min_gaps + 1`` purchase periods). Customers with fewer gaps get the *population
-       rhythm*: the median of the own rhythms of the customers who have enough gaps (if
-       nobody has, the median of all gaps; ``population_gap`` overrides it).
+       rhythm* -- the median of the own rhythms of the customers who have enough gaps (if
+       nobody has, the median of all gaps; ``population_gap`` overrides it) -- or their
+       own typical gap if that is longer: a customer who has already shown a slow pace is
+       not held to the faster typical pace, and one fast pair of purchases does not make
+       a customer "churned" after a few days.
     2. *Window* ``W``: ``window_factor * r`` (about ``window_factor`` purchases at the
        customer's own pace), or the fixed ``window`` (in ``time_unit``) for everyone.
     3. The first rule that holds gives the stage:
@@ -543,7 +664,7 @@ def lifecycle_stages(
          probability ``2 ** -churn_factor`` (12.5% for the default 3).
        * ``reactivated``: the latest purchase ended a silence that would have counted as
          churn: the last gap exceeds ``churn_factor`` times the rhythm measured on the gaps
-         before it (population rhythm when those are fewer than ``min_gaps``).
+         before it (with the same fallback when those are fewer than ``min_gaps``).
        * ``new``: the first purchase is less than two windows ago, the window being the
          shorter of the customer's own ``W`` and the population window
          (``window_factor`` times the population rhythm): too recent for a trend at the
@@ -563,10 +684,13 @@ def lifecycle_stages(
     ``churned`` when ``p_alive < alive_threshold``; and, when ``expected_purchases`` over
     the next ``horizon`` is given, growing / declining / mature compare the expected
     purchases with the purchase days observed in the last ``horizon`` (same
-    ``trend_ratio`` rule, judged when the first purchase is at least ``horizon`` ago), so
-    "declining" means the model expects fewer purchases ahead than the customer made in
-    the same length of time just past. ``reactivated`` and ``new`` still come from the
-    purchase history.
+    ``trend_ratio`` rule, judged when the first purchase is at least ``horizon`` ago, and
+    the two must also differ by at least one purchase), so "declining" means the model
+    expects fewer purchases ahead than the customer made in the same length of time just
+    past. ``reactivated`` and ``new`` still come from the purchase history. Note that
+    BG/NBD gives P(alive) = 1 to every customer without a repeat purchase, so with its
+    P(alive) one-time buyers are never churned; MBG/NBD or Pareto/NBD do not have this
+    property.
 
     Why these defaults: ``window_factor`` (4) is larger than ``churn_factor`` (3), so a
     customer who is not churned always has a purchase in the recent window and a trend is
@@ -603,7 +727,8 @@ def lifecycle_stages(
     rhythm : {"median", "mean"}
         How a customer's typical gap is summarised.
     min_gaps : int
-        Own gaps needed before the customer's own rhythm replaces the population rhythm.
+        Own gaps needed before the customer's own rhythm is used as it is (with fewer,
+        the slower of own and population rhythm).
     population_gap : float, optional
         Typical gap (in ``time_unit``) for customers with fewer than ``min_gaps`` gaps.
     churn_factor : float
@@ -723,8 +848,21 @@ def lifecycle_stages(
     new = tenure < 2 * np.minimum(w, w_pop)
     # a trend needs both comparison windows inside the customer's history
     judged = tenure >= (2 * w if expected_purchases is None else horizon)
-    growing = judged & (trend_now > trend_before) & (trend_now >= trend_ratio * trend_before)
-    declining = judged & (trend_now < trend_before) & (trend_before >= trend_ratio * trend_now)
+    # counts differ by whole purchases; an expected count must differ by at least one too,
+    # so that 0.1 expected purchases after none observed is not "growth"
+    step = 1.0 if expected_purchases is not None else 0.0
+    growing = (
+        judged
+        & (trend_now > trend_before)
+        & (trend_now - trend_before >= step)
+        & (trend_now >= trend_ratio * trend_before)
+    )
+    declining = (
+        judged
+        & (trend_now < trend_before)
+        & (trend_before - trend_now >= step)
+        & (trend_before >= trend_ratio * trend_now)
+    )
 
     idx = {s: i for i, s in enumerate(LIFECYCLE_STAGES)}
     code = np.full(len(p.ids), idx["mature"], dtype=np.int8)
@@ -801,10 +939,11 @@ def churn_status(
 
     * ``churned``: the customer bought nothing for more than ``churn_factor`` times their
       rhythm (the rhythm rule of :func:`lifecycle_stages`: median (or mean) own gap with
-      at least ``min_gaps`` gaps, else the population rhythm); or, with ``window``, nothing
-      in the last ``window`` time units; or, with ``p_alive``, ``p_alive < alive_threshold``.
+      at least ``min_gaps`` gaps, else the slower of own and population rhythm), exactly
+      as ``lifecycle_stages`` calls a customer churned; or, with ``window``, nothing in the
+      last ``window`` time units; or, with ``p_alive``, ``p_alive < alive_threshold``.
     * A product line counts as one the customer *used to buy* when they bought it on at
-      least ``min_line_purchases`` distinct purchase days (with ``window``: that many
+      least ``min_line_purchases`` distinct purchase periods (with ``window``: that many
       before the last ``window``). It is *dropped* when the time since they last bought it
       exceeds ``churn_factor`` times their own typical gap for that line (the median or
       mean of the gaps between their purchases of that line; the customer's rhythm when
@@ -824,7 +963,7 @@ def churn_status(
     window : float, optional
         Fixed recent window (in ``time_unit``) instead of the rhythm rules.
     min_line_purchases : int
-        Purchase days of a line needed before dropping it can count.
+        Purchase periods of a line needed before dropping it can count.
     p_alive : pandas.Series, optional
         P(alive) per customer (e.g. from a BG/NBD model); decides full churn when given.
     alive_threshold : float
@@ -836,8 +975,7 @@ def churn_status(
         Indexed by customer id (sorted), columns ``churn_status`` (ordered categorical,
         every status a category), ``dropped_lines`` (tuple of the dropped product lines,
         sorted (categorical lines in category order); empty unless partial churn;
-        ``.explode()`` gives one row per line) and
-        ``n_dropped_lines``.
+        ``.explode()`` gives one row per line) and ``n_dropped_lines``.
 
     Examples
     --------
@@ -1020,7 +1158,8 @@ def followup_plan(
     account_col : str, optional
         Account id column (default: the index).
     as_of : timestamp-like, optional
-        Date of the plan; default today (local date). Contacts after it raise.
+        Date of the plan; default today (in the time zone of ``last_contact`` when it is
+        tz-aware). Contacts after it raise.
     cadence : mapping, optional
         Stage -> days, merged over :data:`DEFAULT_CADENCE`.
     list_sizes : mapping, optional
@@ -1074,8 +1213,9 @@ def followup_plan(
     checks.rows(np.asarray(ids.duplicated()), account_col or "index", "duplicate account ids")
     checks.rows(accounts[owner_col].isna().to_numpy(dtype=bool), owner_col, "missing owners")
 
-    if as_of is None:
-        as_of = pd.Timestamp.today().normalize()
+    if as_of is None:  # today, on the clock of the contact dates
+        col_tz = getattr(accounts[last_contact_col].dt, "tz", None)
+        as_of = pd.Timestamp.now(tz=col_tz).normalize()
     as_of_ts = pd.Timestamp(as_of)
     last_ns, no_contact, as_of_ns = _time_nanos(
         accounts[last_contact_col], last_contact_col, as_of_ts, checks, missing_ok=True

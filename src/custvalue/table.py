@@ -429,8 +429,12 @@ def _end_value(value: Any, opts: _Options, what: str = "observation_end") -> np.
     if isinstance(value, bool):
         raise TypeError(f"{what} must be a date or timestamp, got bool")
     if isinstance(value, int | np.integer):
+        if opts.integer_time_unit is None and opts.time_format is not None:
+            return _end_value(str(int(value)), opts, what)
         if opts.integer_time_unit is None:
-            raise ValueError(f"{what} is an integer: pass integer_time_unit to give its unit")
+            raise ValueError(
+                f"{what} is an integer: pass integer_time_unit (or time_format) to give its unit"
+            )
         unit = _NP_UNIT.get(opts.integer_time_unit, opts.integer_time_unit)
         return np.array([int(value)], dtype="int64").astype(f"datetime64[{unit}]")[0]
     if isinstance(value, str):
