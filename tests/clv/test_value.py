@@ -442,3 +442,18 @@ def test_dtype_backends_give_identical_clv(
     a = cv.total_value(bg, gg, plain, margin=0.3, **kw)
     b = cv.total_value(bg, gg, converted, margin=margin, **kw)
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_shuffling_and_relabelling_change_nothing(
+    bg: cv.BetaGeoModel, gg: Any, cal: pd.DataFrame
+) -> None:
+    kw: dict[str, Any] = {"discount_rate": 0.01, **YEAR}
+    base = cv.customer_lifetime_value(bg, gg, cal, **kw)
+    order = np.random.default_rng(0).permutation(len(cal))
+    shuffled = cal.iloc[order]
+    out = cv.customer_lifetime_value(bg, gg, shuffled, **kw)
+    pd.testing.assert_series_equal(out, base.iloc[order], check_exact=True)
+    relabelled = cal.set_axis(pd.Index([f"id-{i}" for i in cal.index], name="customer_id"))
+    out = cv.customer_lifetime_value(bg, gg, relabelled, **kw)
+    np.testing.assert_array_equal(out.to_numpy(), base.to_numpy())
+    assert out.index.equals(relabelled.index)
