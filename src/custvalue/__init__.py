@@ -7,6 +7,18 @@ tier of the customer pyramid each sits in and where each relationship is going.
 
 from __future__ import annotations
 
+from .abc import abc_classes, concentration_curve, gini, pareto_share
+from .clv import (
+    BetaGeoModel,
+    GammaGammaModel,
+    ModifiedBetaGeoModel,
+    clv_interval,
+    compare_models,
+    customer_lifetime_value,
+    evaluate_holdout,
+    historical_value,
+    total_value,
+)
 from .exceptions import (
     ConvergenceError,
     ConvergenceWarning,
@@ -16,10 +28,54 @@ from .exceptions import (
     InsufficientDataError,
     NotFittedError,
 )
+from .lifecycle import churn_status, followup_load, followup_plan, lifecycle_stages
+from .pyramid import pyramid_tiers, value_matrix
+from .report import segment_report
+from .rfm import rfm_scores, rfm_segments
+from .table import (
+    TableReport,
+    customer_table,
+    from_lifetimes,
+    split_calibration_holdout,
+    to_lifetimes,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "__version__",
+    # the customer table (table.py)
+    "TableReport",
+    "customer_table",
+    "from_lifetimes",
+    "split_calibration_holdout",
+    "to_lifetimes",
+    # CLV models (clv/)
+    "BetaGeoModel",
+    "GammaGammaModel",
+    "ModifiedBetaGeoModel",
+    "clv_interval",
+    "compare_models",
+    "customer_lifetime_value",
+    "evaluate_holdout",
+    "historical_value",
+    "total_value",
+    # who brings the value, how customers behave (abc.py, rfm.py, pyramid.py, report.py)
+    "abc_classes",
+    "concentration_curve",
+    "gini",
+    "pareto_share",
+    "pyramid_tiers",
+    "rfm_scores",
+    "rfm_segments",
+    "segment_report",
+    "value_matrix",
+    # where each relationship is going (lifecycle.py)
+    "churn_status",
+    "followup_load",
+    "followup_plan",
+    "lifecycle_stages",
+    # errors and warnings (exceptions.py)
     "ConvergenceError",
     "ConvergenceWarning",
     "CustvalueError",
@@ -27,5 +83,4 @@ __all__ = [
     "DataValidationError",
     "InsufficientDataError",
     "NotFittedError",
-    "__version__",
 ]

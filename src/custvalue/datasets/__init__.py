@@ -10,8 +10,10 @@ from importlib import resources
 import pandas as pd
 
 from .._schema import N_REPEAT, PURCHASE_SPAN, TENURE
+from ._cdnow import load_cdnow
+from ._synthetic import make_transactions
 
-__all__ = ["load_donations"]
+__all__ = ["load_cdnow", "load_donations", "make_transactions"]
 
 
 def _data_path(name: str) -> resources.abc.Traversable:

@@ -1,0 +1,113 @@
+"""Display labels: complete for every categorical output, order kept, both languages."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from _segdata import hand_table
+from custvalue import abc_classes, pyramid_tiers, rfm_scores, rfm_segments, value_matrix
+from custvalue.abc import ABC_CLASSES
+from custvalue.labels import LABELS, LANGS, display, labels_for
+from custvalue.pyramid import PYRAMID_SCHEMES, VALUE_CLASSES
+from custvalue.rfm import CN8_SEGMENTS, COMMON_SEGMENTS
+
+# codes of segb's outputs (lifecycle, churn, follow-up), agreed in the shared conventions
+LIFECYCLE = ("prospect", "new", "growing", "mature", "declining", "churned", "reactivated")
+CHURN = ("active", "partial_churn", "churned")
+INTENT = ("0", "1", "2", "3", "4", "E")
+
+EVERY_OUTPUT = {
+    "abc_class": ABC_CLASSES,
+    "rfm_segment": COMMON_SEGMENTS + CN8_SEGMENTS,
+    "pyramid_tier": PYRAMID_SCHEMES["seeds"] + PYRAMID_SCHEMES["zrl"],
+    "value_class": VALUE_CLASSES,
+    "lifecycle_stage": LIFECYCLE,
+    "churn_status": CHURN,
+    "intent_stage": INTENT,
+}
+
+
+@pytest.mark.parametrize("kind", list(EVERY_OUTPUT))
+def test_every_code_has_both_labels(kind: str) -> None:
+    assert set(LABELS[kind]) == set(EVERY_OUTPUT[kind])
+    for lang in LANGS:
+        labels = labels_for(kind, lang)
+        assert all(isinstance(v, str) and v for v in labels.values())
+        # distinct display labels, so a report never merges two segments
+        assert len(set(labels.values())) == len(labels)
+
+
+def test_seed_wording_for_chinese_labels() -> None:
+    # seed 000 (customer pyramid), seed 002 (value classes, lifecycle), seed 004 (churn)
+    assert [labels_for("pyramid_tier", "zh")[c] for c in PYRAMID_SCHEMES["seeds"]] == [
+        "VIP客户",
+        "主要客户",
+        "普通客户",
+        "小客户",
+        "潜在客户",
+    ]
+    zh = labels_for("value_class", "zh")
+    assert [zh[c] for c in VALUE_CLASSES] == [
+        "贵宾型客户",
+        "改进型客户",
+        "维持型客户",
+        "放弃型客户",
+    ]
+    life = labels_for("lifecycle_stage", "zh")
+    assert [life[c] for c in ("prospect", "growing", "mature", "declining", "churned")] == [
+        "潜在获取期",
+        "成长期",
+        "成熟期",
+        "衰退期",
+        "终止期",
+    ]
+    churn = labels_for("churn_status", "zh")
+    assert churn["churned"] == "客户流失" and churn["partial_churn"] == "客户业务流失"
+    assert labels_for("rfm_segment", "zh")["important_winback"] == "重要挽留客户"
+
+
+def test_display_keeps_order_index_and_name() -> None:
+    table = hand_table()
+    seg = rfm_segments(rfm_scores(table), "cn8")
+    shown = display(seg, "zh")
+    assert shown.index.equals(seg.index) and shown.name == "rfm_segment"
+    assert shown.cat.ordered
+    assert list(shown.cat.categories) == [labels_for("rfm_segment", "zh")[c] for c in CN8_SEGMENTS]
+    assert (shown.cat.codes == seg.cat.codes).all()
+
+
+def test_display_every_segmentation_output() -> None:
+    table = hand_table()
+    outputs = [
+        abc_classes(table),
+        rfm_segments(rfm_scores(table)),
+        pyramid_tiers(table),
+        pyramid_tiers(table, scheme="zrl"),
+        value_matrix(table["total_spend"], table["total_spend"]),
+    ]
+    for out in outputs:
+        for lang in LANGS:
+            shown = display(out, lang)
+            assert len(shown.cat.categories) == len(out.cat.categories)
+
+
+def test_unknown_lang_lists_choices() -> None:
+    s = abc_classes(hand_table())
+    with pytest.raises(ValueError, match="'en', 'zh'"):
+        display(s, "fr")
+    with pytest.raises(ValueError, match="'en', 'zh'"):
+        labels_for("abc_class", "de")
+
+
+def test_kind_inferred_from_categories_or_given() -> None:
+    s = pd.Series(pd.Categorical(["gold"], categories=["platinum", "gold", "iron", "lead"]))
+    assert display(s, "zh").tolist() == ["黄金客户"]
+    # "churned" is a lifecycle stage and a churn status: an unnamed Series needs kind=
+    amb = pd.Series(pd.Categorical(["churned"], categories=["churned"]))
+    with pytest.raises(ValueError, match="kind="):
+        display(amb)
+    assert display(amb, "zh", kind="lifecycle_stage").tolist() == ["终止期"]
+    assert display(amb, "zh", kind="churn_status").tolist() == ["客户流失"]
+    with pytest.raises(TypeError, match="categorical"):
+        display(pd.Series(["A"]))
