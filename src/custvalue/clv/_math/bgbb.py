@@ -75,7 +75,9 @@ def loglik_grad(
     width = int(np.max(n - t_x)) if k else 0
     i = np.arange(width, dtype=float)[None, :]
     valid = i < (n - t_x)[:, None]
-    a_p = np.concatenate([(alpha + x)[:, None], np.broadcast_to((alpha + x)[:, None], (k, width))], 1)
+    a_p = np.concatenate(
+        [(alpha + x)[:, None], np.broadcast_to((alpha + x)[:, None], (k, width))], 1
+    )
     b_p = np.concatenate([(beta + n - x)[:, None], beta + (t_x - x)[:, None] + i], 1)
     a_t = np.concatenate([np.full((k, 1), gamma), np.full((k, width), gamma + 1.0)], 1)
     b_t = np.concatenate([(delta + n)[:, None], delta + t_x[:, None] + i], 1)
@@ -300,14 +302,20 @@ def purchase_pmf(
     norm = betaln(alpha, beta) + betaln(gamma, delta)
     with np.errstate(invalid="ignore"):
         first = np.exp(
-            log_choose(nf, xx) + betaln(alpha + xx, beta + nf - xx) + betaln(gamma, delta + nf) - norm
+            log_choose(nf, xx)
+            + betaln(alpha + xx, beta + nf - xx)
+            + betaln(gamma, delta + nf)
+            - norm
         )
     i = np.arange(int(n), dtype=float)[None, :]
     xc = xx[:, None]
     ok = i >= xc
     ic = np.where(ok, i, xc)  # placeholder where the term is absent
     terms = np.exp(
-        log_choose(ic, xc) + betaln(alpha + xc, beta + ic - xc) + betaln(gamma + 1.0, delta + ic) - norm
+        log_choose(ic, xc)
+        + betaln(alpha + xc, beta + ic - xc)
+        + betaln(gamma + 1.0, delta + ic)
+        - norm
     )
     out = first + np.where(ok, terms, 0.0).sum(axis=1)
     return out.reshape(shape)

@@ -225,9 +225,7 @@ def loglik_grad(
         + w_dead * -integ.mean_log_a
     )
     grad[:, 1] = r / alpha + w_alive * -(r + x) / (alpha + T) + w_dead * -(r + x) * integ.mean_inv_a
-    grad[:, 2] = (
-        np.log(beta) + w_alive * -np.log(beta + T) + w_dead * (1.0 / s - integ.mean_log_b)
-    )
+    grad[:, 2] = np.log(beta) + w_alive * -np.log(beta + T) + w_dead * (1.0 / s - integ.mean_log_b)
     grad[:, 3] = s / beta + w_alive * -s / (beta + T) + w_dead * -(s + 1.0) * integ.mean_inv_b
     return ll, grad
 
@@ -286,7 +284,9 @@ def expected_purchases(
     return pa * (r + x) / (alpha + T) * _rate_times_horizon(s, beta + T, tt)
 
 
-def expected_purchases_new(r: float, alpha: float, s: float, beta: float, t: ArrayLike) -> FloatArray:
+def expected_purchases_new(
+    r: float, alpha: float, s: float, beta: float, t: ArrayLike
+) -> FloatArray:
     """E[X(t)] for a new customer, FH05 eq. (21): r beta / (alpha (s-1)) [1 - (beta/(beta+t))^(s-1)].
 
     Examples
@@ -333,14 +333,14 @@ def prob_no_purchase(
     pa = prob_alive(r, alpha, s, beta, x, t_x, T)
     log_stay = -(r + x) * np.log1p(tt / (alpha + T)) - s * np.log1p(tt / (beta + T))
     integ = _log_power_integral(r + x, s + 1.0 + 0.0 * x, alpha, beta, T, T + tt)
-    log_drop = (
-        np.log(s) + (r + x) * np.log(alpha + T) + s * np.log(beta + T) + integ.log_value
-    )
+    log_drop = np.log(s) + (r + x) * np.log(alpha + T) + s * np.log(beta + T) + integ.log_value
     none_if_alive = np.minimum(np.exp(np.logaddexp(log_stay, log_drop)), 1.0)
     return ((1.0 - pa) + pa * none_if_alive).reshape(shape)
 
 
-def purchase_pmf(r: float, alpha: float, s: float, beta: float, n: ArrayLike, t: float) -> FloatArray:
+def purchase_pmf(
+    r: float, alpha: float, s: float, beta: float, n: ArrayLike, t: float
+) -> FloatArray:
     """P(X(t) = n) for a new customer, FH05 eq. (23) written as an integral.
 
     P(X(t)=n) = Gamma(r+n)/(Gamma(r) n!) alpha^r [t^n (alpha+t)^-(r+n) (beta/(beta+t))^s
