@@ -1,27 +1,14 @@
 """Small customer tables built by hand for the segmentation tests.
 
-Until ``custvalue.customer_table`` lands, tables are built here from a few purchases with
-the column names of :mod:`custvalue._schema` (durations in days, observation end day 100).
+Tables are built with :func:`custvalue.customer_table` from a few purchases (durations in
+days, observation end day 100).
 """
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-from custvalue._schema import (
-    FIRST_PURCHASE,
-    LAST_PURCHASE,
-    MEAN_REPEAT_SPEND,
-    MEAN_SPEND,
-    N_PURCHASES,
-    N_REPEAT,
-    PURCHASE_SPAN,
-    TABLE_COLUMNS,
-    TENURE,
-    TIME_SINCE_LAST,
-    TOTAL_SPEND,
-)
+from custvalue import customer_table
 
 END_DAY = 100
 
@@ -42,32 +29,21 @@ PURCHASES: dict[str, list[tuple[int, float]]] = {
 }
 
 
-def hand_table(purchases: dict[str, list[tuple[int, float]]] | None = None) -> pd.DataFrame:
-    """Customer table from ``purchases`` (default :data:`PURCHASES`)."""
+def hand_transactions(purchases: dict[str, list[tuple[int, float]]] | None = None) -> pd.DataFrame:
+    """One row per purchase: customer_id, timestamp (day ``d`` of 2024 is 1 Jan + d), amount."""
     purchases = PURCHASES if purchases is None else purchases
-    rows = []
     start = pd.Timestamp("2024-01-01")
-    for cid, buys in purchases.items():
-        days = np.array([d for d, _ in buys], dtype=float)
-        amounts = np.array([a for _, a in buys], dtype=float)
-        n = len(buys)
-        first, last = days.min(), days.max()
-        tenure = END_DAY - first
-        span = last - first
-        rows.append(
-            {
-                "customer_id": cid,
-                FIRST_PURCHASE: start + pd.Timedelta(days=first),
-                LAST_PURCHASE: start + pd.Timedelta(days=last),
-                N_PURCHASES: n,
-                N_REPEAT: n - 1,
-                PURCHASE_SPAN: span,
-                TENURE: tenure,
-                TIME_SINCE_LAST: tenure - span,
-                TOTAL_SPEND: amounts.sum(),
-                MEAN_SPEND: amounts.mean(),
-                MEAN_REPEAT_SPEND: amounts[np.argsort(days)][1:].mean() if n > 1 else np.nan,
-            }
-        )
-    table = pd.DataFrame(rows).set_index("customer_id")
-    return table[list(TABLE_COLUMNS)]
+    rows = [
+        (cid, start + pd.Timedelta(days=day), amount)
+        for cid, buys in purchases.items()
+        for day, amount in buys
+    ]
+    return pd.DataFrame(rows, columns=["customer_id", "timestamp", "amount"])
+
+
+def hand_table(purchases: dict[str, list[tuple[int, float]]] | None = None) -> pd.DataFrame:
+    """Customer table of :func:`hand_transactions` (days, observation end = day 100)."""
+    end = pd.Timestamp("2024-01-01") + pd.Timedelta(days=END_DAY)
+    return customer_table(
+        hand_transactions(purchases), amount_col="amount", observation_end=end, time_unit="D"
+    )

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from custvalue import DataValidationError, churn_status, lifecycle_stages
+from custvalue.datasets import make_transactions
 from custvalue.lifecycle import CHURN_STATUSES
 
 START = pd.Timestamp("2024-01-01")
@@ -228,3 +229,20 @@ def test_generated_data_with_product_lines() -> None:
     active = out["churn_status"] != "churned"
     for cust_id in out.index[active]:
         assert out.loc[cust_id, "dropped_lines"] == expected[cust_id], cust_id
+
+
+def test_make_transactions_with_product_lines() -> None:
+    tx = make_transactions(
+        3000,
+        product_lines=["mobile", "broadband", "tv"],
+        acquisition_end="1998-01-01",
+        random_state=5,
+    )
+    out = churn_status(tx)
+    counts = out["churn_status"].value_counts()
+    assert (counts > 0).all()
+    assert len(out) == tx["customer_id"].nunique()
+    lines = out["dropped_lines"].explode().dropna()
+    assert set(lines) <= {"mobile", "broadband", "tv"}
+    stages = lifecycle_stages(tx)
+    assert ((out["churn_status"] == "churned") == (stages == "churned")).all()

@@ -150,9 +150,12 @@ def test_account_column_and_time_zones() -> None:
 
 
 def test_default_as_of_is_today() -> None:
-    acc = accounts(["E"], [str(pd.Timestamp.today().date())])
+    acc = accounts(["E", 3], [str(pd.Timestamp.today().date()), "2020-01-01"])
     plan = followup_plan(acc)
-    assert not plan["overdue"].iloc[0]
+    assert plan["overdue"].tolist() == [False, True]
+    old = acc.iloc[[1]]
+    aware = old.assign(last_contact=old["last_contact"].dt.tz_localize("Asia/Shanghai"))
+    assert followup_plan(aware)["overdue"].iloc[0]
 
 
 def test_followup_load_per_owner() -> None:

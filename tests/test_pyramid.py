@@ -183,3 +183,19 @@ def test_on_customer_table() -> None:
     assert zrl.loc["c12"] == "lead"  # spent 5, costs 50
     vm = value_matrix(table["total_spend"], table["n_purchases"] * table["mean_spend"], cost)
     assert vm.loc["c01"] == "most_valuable" and vm.loc["c12"] == "below_zero"
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(-50, 500), st.integers(0, 500)), min_size=1, max_size=30),
+    st.integers(1, 100),
+    st.randoms(use_true_random=False),
+)
+def test_value_matrix_scale_and_order_free(rows, c: int, rnd) -> None:  # type: ignore[no-untyped-def]
+    cur = _s([float(a) for a, _ in rows])
+    fut = _s([float(b) for _, b in rows])
+    out = value_matrix(cur, fut)
+    assert value_matrix(cur * c, fut * c).tolist() == out.tolist()
+    perm = list(cur.index)
+    rnd.shuffle(perm)
+    assert value_matrix(cur.loc[perm], fut).loc[cur.index].tolist() == out.tolist()

@@ -71,3 +71,84 @@ def test_on_customer_table_every_category_in_order() -> None:
         assert rep["customer_share"].sum() == pytest.approx(1.0)
         assert rep["value_share"].sum() == pytest.approx(1.0)
         assert rep["total_value"].sum() == pytest.approx(table["total_spend"].sum())
+
+
+# ----------------------------------------------------------------- CDNOW and generated data
+@pytest.fixture(scope="module")
+def cdnow() -> pd.DataFrame:
+    from custvalue import customer_table
+    from custvalue.datasets import load_cdnow
+
+    # the 2,357-customer sample, daily merge, weekly durations (DOMAIN.md conventions)
+    tx = load_cdnow(subset="sample")
+    return customer_table(tx, amount_col="amount", time_unit="W", observation_end="1998-06-30")
+
+
+def _check_segmentation(table: pd.DataFrame, labels: pd.Series) -> None:
+    assert isinstance(labels.dtype, pd.CategoricalDtype) and labels.cat.ordered
+    assert not labels.isna().any()
+    assert labels.index.equals(table.index)
+    rep = segment_report(table, labels)
+    assert list(rep.index) == list(labels.cat.categories)
+    assert rep["n_customers"].sum() == len(table)
+    assert rep["value_share"].sum() == pytest.approx(1.0)
+    assert list(segment_report(table, labels, lang="zh").columns) == list(rep.columns)
+
+
+def test_every_function_on_cdnow(cdnow: pd.DataFrame) -> None:
+    from custvalue import concentration_curve, gini, pareto_share, value_matrix
+
+    assert len(cdnow) == 2357
+    fixed = abc_classes(cdnow)
+    _check_segmentation(cdnow, fixed)
+    # the fixed A class is the smallest top group reaching 80 % of the spend
+    rep = segment_report(cdnow, fixed)
+    assert rep.loc["A", "value_share"] >= 0.8
+    top_a = cdnow["total_spend"][fixed == "A"]
+    assert (top_a.sum() - top_a.min()) / cdnow["total_spend"].sum() < 0.8
+    computed = abc_classes(cdnow, method="computed")
+    _check_segmentation(cdnow, computed)
+    limits = computed.attrs["abc"]
+    assert 0 < limits["ab_point"][0] <= limits["submarginal_point"][0] < 1
+    assert 0 < gini(cdnow) < 1
+    assert pareto_share(cdnow, 0.2) == pytest.approx(
+        float(np.interp(0.2, *concentration_curve(cdnow).to_numpy().T))
+    )
+    scores = rfm_scores(cdnow)
+    # most CDNOW customers bought once: they all share the lowest F score
+    assert (scores["f_score"][cdnow["n_purchases"] == 1] == 1).all()
+    for scheme in ("common", "cn8"):
+        _check_segmentation(cdnow, rfm_segments(scores, scheme))
+    tiers = pyramid_tiers(cdnow)
+    _check_segmentation(cdnow, tiers)
+    counts = tiers.value_counts(sort=False)
+    assert counts["vip"] / len(cdnow) == pytest.approx(0.01, abs=0.005)
+    assert counts["small"] / len(cdnow) == pytest.approx(0.80, abs=0.01)
+    cost = pd.Series(5.0, index=cdnow.index)
+    _check_segmentation(cdnow, pyramid_tiers(cdnow, scheme="zrl", cost_to_serve=cost))
+    vm = value_matrix(cdnow["total_spend"], cdnow["mean_spend"], cost)
+    _check_segmentation(cdnow, vm)
+
+
+def test_every_function_on_generated_data() -> None:
+    from custvalue import customer_table, value_matrix
+    from custvalue.datasets import make_transactions
+
+    tx = make_transactions(1500, product_lines=3, random_state=7)
+    table = customer_table(tx, amount_col="amount", time_unit="W", observation_end="1998-06-30")
+    for labels in (
+        abc_classes(table),
+        abc_classes(table, method="computed", margin=0.3),
+        rfm_segments(rfm_scores(table)),
+        rfm_segments(rfm_scores(table, n_bins=3), "cn8"),
+        pyramid_tiers(table, by="value", shares=(0.3, 0.3, 0.2)),
+        value_matrix(table["total_spend"], table["n_purchases"].astype(float)),
+    ):
+        _check_segmentation(table, labels)
+
+
+def test_value_series_with_duplicate_ids_raises() -> None:
+    t = pd.DataFrame({"total_spend": [1.0, 2.0]}, index=["a", "b"])
+    dup = pd.Series([1.0, 2.0, 3.0], index=["a", "b", "b"])
+    with pytest.raises(DataValidationError, match="duplicate customer ids"):
+        segment_report(t, _abc(["A", "B"], ["a", "b"]), dup)

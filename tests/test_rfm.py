@@ -32,19 +32,19 @@ def _all_cells(n_bins: int) -> pd.DataFrame:
 def test_scores_hand_case() -> None:
     t = _table([1.0, 5.0, 5.0, 30.0], [6, 2, 1, 1], [300.0, 80.0, 20.0, 10.0])
     s = rfm_scores(t, n_bins=4)
-    # score = 1 + floor(4 * (below + ties / 2) / 4) = 1 + floor(below + ties / 2)
-    # R (reversed): 30 days -> 1 + floor(0.5) = 1; the two 5-day customers: 1 + floor(1 + 1)
-    # = 3; 1 day -> 1 + floor(3.5) = 4
-    assert s["r_score"].tolist() == [4, 3, 3, 1]
-    # F: the two single buyers -> 1 + floor(0 + 1) = 2; 2 -> 1 + floor(2.5) = 3; 6 -> 4
-    assert s["f_score"].tolist() == [4, 3, 2, 2]
+    # score = 1 + min(floor(4 * below / 3), 3), below = customers strictly worse
+    # R (reversed): 30 days -> below 0 -> 1; the two 5-day customers: below 1 -> 2;
+    # 1 day: below 3 -> 1 + min(4, 3) = 4
+    assert s["r_score"].tolist() == [4, 2, 2, 1]
+    # F: the two single buyers -> 1; 2 purchases: below 2 -> 1 + floor(8 / 3) = 3; 6 -> 4
+    assert s["f_score"].tolist() == [4, 3, 1, 1]
     assert s["m_score"].tolist() == [4, 3, 2, 1]
     assert all(s[c].dtype == np.int64 for c in s.columns)
     th = s.attrs["rfm"]["thresholds"]
-    # F lower edges: score 2 from 1 purchase, 3 from 2, 4 from 6 (score 1 is empty)
-    assert th["f"] == (1.0, 2.0, 6.0)
-    # R upper edges in days: score 4 up to 1 day, 3 up to 5 days, 2 (empty) up to 5 days
-    assert th["r"] == (1.0, 5.0, 5.0)
+    # F lower edges: score 2 (empty) and 3 from 2 purchases, 4 from 6
+    assert th["f"] == (2.0, 2.0, 6.0)
+    # R upper edges in days: score 4 up to 1 day, 3 (empty) up to 1 day, 2 up to 5 days
+    assert th["r"] == (1.0, 1.0, 5.0)
 
 
 def test_distinct_values_give_equal_bins_and_top_score_to_the_best() -> None:
@@ -52,19 +52,18 @@ def test_distinct_values_give_equal_bins_and_top_score_to_the_best() -> None:
     s = rfm_scores(t)
     assert s["f_score"].tolist() == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
     assert s["r_score"].tolist() == [5, 5, 4, 4, 3, 3, 2, 2, 1, 1]
-    # three customers, five scores: 1, 3, 5 (the best customer always gets the top score)
+    # three customers, five scores: 1, 3, 5 (the best customer gets the top score)
     s3 = rfm_scores(_table([1.0, 2.0, 3.0], [1, 2, 3], [1.0, 2.0, 3.0]))
     assert s3["m_score"].tolist() == [1, 3, 5]
 
 
 def test_heavy_ties_keep_equal_scores_and_leave_gaps() -> None:
-    # 70 % bought once: their block is scored at its middle, 1 + floor(5 * 3.5 / 10) = 2;
-    # the next counts: 1 + floor(5 * 7.5 / 10) = 4, then 5 and 5
+    # 70 % bought once: all get F = 1; 2 purchases: below 7 -> 1 + floor(35 / 9) = 4
     t = _table([1.0] * 10, [1] * 7 + [2, 3, 4], [1.0] * 10)
     s = rfm_scores(t)
-    assert s["f_score"].tolist() == [2] * 7 + [4, 5, 5]
-    # one value for everyone: everyone gets the middle score
-    assert set(s["m_score"]) == {3} and set(s["r_score"]) == {3}
+    assert s["f_score"].tolist() == [1] * 7 + [4, 5, 5]
+    # one value for everyone: everyone gets 1
+    assert set(s["m_score"]) == {1} and set(s["r_score"]) == {1}
 
 
 def test_cell_column() -> None:
@@ -270,3 +269,8 @@ def test_empty_scores_raise() -> None:
     empty = pd.DataFrame({"r_score": [], "f_score": [], "m_score": []}, dtype="int64")
     with pytest.raises(DataValidationError, match="no customers"):
         rfm_segments(empty, "cn8")
+
+
+def test_negative_spend_is_ranked() -> None:
+    t = _table([1.0, 2.0, 3.0], [1, 1, 1], [-10.0, 0.0, 25.0])
+    assert rfm_scores(t)["m_score"].tolist() == [1, 3, 5]

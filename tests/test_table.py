@@ -434,3 +434,66 @@ def test_split_calibration_holdout_by_hand() -> None:
 def test_split_calibration_end_must_precede_end() -> None:
     with pytest.raises(ValueError, match="before"):
         split_calibration_holdout(_tx([1], ["2020-01-01"]), calibration_end="2020-01-01")
+
+
+def test_split_report_and_net_refunds_per_window() -> None:
+    tx = _tx(
+        [1, 1, 1, 1, 2],
+        ["2020-01-01", "2020-01-03", "2020-01-15", "2020-01-16", "2020-01-20"],
+        [50.0, -10.0, 30.0, -5.0, -3.0],
+    )
+    t, rep = split_calibration_holdout(
+        tx,
+        calibration_end="2020-01-10",
+        amount_col="amount",
+        refunds="net",
+        return_report=True,
+    )
+    assert rep.calibration_end == pd.Timestamp("2020-01-10")
+    assert rep.observation_end == pd.Timestamp("2020-01-20")
+    # the calibration refund nets the first purchase; the holdout refund the holdout spend
+    assert t.loc[1, "total_spend"] == 40.0
+    assert t.loc[1, "holdout_spend"] == 25.0
+    assert t.loc[1, "holdout_purchases"] == 1
+    # customer 2 only has a holdout refund: not in calibration, counted
+    assert rep.holdout_only == 1 and rep.refunds_netted == 2
+    assert rep.rows_used + rep.rows_dropped == rep.rows_in == 5
+
+
+def test_unsupported_column_dtypes_are_type_errors() -> None:
+    tx = _tx([1], ["2020-01-01"], amount=["12.5"])
+    with pytest.raises(TypeError, match="numeric"):
+        customer_table(tx, amount_col="amount")
+    cat = pd.DataFrame({"customer_id": [1], "timestamp": pd.Categorical(["2020-01-01"])})
+    with pytest.raises(TypeError, match="accepted"):
+        customer_table(cat)
+
+
+def test_nullable_integer_ids_with_missing_values_keep_dtype() -> None:
+    tx = pd.DataFrame(
+        {
+            "customer_id": pd.array([5, None, 6, 5], dtype="Int64"),
+            "timestamp": pd.to_datetime(["2020-01-01", "2020-01-02", "2020-01-02", "2020-01-04"]),
+        }
+    )
+    t, rep = customer_table(tx, missing="drop", return_report=True)
+    assert t.index.dtype == "Int64"
+    assert t.index.tolist() == [5, 6]
+    assert rep.missing_id == 1
+
+
+def test_invalid_iso_dates_raise() -> None:
+    tx = pd.DataFrame({"customer_id": [1, 2], "timestamp": ["2020-01-01", "2020-13-45"]})
+    with pytest.raises(DataValidationError, match="invalid dates") as err:
+        customer_table(tx)
+    assert err.value.failures[0].examples == ("2020-13-45",)
+
+
+def test_integer_observation_end_follows_the_time_options() -> None:
+    tx = pd.DataFrame({"customer_id": [1, 1], "timestamp": [19970101, 19970108]})
+    t = customer_table(tx, time_format="%Y%m%d", observation_end=19970930, time_unit="W")
+    assert t.loc[1, "tenure"] == pytest.approx(272 / 7)
+    days = pd.DataFrame({"customer_id": [1], "timestamp": [10]})
+    assert customer_table(days, integer_time_unit="D", observation_end=17).loc[1, "tenure"] == 7
+    with pytest.raises(ValueError, match="integer_time_unit"):
+        customer_table(_tx([1], ["2020-01-01"]), observation_end=5)

@@ -153,3 +153,64 @@ def test_integer_dates_lifetimes_reads_as_nanoseconds_we_refuse() -> None:
     ours = customer_table(tx, time_format="%Y%m%d")
     assert ours.loc[1, "n_repeat"] == 1
     assert ours.loc[1, "purchase_span"] == 59.0
+
+
+def test_split_matches_calibration_and_holdout_data() -> None:
+    from custvalue import split_calibration_holdout
+    from custvalue.datasets import load_cdnow
+
+    tx = load_cdnow(subset="sample")
+    theirs = lifetimes_utils.calibration_and_holdout_data(
+        tx,
+        "customer_id",
+        "timestamp",
+        calibration_period_end="1997-09-30",
+        observation_period_end="1998-06-30",
+        freq="D",
+        freq_multiplier=7,
+        monetary_value_col="amount",
+    )
+    ours = split_calibration_holdout(
+        tx,
+        calibration_end="1997-09-30",
+        observation_end="1998-06-30",
+        time_unit="W",
+        amount_col="amount",
+    )
+    cal = theirs[["frequency_cal", "recency_cal", "T_cal", "monetary_value_cal"]]
+    _compare(ours, cal.rename(columns=lambda c: c.removesuffix("_cal")))
+    theirs = theirs.loc[ours.index]
+    np.testing.assert_array_equal(ours["holdout_purchases"], theirs["frequency_holdout"])
+    np.testing.assert_array_equal(ours["holdout_length"], theirs["duration_holdout"])
+    # lifetimes' holdout monetary value averages raw rows (not merged days, unlike its
+    # calibration column), so the comparable quantity is the holdout sum
+    rows = tx[tx["timestamp"] > "1997-09-30"].groupby("customer_id").size()
+    rows = rows.reindex(ours.index, fill_value=0)
+    np.testing.assert_allclose(
+        ours["holdout_spend"], theirs["monetary_value_holdout"] * rows, rtol=1e-12, atol=1e-9
+    )
+
+
+def test_from_lifetimes_validates_and_to_lifetimes_needs_columns() -> None:
+    bad = pd.DataFrame({"frequency": [1.5, -1.0], "recency": [1.0, 0.0], "T": [2.0, 2.0]})
+    with pytest.raises(DataValidationError) as err:
+        from_lifetimes(bad)
+    rules = {f.rule for f in err.value.failures}
+    assert rules == {"negative counts", "non-integer counts"}
+    with pytest.raises(DataValidationError, match="missing lifetimes column"):
+        from_lifetimes(pd.DataFrame({"frequency": [1.0]}))
+    with pytest.raises(DataValidationError, match="missing column"):
+        to_lifetimes(pd.DataFrame({"n_repeat": [1]}))
+    # a zero monetary value of a repeat buyer is real data and stays 0
+    ok = from_lifetimes(
+        pd.DataFrame(
+            {
+                "frequency": [1.0, 0.0],
+                "recency": [1.0, 0.0],
+                "T": [2.0, 2.0],
+                "monetary_value": [0.0, 0.0],
+            }
+        )
+    )
+    assert ok["mean_repeat_spend"].iloc[0] == 0.0
+    assert np.isnan(ok["mean_repeat_spend"].iloc[1])

@@ -8,7 +8,17 @@ tier of the customer pyramid each sits in and where each relationship is going.
 from __future__ import annotations
 
 from .abc import abc_classes, concentration_curve, gini, pareto_share
-from .clv import BetaGeoModel, GammaGammaModel, ModifiedBetaGeoModel
+from .clv import (
+    BetaGeoModel,
+    GammaGammaModel,
+    ModifiedBetaGeoModel,
+    clv_interval,
+    compare_models,
+    customer_lifetime_value,
+    evaluate_holdout,
+    historical_value,
+    total_value,
+)
 from .exceptions import (
     ConvergenceError,
     ConvergenceWarning,
@@ -44,6 +54,12 @@ __all__ = [
     "BetaGeoModel",
     "GammaGammaModel",
     "ModifiedBetaGeoModel",
+    "clv_interval",
+    "compare_models",
+    "customer_lifetime_value",
+    "evaluate_holdout",
+    "historical_value",
+    "total_value",
     # who brings the value, how customers behave (abc.py, rfm.py, pyramid.py, report.py)
     "abc_classes",
     "concentration_curve",

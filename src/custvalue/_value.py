@@ -51,6 +51,8 @@ def _aligned(other: pd.Series, index: pd.Index, name: str, checks: Checks) -> np
     """Return ``other`` reordered on ``index`` as float64, recording every misalignment."""
     if not isinstance(other, pd.Series):
         raise TypeError(f"{name} must be a pandas Series indexed by customer id")
+    if other.index.equals(index):  # fast path: same customers in the same order
+        return numeric_array(other, name, checks)
     if other.index.has_duplicates:
         checks.rows(
             np.asarray(other.index.duplicated()), name, "duplicate customer ids", ids=other.index
@@ -155,10 +157,14 @@ def value_before_share(sorted_desc: np.ndarray) -> np.ndarray:
 def rank_before_share(values: np.ndarray) -> np.ndarray:
     """Per customer (input order), the share of customers with a strictly larger value."""
     n = values.size
-    # number of values strictly greater than v = n - (number of values <= v)
-    sorted_asc = np.sort(values)
-    n_le = np.searchsorted(sorted_asc, values, side="right")
-    return np.asarray((n - n_le) / n, dtype="float64")
+    # number of values strictly greater than v = n - (number of values <= v); the queries
+    # are made in sorted order (cache-friendly) and scattered back
+    order = np.argsort(values)
+    sorted_asc = values[order]
+    n_le = np.searchsorted(sorted_asc, sorted_asc, side="right")
+    out = np.empty(n, dtype="float64")
+    out[order] = (n - n_le) / n
+    return out
 
 
 def categorical_series(

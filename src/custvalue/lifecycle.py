@@ -24,13 +24,21 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
 
 from ._validation import Checks, check_choice, check_frame, check_scalar
-from .exceptions import DataValidationError, InsufficientDataError
+from .exceptions import DataValidationError, InsufficientDataError, ValidationFailure
+from .table import (
+    Period,
+    TableReport,
+    TimeUnit,
+    _period_ticks,
+    _read_transactions,
+    _report,
+)
 
 __all__ = [
     "CHURN_STATUSES",
@@ -102,13 +110,18 @@ NEW_ACCOUNT_DAYS = 7.0
 
 @dataclass(frozen=True)
 class _Periods:
-    """Distinct purchase periods, sorted by customer then time (oldest first)."""
+    """Distinct purchase periods, sorted by customer then time (oldest first).
 
-    ids: pd.Index  # customer ids, sorted; position = customer code
+    Durations are integer ticks (:func:`custvalue.table._period_ticks`: one per period
+    for fixed periods, one per day for months, quarters and years); ``tick`` converts
+    them to time units.
+    """
+
+    ids: pd.Index  # customer ids as customer_table gives them; position = customer code
     code: np.ndarray  # int64 customer code per period
-    period: np.ndarray  # int64 period number (periods since the first one)
-    age: np.ndarray  # float64 whole periods from the period to the observation end period
-    spend: np.ndarray | None  # float64 sum of amounts per period
+    period: np.ndarray  # int64 start of the period, in ticks
+    age: np.ndarray  # float64 ticks from the period start to the observation end's
+    spend: np.ndarray | None  # float64 sum of amounts per period (refunds netted)
     first: np.ndarray  # index of each customer's first period
     last: np.ndarray  # index of each customer's last period
     n: np.ndarray  # periods per customer
@@ -117,201 +130,68 @@ class _Periods:
     line_age: np.ndarray | None
     line_period: np.ndarray | None
     lines: pd.Index | None  # product lines, sorted; position = line code
-
-
-def _fixed_nanos(name: str, value: str) -> int:
-    """Length of a fixed duration such as "D", "h" or "7D" in nanoseconds ("W" = 7 days)."""
-    try:
-        offset = pd.tseries.frequencies.to_offset("7D" if value == "W" else value)
-        nanos = int(offset.nanos)
-    except (ValueError, TypeError):
-        raise ValueError(
-            f"{name}={value!r} is not a fixed duration; use e.g. 'D', 'W', 'h', '7D'"
-        ) from None
-    if nanos <= 0:
-        raise ValueError(f"{name}={value!r} must be a positive duration")
-    return nanos
-
-
-def _time_nanos(
-    ts: pd.Series, column: str, observation_end: Any, checks: Checks, *, missing_ok: bool = False
-) -> tuple[np.ndarray, np.ndarray, int | None]:
-    """Wall-clock nanoseconds of a datetime column (in its own time zone) and of the end.
-
-    Returns the nanoseconds, the missing mask and the end (None when not given).
-    """
-    if not pd.api.types.is_datetime64_any_dtype(ts.dtype):
-        raise TypeError(
-            f"column {column!r} must hold datetimes (datetime64, naive or tz-aware, NumPy or "
-            f"Arrow), got dtype {ts.dtype}; convert with pandas.to_datetime(..., format=...)"
-        )
-    missing = ts.isna().to_numpy(dtype=bool)
-    if not missing_ok:
-        checks.rows(missing, column, "missing timestamps")
-    tz = getattr(ts.dt, "tz", None)
-    if tz is not None:
-        ts = ts.dt.tz_localize(None)
-    ns = ts.to_numpy(dtype="datetime64[ns]").view("int64")
-    end_ns: int | None = None
-    if observation_end is not None:
-        end = pd.Timestamp(observation_end)
-        if (end.tzinfo is None) != (tz is None):
-            raise TypeError(
-                f"observation_end ({end}) and column {column!r} ({ts.dtype if tz is None else tz}) "
-                "must both be time-zone naive or both tz-aware"
-            )
-        if tz is not None:
-            end = end.tz_convert(tz).tz_localize(None)
-        end_ns = int(end.as_unit("ns").value)
-    return ns, missing, end_ns
-
-
-_DAY_NS = 86_400_000_000_000
-_PERIOD_NS = MappingProxyType(
-    {
-        "s": 1_000_000_000,
-        "min": 60_000_000_000,
-        "h": 3_600_000_000_000,
-        "D": _DAY_NS,
-        "W": 7 * _DAY_NS,
-    }
-)
-_MONDAY_SHIFT = 3 * _DAY_NS  # 1970-01-01 was a Thursday; weeks start on Monday
-
-
-def _period_numbers(ns: np.ndarray, period: str) -> np.ndarray:
-    """Calendar period number of wall-clock nanoseconds (weeks start on Monday)."""
-    if period == "W":
-        return np.floor_divide(ns + _MONDAY_SHIFT, _PERIOD_NS["W"])
-    return np.floor_divide(ns, _PERIOD_NS[period])
-
-
-def _wall_clock(ts: pd.Series, column: str, tz: Any) -> pd.Series:
-    """Naive wall-clock times, converted to ``tz`` when the column is tz-aware."""
-    if not pd.api.types.is_datetime64_any_dtype(ts.dtype):
-        raise TypeError(
-            f"column {column!r} must hold datetimes (datetime64, naive or tz-aware, NumPy or "
-            f"Arrow), got dtype {ts.dtype}; convert with pandas.to_datetime(..., format=...)"
-        )
-    own_tz = getattr(ts.dt, "tz", None)
-    if own_tz is not None and tz is None:
-        raise ValueError(
-            f"column {column!r} is tz-aware ({own_tz}); pass tz= (the time zone whose calendar "
-            "cuts the periods)"
-        )
-    if own_tz is None and tz is not None:
-        raise ValueError(f"tz={tz!r} given but column {column!r} is naive: nothing to convert")
-    if own_tz is not None:
-        ts = ts.dt.tz_convert(tz).dt.tz_localize(None)
-    return ts
-
-
-def _end_nanos(observation_end: Any, tz: Any) -> int:
-    end = pd.Timestamp(observation_end)
-    if end.tzinfo is not None:
-        if tz is None:
-            raise ValueError(
-                f"observation_end {end} is tz-aware but the times are naive; pass a naive end"
-            )
-        end = end.tz_convert(tz).tz_localize(None)
-    return int(end.as_unit("ns").value)
-
-
-def _ids_codes(ids: pd.Series, column: str, checks: Checks) -> tuple[np.ndarray, pd.Index]:
-    missing = ids.isna().to_numpy(dtype=bool)
-    checks.rows(missing, column, "missing customer ids")
-    if ids.dtype == object:
-        kind = pd.api.types.infer_dtype(ids, skipna=True)
-        if kind.startswith("mixed"):
-            checks.add(column, f"mixed-type ids ({kind}); make them one type", int(len(ids)))
-    checks.raise_if_failed()
-    codes, uniques = pd.factorize(ids, sort=True)
-    return codes.astype(np.int64), pd.Index(uniques, name=column)
+    tick: float  # length of one tick in time units
+    report: TableReport
 
 
 def _read_periods(
     transactions: pd.DataFrame,
     what: str,
     *,
-    customer_col: str,
-    time_col: str,
-    amount_col: str | None,
-    product_col: str | None,
-    observation_end: Any,
-    time_unit: str,
-    period: str,
-    tz: Any,
-) -> tuple[_Periods, float]:
-    """Validate transactions and reduce them to distinct purchase periods per customer.
-
-    Follows the conventions of the customer table: purchases of a customer within one
-    calendar period count once; the observation end includes its whole period; durations
-    run between period starts. Durations in the result are whole periods; also returns the
-    length of one period in time units.
-    """
-    check_frame(transactions, f"{what}: transactions")
-    unit_ns = _fixed_nanos("time_unit", time_unit)
-    check_choice("period", period, tuple(_PERIOD_NS))
-    checks = Checks(f"{what}: transactions")
-    needed = [customer_col, time_col] + [c for c in (amount_col, product_col) if c is not None]
-    absent = [c for c in needed if c not in transactions.columns]
-    if absent:
-        checks.add(None, f"missing column(s) {absent}", len(absent))
-        checks.raise_if_failed()
-    if len(transactions) == 0:
-        checks.add(None, "the transactions are empty", 0)
-        checks.raise_if_failed()
-    id_values = transactions[customer_col]
-    checks.ids = pd.Index(id_values)
-    ts = _wall_clock(transactions[time_col], time_col, tz)
-    bad_time = ts.isna().to_numpy(dtype=bool)
-    checks.rows(bad_time, time_col, "missing timestamps")
-    ns = ts.to_numpy(dtype="datetime64[ns]").view("int64")
-    amount = None
-    if amount_col is not None:
-        col = transactions[amount_col]
-        dtype = col.dtype
-        if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
-            raise TypeError(
-                f"column {amount_col!r} must be numeric (NumPy, nullable or Arrow), got {dtype}"
-            )
-        amount = col.to_numpy(dtype="float64", na_value=np.nan)
-        checks.rows(np.isnan(amount), amount_col, "missing amounts")
-        checks.rows(np.isinf(amount), amount_col, "infinite amounts")
-        with np.errstate(invalid="ignore"):
-            checks.rows(
-                amount < 0, amount_col, "negative amounts (refunds): net or remove them first"
-            )
-    if product_col is not None:
-        checks.rows(
-            transactions[product_col].isna().to_numpy(dtype=bool),
-            product_col,
-            "missing product lines",
-        )
-    per = _period_numbers(ns, period)
-    if observation_end is not None:
-        end_per = int(_period_numbers(np.array([_end_nanos(observation_end, tz)]), period)[0])
-    elif (~bad_time).any():
-        end_per = int(per[~bad_time].max())
-    else:
-        end_per = 0
-    checks.rows(
-        ~bad_time & (per > end_per),
-        time_col,
-        "rows in a period after observation_end (filter them first, or move observation_end)",
+    product_col: Any,
+    need_spend: bool,
+    reading: dict[str, Any],
+) -> _Periods:
+    """Read transactions with :func:`custvalue.table.customer_table`'s reader (same
+    options, same row policies, same ids) and reduce them to distinct purchase periods
+    per customer, and per customer and product line."""
+    prep, opts = _read_transactions(
+        transactions,
+        what=f"{what}: transactions",
+        extra_cols=None if product_col is None else {product_col: "product lines"},
+        **reading,
     )
-    code, ids = _ids_codes(id_values, customer_col, checks)
-    checks.raise_if_failed()
+    codes, per, amount = prep.codes, prep.per, prep.amt
+    if codes.size == 0:
+        raise DataValidationError(
+            f"{what}: transactions",
+            [
+                ValidationFailure(
+                    None, f"no purchase rows left after the policies ({prep.counts})", 0
+                )
+            ],
+        )
+    # customer codes in id order, exactly customer_table's index
+    n_codes = prep.ids.n_codes
+    present = np.flatnonzero(np.bincount(codes, minlength=n_codes))
+    order, ids = prep.ids.ordered(present)
+    ids = ids.rename(opts.customer_col)
+    n_cust = len(ids)
+    rank: np.ndarray | None = None
+    if n_cust == n_codes and np.array_equal(order, np.arange(n_cust)):
+        code = codes  # already dense and in id order
+    else:
+        rank = np.full(n_codes, -1, dtype=np.int64)
+        rank[order] = np.arange(n_cust)
+        code = rank[codes]
+    del codes
 
     pmin = int(per.min())
     pidx = per - pmin
     span = int(pidx.max()) + 1
-    n_cust = len(ids)
 
-    def dedupe(group: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Unique (group, period) pairs sorted by group then period, and each row's pair."""
+    def dedupe(
+        group: np.ndarray, n_groups: int, with_inverse: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Unique (group, period) pairs sorted by group then period [, each row's pair]."""
         if n_groups * span < 2**62:
             key = group * span + pidx
+            if not with_inverse:  # an in-place sort is much cheaper than an argsort
+                key.sort()
+                keep = np.ones(key.size, dtype=bool)
+                keep[1:] = key[1:] != key[:-1]
+                uniq = key[keep]
+                return uniq // span, uniq % span, None
             uniq, inverse = np.unique(key, return_inverse=True)
             return uniq // span, uniq % span, inverse
         order = np.lexsort((pidx, group))
@@ -323,14 +203,34 @@ def _read_periods(
         inverse[order] = pos
         return g[new], p[new], inverse
 
-    pcode, pper, inverse = dedupe(code, n_cust)
-    # durations are whole periods, whatever time_unit is: the unit only relabels inputs
-    # and outputs, and every comparison below is exact
-    end_idx = end_per - pmin
-    age = (end_idx - pper).astype(np.float64)
+    spend_needed = need_spend and amount is not None
+    pcode, pper, inverse = dedupe(code, n_cust, spend_needed)
+    # durations are whole ticks, whatever time_unit is: the unit only relabels inputs and
+    # outputs, and every comparison below is exact
+    ticks, tick = _period_ticks(pper + pmin, opts.period, opts.time_unit)
+    end_tick = int(_period_ticks(np.array([prep.end_per]), opts.period, opts.time_unit)[0][0])
+    age = (end_tick - ticks).astype(np.float64)
     spend = None
-    if amount is not None:
+    if spend_needed:
+        assert inverse is not None and amount is not None
         spend = np.bincount(inverse, weights=amount, minlength=pcode.size)
+    del inverse
+    netted = unmatched = 0
+    if prep.r_codes.size:
+        # refunds="net": a refund reduces the spend of the customer's latest purchase
+        # period at or before it (as in customer_table); the others are unmatched
+        r_code = prep.r_codes if rank is None else rank[prep.r_codes]
+        rel = prep.r_per - pmin
+        ok = (r_code >= 0) & (rel >= 0)
+        ukey = pcode * span + pper
+        rkey = r_code * span + np.minimum(rel, span - 1)
+        pos = np.searchsorted(ukey, rkey, side="right") - 1
+        ok &= pos >= 0
+        ok[ok] = pcode[pos[ok]] == r_code[ok]
+        netted = int(ok.sum())
+        unmatched = int(ok.size - netted)
+        if spend is not None:
+            spend += np.bincount(pos[ok], weights=prep.r_amt[ok], minlength=pcode.size)
     n = np.bincount(pcode, minlength=n_cust)
     last = np.cumsum(n) - 1
     first = last - n + 1
@@ -338,20 +238,20 @@ def _read_periods(
     line_code = line_cust = line_age = line_period = None
     lines = None
     if product_col is not None:
-        lcodes, luniq = pd.factorize(transactions[product_col], sort=True)
-        lines = pd.Index(luniq, name=product_col)
+        lcodes, lines = prep.extra[0]
         n_lines = len(lines)
-        pair = code * n_lines + lcodes.astype(np.int64)
-        pg, pp, _ = dedupe(pair, n_cust * n_lines)
+        pair = code * n_lines + lcodes
+        pg, pp, _ = dedupe(pair, n_cust * n_lines, False)
         line_cust = pg // n_lines
         line_code = pg % n_lines
-        line_age = (end_idx - pp).astype(np.float64)
-        line_period = pp
+        line_period, _ = _period_ticks(pp + pmin, opts.period, opts.time_unit)
+        line_age = (end_tick - line_period).astype(np.float64)
 
-    periods = _Periods(
+    report = _report(prep, (netted, unmatched), n_cust, {})
+    return _Periods(
         ids=ids,
         code=pcode,
-        period=pper,
+        period=ticks,
         age=age,
         spend=spend,
         first=first,
@@ -362,8 +262,9 @@ def _read_periods(
         line_age=line_age,
         line_period=line_period,
         lines=lines,
+        tick=tick,
+        report=report,
     )
-    return periods, _PERIOD_NS[period] / unit_ns
 
 
 def _group_center(
@@ -393,7 +294,7 @@ def _group_center(
 @dataclass(frozen=True)
 class _Rhythm:
     rhythm: np.ndarray  # typical gap per customer (own or population)
-    own: np.ndarray  # bool: own gaps used
+    own: np.ndarray  # bool: the rhythm is the customer's own (else the population's)
     prior: np.ndarray  # typical gap before the last gap (own or population)
     last_gap: np.ndarray  # NaN for single-period customers
     population: float
@@ -422,9 +323,15 @@ def _rhythm(p: _Periods, how: str, min_gaps: int, population_gap: float | None) 
             "no customer has two distinct purchase periods, so no purchase rhythm can be "
             "measured; pass population_gap= (a typical gap between purchases, in time units)"
         )
-    rhythm = np.where(own, own_r, pop)
-    prior = np.where(n_prior >= min_gaps, prior_r, pop)
-    return _Rhythm(rhythm=rhythm, own=own, prior=prior, last_gap=last_gap, population=pop)
+    # too few gaps: the population rhythm, or the customer's own if that is slower
+    with np.errstate(invalid="ignore"):
+        rhythm = np.where(own, own_r, np.where(n_gaps > 0, np.fmax(own_r, pop), pop))
+        prior = np.where(
+            n_prior >= min_gaps, prior_r, np.where(n_prior > 0, np.fmax(prior_r, pop), pop)
+        )
+    with np.errstate(invalid="ignore"):
+        uses_own = own | ((n_gaps > 0) & (own_r > pop))
+    return _Rhythm(rhythm=rhythm, own=uses_own, prior=prior, last_gap=last_gap, population=pop)
 
 
 def _window_sums(
@@ -492,16 +399,208 @@ def _cat(codes: np.ndarray, categories: Iterable[str], ordered: bool = True) -> 
 # --------------------------------------------------------------------------------------
 
 
+@overload
 def lifecycle_stages(
     transactions: pd.DataFrame,
     *,
-    customer_col: str = "customer_id",
-    time_col: str = "timestamp",
-    amount_col: str | None = None,
+    customer_col: Any = ...,
+    time_col: Any = ...,
+    amount_col: Any = ...,
+    observation_end: Any = ...,
+    time_unit: TimeUnit = ...,
+    period: Period = ...,
+    tz: Any = ...,
+    time_format: str | None = ...,
+    integer_time_unit: str | None = ...,
+    refunds: Literal["raise", "drop", "net"] = ...,
+    zero_amounts: Literal["keep", "drop", "raise"] = ...,
+    after_end: Literal["raise", "drop"] = ...,
+    duplicates: Literal["keep", "drop"] = ...,
+    missing: Literal["raise", "drop"] = ...,
+    prospects: Iterable[Any] | None = ...,
+    method: Literal["rhythm", "model"] = ...,
+    rhythm: Literal["median", "mean"] = ...,
+    min_gaps: int = ...,
+    population_gap: float | None = ...,
+    churn_factor: float = ...,
+    window: float | None = ...,
+    window_factor: float = ...,
+    trend_on: Literal["purchases", "spend"] = ...,
+    trend_ratio: float = ...,
+    p_alive: pd.Series | None = ...,
+    alive_threshold: float = ...,
+    expected_purchases: pd.Series | None = ...,
+    horizon: float | None = ...,
+    explain: Literal[False] = ...,
+    return_report: Literal[False] = ...,
+) -> pd.Series: ...
+
+
+@overload
+def lifecycle_stages(
+    transactions: pd.DataFrame,
+    *,
+    customer_col: Any = ...,
+    time_col: Any = ...,
+    amount_col: Any = ...,
+    observation_end: Any = ...,
+    time_unit: TimeUnit = ...,
+    period: Period = ...,
+    tz: Any = ...,
+    time_format: str | None = ...,
+    integer_time_unit: str | None = ...,
+    refunds: Literal["raise", "drop", "net"] = ...,
+    zero_amounts: Literal["keep", "drop", "raise"] = ...,
+    after_end: Literal["raise", "drop"] = ...,
+    duplicates: Literal["keep", "drop"] = ...,
+    missing: Literal["raise", "drop"] = ...,
+    prospects: Iterable[Any] | None = ...,
+    method: Literal["rhythm", "model"] = ...,
+    rhythm: Literal["median", "mean"] = ...,
+    min_gaps: int = ...,
+    population_gap: float | None = ...,
+    churn_factor: float = ...,
+    window: float | None = ...,
+    window_factor: float = ...,
+    trend_on: Literal["purchases", "spend"] = ...,
+    trend_ratio: float = ...,
+    p_alive: pd.Series | None = ...,
+    alive_threshold: float = ...,
+    expected_purchases: pd.Series | None = ...,
+    horizon: float | None = ...,
+    explain: Literal[True],
+    return_report: Literal[False] = ...,
+) -> pd.DataFrame: ...
+
+
+@overload
+def lifecycle_stages(
+    transactions: pd.DataFrame,
+    *,
+    customer_col: Any = ...,
+    time_col: Any = ...,
+    amount_col: Any = ...,
+    observation_end: Any = ...,
+    time_unit: TimeUnit = ...,
+    period: Period = ...,
+    tz: Any = ...,
+    time_format: str | None = ...,
+    integer_time_unit: str | None = ...,
+    refunds: Literal["raise", "drop", "net"] = ...,
+    zero_amounts: Literal["keep", "drop", "raise"] = ...,
+    after_end: Literal["raise", "drop"] = ...,
+    duplicates: Literal["keep", "drop"] = ...,
+    missing: Literal["raise", "drop"] = ...,
+    prospects: Iterable[Any] | None = ...,
+    method: Literal["rhythm", "model"] = ...,
+    rhythm: Literal["median", "mean"] = ...,
+    min_gaps: int = ...,
+    population_gap: float | None = ...,
+    churn_factor: float = ...,
+    window: float | None = ...,
+    window_factor: float = ...,
+    trend_on: Literal["purchases", "spend"] = ...,
+    trend_ratio: float = ...,
+    p_alive: pd.Series | None = ...,
+    alive_threshold: float = ...,
+    expected_purchases: pd.Series | None = ...,
+    horizon: float | None = ...,
+    explain: Literal[False] = ...,
+    return_report: Literal[True],
+) -> tuple[pd.Series, TableReport]: ...
+
+
+@overload
+def lifecycle_stages(
+    transactions: pd.DataFrame,
+    *,
+    customer_col: Any = ...,
+    time_col: Any = ...,
+    amount_col: Any = ...,
+    observation_end: Any = ...,
+    time_unit: TimeUnit = ...,
+    period: Period = ...,
+    tz: Any = ...,
+    time_format: str | None = ...,
+    integer_time_unit: str | None = ...,
+    refunds: Literal["raise", "drop", "net"] = ...,
+    zero_amounts: Literal["keep", "drop", "raise"] = ...,
+    after_end: Literal["raise", "drop"] = ...,
+    duplicates: Literal["keep", "drop"] = ...,
+    missing: Literal["raise", "drop"] = ...,
+    prospects: Iterable[Any] | None = ...,
+    method: Literal["rhythm", "model"] = ...,
+    rhythm: Literal["median", "mean"] = ...,
+    min_gaps: int = ...,
+    population_gap: float | None = ...,
+    churn_factor: float = ...,
+    window: float | None = ...,
+    window_factor: float = ...,
+    trend_on: Literal["purchases", "spend"] = ...,
+    trend_ratio: float = ...,
+    p_alive: pd.Series | None = ...,
+    alive_threshold: float = ...,
+    expected_purchases: pd.Series | None = ...,
+    horizon: float | None = ...,
+    explain: Literal[True],
+    return_report: Literal[True],
+) -> tuple[pd.DataFrame, TableReport]: ...
+
+
+@overload
+def lifecycle_stages(
+    transactions: pd.DataFrame,
+    *,
+    customer_col: Any = ...,
+    time_col: Any = ...,
+    amount_col: Any = ...,
+    observation_end: Any = ...,
+    time_unit: TimeUnit = ...,
+    period: Period = ...,
+    tz: Any = ...,
+    time_format: str | None = ...,
+    integer_time_unit: str | None = ...,
+    refunds: Literal["raise", "drop", "net"] = ...,
+    zero_amounts: Literal["keep", "drop", "raise"] = ...,
+    after_end: Literal["raise", "drop"] = ...,
+    duplicates: Literal["keep", "drop"] = ...,
+    missing: Literal["raise", "drop"] = ...,
+    prospects: Iterable[Any] | None = ...,
+    method: Literal["rhythm", "model"] = ...,
+    rhythm: Literal["median", "mean"] = ...,
+    min_gaps: int = ...,
+    population_gap: float | None = ...,
+    churn_factor: float = ...,
+    window: float | None = ...,
+    window_factor: float = ...,
+    trend_on: Literal["purchases", "spend"] = ...,
+    trend_ratio: float = ...,
+    p_alive: pd.Series | None = ...,
+    alive_threshold: float = ...,
+    expected_purchases: pd.Series | None = ...,
+    horizon: float | None = ...,
+    explain: bool,
+    return_report: bool = ...,
+) -> pd.Series | pd.DataFrame | tuple[pd.Series | pd.DataFrame, TableReport]: ...
+
+
+def lifecycle_stages(
+    transactions: pd.DataFrame,
+    *,
+    customer_col: Any = "customer_id",
+    time_col: Any = "timestamp",
+    amount_col: Any = None,
     observation_end: Any = None,
-    time_unit: str = "D",
-    period: str = "D",
+    time_unit: TimeUnit = "D",
+    period: Period = "D",
     tz: Any = None,
+    time_format: str | None = None,
+    integer_time_unit: str | None = None,
+    refunds: Literal["raise", "drop", "net"] = "raise",
+    zero_amounts: Literal["keep", "drop", "raise"] = "keep",
+    after_end: Literal["raise", "drop"] = "raise",
+    duplicates: Literal["keep", "drop"] = "keep",
+    missing: Literal["raise", "drop"] = "raise",
     prospects: Iterable[Any] | None = None,
     method: Literal["rhythm", "model"] = "rhythm",
     rhythm: Literal["median", "mean"] = "median",
@@ -517,7 +616,8 @@ def lifecycle_stages(
     expected_purchases: pd.Series | None = None,
     horizon: float | None = None,
     explain: bool = False,
-) -> pd.Series | pd.DataFrame:
+    return_report: bool = False,
+) -> pd.Series | pd.DataFrame | tuple[pd.Series | pd.DataFrame, TableReport]:
     """Lifecycle stage of every customer, relative to each customer's own purchase rhythm.
 
     Stages (codes; display labels in :mod:`custvalue.labels`): ``prospect`` (潜在获取期,
@@ -530,9 +630,12 @@ def lifecycle_stages(
 
     1. *Rhythm* ``r``: the customer's typical gap between purchases, the median (or mean,
        ``rhythm="mean"``) of their own gaps when they have at least ``min_gaps`` gaps (i.e.
-       ``min_gaps + 1`` purchase days). Customers with fewer gaps get the *population
-       rhythm*: the median of the own rhythms of the customers who have enough gaps (if
-       nobody has, the median of all gaps; ``population_gap`` overrides it).
+       ``min_gaps + 1`` purchase periods). Customers with fewer gaps get the *population
+       rhythm* -- the median of the own rhythms of the customers who have enough gaps (if
+       nobody has, the median of all gaps; ``population_gap`` overrides it) -- or their
+       own typical gap if that is longer: a customer who has already shown a slow pace is
+       not held to the faster typical pace, and one fast pair of purchases does not make
+       a customer "churned" after a few days.
     2. *Window* ``W``: ``window_factor * r`` (about ``window_factor`` purchases at the
        customer's own pace), or the fixed ``window`` (in ``time_unit``) for everyone.
     3. The first rule that holds gives the stage:
@@ -543,47 +646,53 @@ def lifecycle_stages(
          probability ``2 ** -churn_factor`` (12.5% for the default 3).
        * ``reactivated``: the latest purchase ended a silence that would have counted as
          churn: the last gap exceeds ``churn_factor`` times the rhythm measured on the gaps
-         before it (population rhythm when those are fewer than ``min_gaps``).
-       * ``new``: the first purchase is less than ``2 * W`` ago, so the two comparison
-         windows below do not fit into the history yet (single-purchase customers who have
-         not churned are therefore new).
+         before it (with the same fallback when those are fewer than ``min_gaps``).
+       * ``new``: the first purchase is less than two windows ago, the window being the
+         shorter of the customer's own ``W`` and the population window
+         (``window_factor`` times the population rhythm): too recent for a trend at the
+         customer's own pace or at the typical pace. Single-purchase customers who have
+         not churned are therefore new.
        * ``growing`` / ``declining`` / ``mature``: compare the recent window
          ``(end - W, end]`` with the earlier window ``(end - 2W, end - W]``, counting
-         purchase days (or summing spend, ``trend_on="spend"``). Growing when the recent
+         purchase periods (or summing spend, ``trend_on="spend"``). Growing when the recent
          window is higher and at least ``trend_ratio`` times the earlier one; declining
          when the earlier window is higher and at least ``trend_ratio`` times the recent
-         one; mature otherwise.
+         one; mature otherwise. A trend is only judged when both windows lie inside the
+         history (first purchase at least ``2 * W`` ago); slow buyers with less history
+         at their own pace, who are no longer new and not churned, are mature.
 
     ``method="model"`` keeps the rules above but replaces two of them by a CLV model's
     output (passed in as Series on the customer index; every customer must be present):
     ``churned`` when ``p_alive < alive_threshold``; and, when ``expected_purchases`` over
     the next ``horizon`` is given, growing / declining / mature compare the expected
     purchases with the purchase days observed in the last ``horizon`` (same
-    ``trend_ratio`` rule), so "declining" means the model expects fewer purchases ahead
-    than the customer made in the same length of time just past.
+    ``trend_ratio`` rule, judged when the first purchase is at least ``horizon`` ago, and
+    the two must also differ by at least one purchase), so "declining" means the model
+    expects fewer purchases ahead than the customer made in the same length of time just
+    past. ``reactivated`` and ``new`` still come from the purchase history. Note that
+    BG/NBD gives P(alive) = 1 to every customer without a repeat purchase, so with its
+    P(alive) one-time buyers are never churned; MBG/NBD or Pareto/NBD do not have this
+    property.
+
+    Why these defaults: ``window_factor`` (4) is larger than ``churn_factor`` (3), so a
+    customer who is not churned always has a purchase in the recent window and a trend is
+    judged on about four purchases per window; ``trend_ratio`` 1.5 means "half as much
+    again" (growth) or "down by a third" (decline). Use ``explain=True`` to see, per
+    customer, the rhythm, the windows and the counts that decided the stage.
 
     Parameters
     ----------
     transactions : pandas.DataFrame
-        One row per purchase.
-    customer_col, time_col : str
-        Customer id and timestamp (datetime64, NumPy or Arrow, naive or tz-aware) columns.
-    amount_col : str, optional
-        Amount column; needed only for ``trend_on="spend"``. Negative amounts raise.
-    observation_end : timestamp-like, optional
-        End of observation, inclusive of its whole period; default the latest timestamp.
-        Rows in a later period raise.
-    time_unit : str
-        Unit of ``window``, ``population_gap``, ``horizon`` and of the ``explain`` columns:
-        a fixed duration such as ``"D"`` (default), ``"W"`` (7 days), ``"h"`` or ``"7D"``.
-        Stages do not depend on it.
-    period : {"s", "min", "h", "D", "W"}
-        Merge period: purchases of a customer in one calendar period (weeks start on
-        Monday) count once. Default a day.
-    tz : str or tzinfo, optional
-        Time zone whose calendar cuts the periods; required when the times are tz-aware
-        (they are converted to it), refused with naive times. A naive ``observation_end``
-        is read on that clock.
+        One row per purchase, read exactly as by :func:`custvalue.customer_table`
+        (same id, time and row rules; the customer index is the table's index).
+    customer_col, time_col, amount_col, observation_end, time_unit, period, tz, \
+time_format, integer_time_unit, refunds, zero_amounts, after_end, duplicates, missing
+        As for :func:`custvalue.customer_table`. ``amount_col`` is needed only for
+        ``trend_on="spend"`` (spend per period, refunds netted under ``refunds="net"``).
+        ``time_unit`` is the unit of ``window``, ``population_gap``, ``horizon`` and of
+        the ``explain`` columns; stages do not depend on it. Durations run between
+        period starts, as in the customer table (calendar months, quarters or years with
+        ``period="M"``, ``"Q"``, ``"Y"``).
     prospects : iterable, optional
         Known ids (e.g. a CRM list, may include buyers); those without purchases are
         prospects and are appended after the buyers, in the order given.
@@ -591,7 +700,8 @@ def lifecycle_stages(
     rhythm : {"median", "mean"}
         How a customer's typical gap is summarised.
     min_gaps : int
-        Own gaps needed before the customer's own rhythm replaces the population rhythm.
+        Own gaps needed before the customer's own rhythm is used as it is (with fewer,
+        the slower of own and population rhythm).
     population_gap : float, optional
         Typical gap (in ``time_unit``) for customers with fewer than ``min_gaps`` gaps.
     churn_factor : float
@@ -615,12 +725,17 @@ def lifecycle_stages(
         Return a DataFrame with the stage and the numbers behind it (rhythm, its source,
         window, time since last purchase, tenure, last gap, prior rhythm, the two window
         values, and in model mode p_alive / expected / observed) instead of the Series.
+    return_report : bool, default False
+        Also return the :class:`~custvalue.TableReport` of the rows (used, or dropped by
+        reason); ``customers`` counts the buyers.
 
     Returns
     -------
     pandas.Series or pandas.DataFrame
         Ordered categorical ``lifecycle_stage`` on the customer index (buyers sorted by id,
         then prospects), every stage a category; a DataFrame with ``explain=True``.
+    report : TableReport
+        Only with ``return_report=True``.
 
     Examples
     --------
@@ -659,20 +774,31 @@ def lifecycle_stages(
             raise ValueError("expected_purchases needs horizon (its length, in time_unit)")
         horizon = check_scalar("horizon", horizon, minimum=0, strict=True)
 
-    p, period_len = _read_periods(
+    p = _read_periods(
         transactions,
         what,
-        customer_col=customer_col,
-        time_col=time_col,
-        amount_col=amount_col,
         product_col=None,
-        observation_end=observation_end,
-        time_unit=time_unit,
-        period=period,
-        tz=tz,
+        need_spend=trend_on == "spend",
+        reading=dict(
+            customer_col=customer_col,
+            time_col=time_col,
+            amount_col=amount_col,
+            observation_end=observation_end,
+            time_unit=time_unit,
+            period=period,
+            tz=tz,
+            time_format=time_format,
+            integer_time_unit=integer_time_unit,
+            refunds=refunds,
+            zero_amounts=zero_amounts,
+            after_end=after_end,
+            duplicates=duplicates,
+            missing=missing,
+        ),
     )
+    period_len = p.tick
     prospect_ids = _prospect_ids(prospects, p.ids, what)
-    # internal durations are in periods; arguments come in time units
+    # internal durations are in ticks (see _Periods); arguments come in time units
     if population_gap is not None:
         population_gap /= period_len
     if window is not None:
@@ -707,9 +833,25 @@ def lifecycle_stages(
 
     with np.errstate(invalid="ignore"):
         reactivated = (p.n >= 2) & (rh.last_gap > churn_factor * rh.prior)
-    new = tenure < 2 * w
-    growing = (trend_now > trend_before) & (trend_now >= trend_ratio * trend_before)
-    declining = (trend_now < trend_before) & (trend_before >= trend_ratio * trend_now)
+    w_pop = window if window is not None else window_factor * rh.population
+    new = tenure < 2 * np.minimum(w, w_pop)
+    # a trend needs both comparison windows inside the customer's history
+    judged = tenure >= (2 * w if expected_purchases is None else horizon)
+    # counts differ by whole purchases; an expected count must differ by at least one too,
+    # so that 0.1 expected purchases after none observed is not "growth"
+    step = 1.0 if expected_purchases is not None else 0.0
+    growing = (
+        judged
+        & (trend_now > trend_before)
+        & (trend_now - trend_before >= step)
+        & (trend_now >= trend_ratio * trend_before)
+    )
+    declining = (
+        judged
+        & (trend_now < trend_before)
+        & (trend_before - trend_now >= step)
+        & (trend_before >= trend_ratio * trend_now)
+    )
 
     idx = {s: i for i, s in enumerate(LIFECYCLE_STAGES)}
     code = np.full(len(p.ids), idx["mature"], dtype=np.int8)
@@ -726,7 +868,7 @@ def lifecycle_stages(
     all_codes = np.concatenate([code, np.full(n_pro, idx["prospect"], dtype=np.int8)])
     stages = _categorical(all_codes, LIFECYCLE_STAGES, index, "lifecycle_stage")
     if not explain:
-        return stages
+        return (stages, p.report) if return_report else stages
 
     def pad(a: np.ndarray, scale: float = 1.0) -> np.ndarray:
         return np.concatenate([a.astype(np.float64) * scale, np.full(n_pro, np.nan)])
@@ -747,7 +889,8 @@ def lifecycle_stages(
         "earlier": pad(earlier),
     }
     cols.update({k: pad(v) for k, v in extra.items()})
-    return pd.DataFrame(cols, index=index)
+    out = pd.DataFrame(cols, index=index)
+    return (out, p.report) if return_report else out
 
 
 # --------------------------------------------------------------------------------------
@@ -755,16 +898,86 @@ def lifecycle_stages(
 # --------------------------------------------------------------------------------------
 
 
+@overload
 def churn_status(
     transactions: pd.DataFrame,
     *,
-    product_col: str = "product",
-    customer_col: str = "customer_id",
-    time_col: str = "timestamp",
+    product_col: Any = ...,
+    customer_col: Any = ...,
+    time_col: Any = ...,
+    amount_col: Any = ...,
+    observation_end: Any = ...,
+    time_unit: TimeUnit = ...,
+    period: Period = ...,
+    tz: Any = ...,
+    time_format: str | None = ...,
+    integer_time_unit: str | None = ...,
+    refunds: Literal["raise", "drop", "net"] = ...,
+    zero_amounts: Literal["keep", "drop", "raise"] = ...,
+    after_end: Literal["raise", "drop"] = ...,
+    duplicates: Literal["keep", "drop"] = ...,
+    missing: Literal["raise", "drop"] = ...,
+    rhythm: Literal["median", "mean"] = ...,
+    min_gaps: int = ...,
+    population_gap: float | None = ...,
+    churn_factor: float = ...,
+    window: float | None = ...,
+    min_line_purchases: int = ...,
+    p_alive: pd.Series | None = ...,
+    alive_threshold: float = ...,
+    return_report: Literal[False] = ...,
+) -> pd.DataFrame: ...
+
+
+@overload
+def churn_status(
+    transactions: pd.DataFrame,
+    *,
+    product_col: Any = ...,
+    customer_col: Any = ...,
+    time_col: Any = ...,
+    amount_col: Any = ...,
+    observation_end: Any = ...,
+    time_unit: TimeUnit = ...,
+    period: Period = ...,
+    tz: Any = ...,
+    time_format: str | None = ...,
+    integer_time_unit: str | None = ...,
+    refunds: Literal["raise", "drop", "net"] = ...,
+    zero_amounts: Literal["keep", "drop", "raise"] = ...,
+    after_end: Literal["raise", "drop"] = ...,
+    duplicates: Literal["keep", "drop"] = ...,
+    missing: Literal["raise", "drop"] = ...,
+    rhythm: Literal["median", "mean"] = ...,
+    min_gaps: int = ...,
+    population_gap: float | None = ...,
+    churn_factor: float = ...,
+    window: float | None = ...,
+    min_line_purchases: int = ...,
+    p_alive: pd.Series | None = ...,
+    alive_threshold: float = ...,
+    return_report: Literal[True],
+) -> tuple[pd.DataFrame, TableReport]: ...
+
+
+def churn_status(
+    transactions: pd.DataFrame,
+    *,
+    product_col: Any = "product",
+    customer_col: Any = "customer_id",
+    time_col: Any = "timestamp",
+    amount_col: Any = None,
     observation_end: Any = None,
-    time_unit: str = "D",
-    period: str = "D",
+    time_unit: TimeUnit = "D",
+    period: Period = "D",
     tz: Any = None,
+    time_format: str | None = None,
+    integer_time_unit: str | None = None,
+    refunds: Literal["raise", "drop", "net"] = "raise",
+    zero_amounts: Literal["keep", "drop", "raise"] = "keep",
+    after_end: Literal["raise", "drop"] = "raise",
+    duplicates: Literal["keep", "drop"] = "keep",
+    missing: Literal["raise", "drop"] = "raise",
     rhythm: Literal["median", "mean"] = "median",
     min_gaps: int = 2,
     population_gap: float | None = None,
@@ -773,7 +986,8 @@ def churn_status(
     min_line_purchases: int = 2,
     p_alive: pd.Series | None = None,
     alive_threshold: float = 0.5,
-) -> pd.DataFrame:
+    return_report: bool = False,
+) -> pd.DataFrame | tuple[pd.DataFrame, TableReport]:
     """Full churn (客户流失) versus partial churn (客户业务流失) per customer.
 
     Seed 004 distinguishes customers who stop using every service (客户流失, full churn)
@@ -786,10 +1000,11 @@ def churn_status(
 
     * ``churned``: the customer bought nothing for more than ``churn_factor`` times their
       rhythm (the rhythm rule of :func:`lifecycle_stages`: median (or mean) own gap with
-      at least ``min_gaps`` gaps, else the population rhythm); or, with ``window``, nothing
-      in the last ``window`` time units; or, with ``p_alive``, ``p_alive < alive_threshold``.
+      at least ``min_gaps`` gaps, else the slower of own and population rhythm), exactly
+      as ``lifecycle_stages`` calls a customer churned; or, with ``window``, nothing in the
+      last ``window`` time units; or, with ``p_alive``, ``p_alive < alive_threshold``.
     * A product line counts as one the customer *used to buy* when they bought it on at
-      least ``min_line_purchases`` distinct purchase days (with ``window``: that many
+      least ``min_line_purchases`` distinct purchase periods (with ``window``: that many
       before the last ``window``). It is *dropped* when the time since they last bought it
       exceeds ``churn_factor`` times their own typical gap for that line (the median or
       mean of the gaps between their purchases of that line; the customer's rhythm when
@@ -801,28 +1016,35 @@ def churn_status(
     Parameters
     ----------
     transactions : pandas.DataFrame
-        One row per purchase, with a product-line column.
+        One row per purchase, with a product-line column; read exactly as by
+        :func:`custvalue.customer_table`.
     product_col : str
-        Product-line column (any hashable, sortable values; missing values raise).
-    customer_col, time_col, observation_end, time_unit, period, tz, rhythm, min_gaps, population_gap, churn_factor
+        Product-line column (any hashable, sortable values; missing values raise, whatever
+        ``missing`` says). Rows dropped by a policy do not count for their line.
+    customer_col, time_col, amount_col, observation_end, time_unit, period, tz, \
+time_format, integer_time_unit, refunds, zero_amounts, after_end, duplicates, missing
+        As for :func:`custvalue.customer_table` (``amount_col`` only serves the amount
+        policies: refunds and zero amounts are never purchases of a line unless kept).
+    rhythm, min_gaps, population_gap, churn_factor
         As in :func:`lifecycle_stages`.
     window : float, optional
         Fixed recent window (in ``time_unit``) instead of the rhythm rules.
     min_line_purchases : int
-        Purchase days of a line needed before dropping it can count.
+        Purchase periods of a line needed before dropping it can count.
     p_alive : pandas.Series, optional
         P(alive) per customer (e.g. from a BG/NBD model); decides full churn when given.
     alive_threshold : float
         Churned when ``p_alive`` is below it.
+    return_report : bool, default False
+        Also return the :class:`~custvalue.TableReport` of the rows.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by customer id (sorted), columns ``churn_status`` (ordered categorical,
+        Indexed by customer id (sorted, as in :func:`custvalue.customer_table`), columns ``churn_status`` (ordered categorical,
         every status a category), ``dropped_lines`` (tuple of the dropped product lines,
         sorted (categorical lines in category order); empty unless partial churn;
-        ``.explode()`` gives one row per line) and
-        ``n_dropped_lines``.
+        ``.explode()`` gives one row per line) and ``n_dropped_lines``.
 
     Examples
     --------
@@ -852,18 +1074,29 @@ def churn_status(
     if population_gap is not None:
         population_gap = check_scalar("population_gap", population_gap, minimum=0, strict=True)
 
-    p, period_len = _read_periods(
+    p = _read_periods(
         transactions,
         what,
-        customer_col=customer_col,
-        time_col=time_col,
-        amount_col=None,
         product_col=product_col,
-        observation_end=observation_end,
-        time_unit=time_unit,
-        period=period,
-        tz=tz,
+        need_spend=False,
+        reading=dict(
+            customer_col=customer_col,
+            time_col=time_col,
+            amount_col=amount_col,
+            observation_end=observation_end,
+            time_unit=time_unit,
+            period=period,
+            tz=tz,
+            time_format=time_format,
+            integer_time_unit=integer_time_unit,
+            refunds=refunds,
+            zero_amounts=zero_amounts,
+            after_end=after_end,
+            duplicates=duplicates,
+            missing=missing,
+        ),
     )
+    period_len = p.tick
     assert p.line_code is not None and p.line_cust is not None and p.line_age is not None
     assert p.lines is not None
     if population_gap is not None:
@@ -925,7 +1158,7 @@ def churn_status(
         bounds = np.flatnonzero(np.diff(d_cust)) + 1
         owners = d_cust[np.concatenate([[0], bounds])]
         listed[owners] = list(map(tuple, np.split(d_lines, bounds)))
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "churn_status": status,
             "dropped_lines": pd.Series(listed, index=p.ids, dtype=object),
@@ -933,11 +1166,45 @@ def churn_status(
         },
         index=p.ids,
     )
+    return (out, p.report) if return_report else out
 
 
 # --------------------------------------------------------------------------------------
 # follow-up plan
 # --------------------------------------------------------------------------------------
+
+
+def _time_nanos(
+    ts: pd.Series, column: str, observation_end: Any, checks: Checks, *, missing_ok: bool = False
+) -> tuple[np.ndarray, np.ndarray, int | None]:
+    """Wall-clock nanoseconds of a datetime column (in its own time zone) and of the end.
+
+    Returns the nanoseconds, the missing mask and the end (None when not given).
+    """
+    if not pd.api.types.is_datetime64_any_dtype(ts.dtype):
+        raise TypeError(
+            f"column {column!r} must hold datetimes (datetime64, naive or tz-aware, NumPy or "
+            f"Arrow), got dtype {ts.dtype}; convert with pandas.to_datetime(..., format=...)"
+        )
+    missing = ts.isna().to_numpy(dtype=bool)
+    if not missing_ok:
+        checks.rows(missing, column, "missing timestamps")
+    tz = getattr(ts.dt, "tz", None)
+    if tz is not None:
+        ts = ts.dt.tz_localize(None)
+    ns = ts.to_numpy(dtype="datetime64[ns]").view("int64")
+    end_ns: int | None = None
+    if observation_end is not None:
+        end = pd.Timestamp(observation_end)
+        if (end.tzinfo is None) != (tz is None):
+            raise TypeError(
+                f"observation_end ({end}) and column {column!r} ({ts.dtype if tz is None else tz}) "
+                "must both be time-zone naive or both tz-aware"
+            )
+        if tz is not None:
+            end = end.tz_convert(tz).tz_localize(None)
+        end_ns = int(end.as_unit("ns").value)
+    return ns, missing, end_ns
 
 
 def _intent_codes(values: pd.Series, ids: pd.Index, column: str, what: str) -> np.ndarray:
@@ -1005,7 +1272,8 @@ def followup_plan(
     account_col : str, optional
         Account id column (default: the index).
     as_of : timestamp-like, optional
-        Date of the plan; default today (local date). Contacts after it raise.
+        Date of the plan; default today (in the time zone of ``last_contact`` when it is
+        tz-aware). Contacts after it raise.
     cadence : mapping, optional
         Stage -> days, merged over :data:`DEFAULT_CADENCE`.
     list_sizes : mapping, optional
@@ -1059,8 +1327,9 @@ def followup_plan(
     checks.rows(np.asarray(ids.duplicated()), account_col or "index", "duplicate account ids")
     checks.rows(accounts[owner_col].isna().to_numpy(dtype=bool), owner_col, "missing owners")
 
-    if as_of is None:
-        as_of = pd.Timestamp.today().normalize()
+    if as_of is None:  # today, on the clock of the contact dates
+        col_tz = getattr(accounts[last_contact_col].dt, "tz", None)
+        as_of = pd.Timestamp.now(tz=col_tz).normalize()
     as_of_ts = pd.Timestamp(as_of)
     last_ns, no_contact, as_of_ns = _time_nanos(
         accounts[last_contact_col], last_contact_col, as_of_ts, checks, missing_ok=True

@@ -186,7 +186,7 @@ def pyramid_tiers(
 def _series(x: Any, name: str, index: pd.Index | None, checks: Checks) -> pd.Series:
     if not isinstance(x, pd.Series):
         raise TypeError(f"value_matrix: {name} must be a pandas Series indexed by customer id")
-    if index is not None:
+    if index is not None and not x.index.equals(index):
         missing = ~index.isin(x.index)
         extra = ~x.index.isin(index)
         bad = checks.rows(missing, name, "customers of current_value missing here", ids=index)

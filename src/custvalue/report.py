@@ -74,13 +74,19 @@ def segment_report(
     checks = Checks("segment_report", ids=table.index)
     idx = table.index
     checks.rows(idx.duplicated(), "table", "duplicate customer ids")
-    checks.rows(labels.index.duplicated(), "labels", "duplicate customer ids", ids=labels.index)
-    checks.rows(~idx.isin(labels.index), "labels", "customers of the table without a label")
-    checks.rows(
-        ~labels.index.isin(idx), "labels", "labelled customers not in the table", ids=labels.index
-    )
-    checks.raise_if_failed()
-    lab = labels.reindex(idx)
+    if labels.index.equals(idx):
+        lab = labels
+    else:
+        checks.rows(labels.index.duplicated(), "labels", "duplicate customer ids", ids=labels.index)
+        checks.rows(~idx.isin(labels.index), "labels", "customers of the table without a label")
+        checks.rows(
+            ~labels.index.isin(idx),
+            "labels",
+            "labelled customers not in the table",
+            ids=labels.index,
+        )
+        checks.raise_if_failed()
+        lab = labels.reindex(idx)
     codes = lab.cat.codes.to_numpy()
     checks.rows(codes < 0, "labels", "missing labels")
     vals: Any
@@ -92,12 +98,17 @@ def segment_report(
     elif isinstance(value, pd.Series):
         vals = value
         vname = str(value.name) if value.name is not None else "value"
-        checks.rows(~idx.isin(value.index), vname, "customers without a value")
-        checks.rows(
-            ~value.index.isin(idx), vname, "values for customers not in the table", ids=value.index
-        )
-        checks.raise_if_failed()
-        vals = value.reindex(idx)
+        if not value.index.equals(idx):
+            checks.rows(~idx.isin(value.index), vname, "customers without a value")
+            checks.rows(
+                ~value.index.isin(idx),
+                vname,
+                "values for customers not in the table",
+                ids=value.index,
+            )
+            checks.rows(value.index.duplicated(), vname, "duplicate customer ids", ids=value.index)
+            checks.raise_if_failed()
+            vals = value.reindex(idx)
     else:
         raise TypeError("segment_report: value must be a column name or a pandas Series")
     v = numeric_array(vals, vname, checks)

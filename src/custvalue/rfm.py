@@ -37,16 +37,16 @@ _SCORE_COLS = ("r_score", "f_score", "m_score")
 def _rank_scores(v: np.ndarray, n_bins: int) -> tuple[np.ndarray, np.ndarray]:
     """Rank-based scores 1..n_bins, larger value -> higher score, ties kept together.
 
-    A customer's score is ``1 + floor(n_bins * (below + ties / 2) / n)`` (the mid-rank of
-    its tie block as a fraction of n), ``below`` the number of customers with a strictly
-    smaller value and ``ties`` the number with the same value (itself included); integer
+    A customer's score is ``1 + min(floor(n_bins * below / (n - 1)), n_bins - 1)``, with
+    ``below`` the number of customers with a strictly smaller value (``below / (n - 1)`` is
+    the percent rank of SQL's PERCENT_RANK, pandas ``rank(method="min", pct=...)``); integer
     arithmetic, so no rounding. Returns the scores and the lower-edge thresholds ``t_j``
     (j = 1..n_bins-1) such that ``score = 1 + #{j: v >= t_j}``.
     """
     n = v.size
     uniq, inverse, counts = np.unique(v, return_inverse=True, return_counts=True)
     below = np.cumsum(counts) - counts
-    score_u = 1 + (n_bins * (2 * below + counts)) // (2 * n)
+    score_u = 1 + np.minimum((n_bins * below) // max(n - 1, 1), n_bins - 1)
     thresholds = np.full(n_bins - 1, np.inf)
     # t_j = smallest value whose score is >= j + 1
     pos = np.searchsorted(score_u, np.arange(2, n_bins + 1), side="left")
@@ -73,16 +73,16 @@ def rfm_scores(
 ) -> pd.DataFrame:
     """RFM scores 1..``n_bins`` from the customer table.
 
-    ``method="quantile"`` (default) scores by mid-rank: a customer's score is
-    ``1 + floor(n_bins * (below + ties / 2) / n)``, ``below`` being the number of customers
-    with a strictly worse value (larger ``time_since_last`` for R, smaller ``n_purchases``
-    or ``total_spend`` for F and M) and ``ties`` the number with the same value, the
-    customer included. With distinct values this is the usual quintile (n_bins-tile) split
-    and the best customer gets ``n_bins``. Equal values always get equal scores: a tie block
-    is scored at its middle, so with heavy ties (e.g. most customers bought once) some
-    scores stay empty rather than splitting the block arbitrarily, and when everyone has
-    the same value everyone gets the middle score. ``method="fixed"`` scores against your
-    own cut points.
+    ``method="quantile"`` (default) scores by percent rank: a customer's score is
+    ``1 + min(floor(n_bins * below / (n - 1)), n_bins - 1)``, ``below`` being the number of
+    customers with a strictly worse value (larger ``time_since_last`` for R, smaller
+    ``n_purchases`` or ``total_spend`` for F and M). With distinct values this is the usual
+    n_bins-tile split: the worst customer gets 1 and the best ``n_bins``. Equal values
+    always get equal scores, the score of the lowest rank of their tie block: with heavy
+    ties some scores stay empty rather than splitting the block arbitrarily (e.g. when most
+    customers bought once, they all get F = 1 and the next purchase count jumps to a
+    higher score); when everyone has the same value everyone gets 1. ``method="fixed"``
+    scores against your own cut points.
 
     Cut points are returned in ``result.attrs["rfm"]["thresholds"]`` in the format that
     ``method="fixed"`` accepts, so scoring new customers with the cut points of a reference
@@ -91,6 +91,10 @@ def rfm_scores(
     ``score = 1 + #{j: value >= t_j}``; for R, increasing upper edges in time units with
     ``score = n_bins - #{j: time_since_last > t_j}``. ``inf`` / ``-inf`` mark scores that no
     customer reached.
+
+    Values must be finite; ``time_since_last`` and ``n_purchases`` non-negative.
+    ``total_spend`` may be zero or negative (e.g. net of refunds): it is ranked like any
+    other value.
 
     Parameters
     ----------
@@ -124,9 +128,9 @@ def rfm_scores(
     >>> rfm_scores(t, n_bins=4, cell=True)
        r_score  f_score  m_score rfm_cell
     a        4        4        4      444
-    b        3        3        3      333
-    c        3        2        2      322
-    d        1        2        1      121
+    b        2        3        3      233
+    c        2        1        2      212
+    d        1        1        1      111
     """
     check_frame(table, "rfm_scores: table", "a customer table (pandas DataFrame)")
     n_bins = int(check_scalar("n_bins", n_bins, minimum=2, integer=True))

@@ -1,0 +1,692 @@
+"""Customer lifetime value: the present value of future profit, and the profit realised to date.
+
+DOMAIN.md defines a customer's value as profit, not revenue: revenue times margin minus the
+cost of serving the customer. The *narrow* CLV is the present value of the future profit;
+the *total* value adds the profit realised so far::
+
+    total value = historical_value(...) + customer_lifetime_value(...)
+
+Units are never hidden. Every duration (``horizon``, ``period_length``) is in the time unit
+of the customer table (the unit its ``tenure`` and ``purchase_span`` are measured in: weeks
+for a weekly table, transaction opportunities for BG/BB). ``discount_rate`` is the rate per
+``period_length``, ``cost_to_serve`` is money per customer per ``period_length``; money is in
+whatever currency the spend model was fitted in.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import math
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
+
+from .._schema import N_REPEAT, PURCHASE_SPAN, TENURE, TOTAL_SPEND
+from .._validation import Checks, check_frame, check_scalar, customer_arrays, numeric_array
+
+__all__ = [
+    "clv_interval",
+    "customer_lifetime_value",
+    "discount_schedule",
+    "historical_value",
+    "total_value",
+]
+
+logger = logging.getLogger(__name__)
+
+CLV = "clv"
+HISTORICAL_VALUE = "historical_value"
+TOTAL_VALUE = "total_value"
+
+_BTYD = (N_REPEAT, PURCHASE_SPAN, TENURE)
+# Compress to distinct (n_repeat, purchase_span, tenure) rows only when that saves work.
+_COMPRESS_RATIO = 0.7
+
+
+class PurchaseModel(Protocol):
+    """What :func:`customer_lifetime_value` needs from a fitted purchase model."""
+
+    def expected_purchases(self, table: pd.DataFrame, t: float) -> pd.Series: ...
+
+
+class SpendModel(Protocol):
+    """What :func:`customer_lifetime_value` needs from a fitted spend model."""
+
+    def expected_spend(self, table: pd.DataFrame) -> pd.Series: ...
+
+
+# --------------------------------------------------------------------------- schedule
+
+
+def discount_schedule(horizon: float, period_length: float, discount_rate: float) -> pd.DataFrame:
+    """Cut a horizon into periods and give each period's discount factor.
+
+    The horizon is cut into consecutive periods of ``period_length``; when it is not a whole
+    number of periods the last period is shorter. A period's cash flow is counted at its end
+    ``t_k`` and discounted by ``(1 + discount_rate) ** -(t_k / period_length)``: whole periods
+    are discounted by ``(1 + d) ** -k``, a short last period by the fractional exponent.
+
+    Parameters
+    ----------
+    horizon : float
+        Length of the future to value, in the table's time unit (> 0).
+    period_length : float
+        Length of one discounting period, in the table's time unit (> 0).
+    discount_rate : float
+        Discount rate per ``period_length`` (>= 0, finite). An annual rate ``R`` becomes
+        ``(1 + R) ** (period_length / year_length) - 1`` per period.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per period: ``start``, ``end`` (time units after the end of observation),
+        ``fraction`` (period length / ``period_length``, 1 except maybe the last) and
+        ``discount_factor``.
+
+    Examples
+    --------
+    Two years of a weekly table in quarters of 13 weeks, at 3 % per quarter:
+
+    >>> from custvalue.clv.value import discount_schedule
+    >>> s = discount_schedule(104, 13, 0.03)
+    >>> len(s), float(s["end"].iloc[-1])
+    (8, 104.0)
+    >>> round(float(s["discount_factor"].iloc[0]), 6)
+    0.970874
+    """
+    h = check_scalar("horizon", horizon, minimum=0.0, strict=True)
+    p = check_scalar("period_length", period_length, minimum=0.0, strict=True)
+    d = check_scalar("discount_rate", discount_rate, minimum=0.0)
+    ratio = h / p
+    whole = round(ratio)
+    if whole >= 1 and abs(ratio - whole) <= 1e-9 * max(1.0, ratio):
+        n_full, partial = whole, False
+    else:
+        n_full, partial = math.floor(ratio), True
+    if n_full + partial > 1_000_000:
+        raise ValueError(
+            f"horizon / period_length = {ratio:.6g} periods; at most 1,000,000 are supported "
+            "(use a longer period_length)"
+        )
+    k = np.arange(1, n_full + 1, dtype="float64")
+    ends = k * p
+    exponents = k
+    fractions = np.ones(n_full)
+    if partial:
+        ends = np.append(ends, h)
+        exponents = np.append(exponents, ratio)
+        fractions = np.append(fractions, ratio - n_full)
+    else:
+        ends[-1] = h  # exactly the horizon, not k * p with rounding error
+    starts = np.concatenate(([0.0], ends[:-1]))
+    factors = np.power(1.0 + d, -exponents)
+    return pd.DataFrame(
+        {"start": starts, "end": ends, "fraction": fractions, "discount_factor": factors},
+        index=pd.RangeIndex(1, len(ends) + 1, name="period"),
+    )
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _per_customer(
+    value: Any, name: str, index: pd.Index, what: str, *, positive: bool = False
+) -> np.ndarray | float:
+    """Validate a scalar or a per-customer Series aligned exactly on ``index``."""
+    if isinstance(value, pd.Series):
+        checks = Checks(f"{what}: {name}", ids=index)
+        if not value.index.is_unique:
+            checks.add(
+                name, "index has duplicate customer ids", int(value.index.duplicated().sum())
+            )
+            checks.raise_if_failed()
+        missing = ~index.isin(value.index)
+        checks.rows(missing, name, "no value for these customers")
+        extra = ~value.index.isin(index)
+        checks.rows(extra, name, "customers not in the table", ids=value.index)
+        checks.raise_if_failed()
+        aligned = value.reindex(index)
+        arr = numeric_array(aligned, name, checks)
+        if positive:
+            with np.errstate(invalid="ignore"):
+                checks.rows(arr <= 0, name, "values must be > 0")
+        checks.raise_if_failed()
+        return arr
+    if isinstance(value, pd.DataFrame | np.ndarray | list | tuple):
+        raise TypeError(
+            f"{name} must be a number or a pandas Series indexed by customer id, "
+            f"got {type(value).__name__}"
+        )
+    return check_scalar(name, value, minimum=0.0 if positive else None, strict=positive)
+
+
+def _group_codes(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of the distinct rows of the stacked columns and the first row of each code."""
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for col in columns:
+        codes, uniques = pd.factorize(col)
+        # mixed-radix key; distinct rows <= customers, so re-factorising keeps it small
+        key, _ = pd.factorize(key * np.int64(len(uniques)) + codes)
+    n_groups = int(key.max()) + 1 if len(key) else 0
+    first = np.empty(n_groups, dtype=np.intp)
+    first[key[::-1]] = np.arange(len(key) - 1, -1, -1)
+    return key, first
+
+
+def _distinct_rows(
+    arrays: dict[str, np.ndarray],
+) -> tuple[dict[str, np.ndarray], np.ndarray] | None:
+    """Distinct (n_repeat, purchase_span, tenure) rows and the inverse map, if worth it."""
+    codes, first = _group_codes(*(arrays[c] for c in _BTYD))
+    if len(first) > _COMPRESS_RATIO * len(codes):
+        return None
+    return {c: arrays[c][first] for c in _BTYD}, codes
+
+
+# Purchase models whose conditional expectation factorises as
+#     E[Y(t) | x, t_x, T] = P(alive at T | x, t_x, T) * g(x, T, t):
+# t_x enters the likelihood only through the "died before T" branch, so given that the
+# customer is alive at T the posterior of the purchase (and dropout) process depends on
+# (x, T) alone. In the published formulas the conditional expectation is visibly P(alive)
+# times a factor free of t_x: BG/NBD (Fader, Hardie & Lee 2005, Marketing Science 24(2)),
+# Pareto/NBD (Schmittlein, Morrison & Colombo 1987), MBG/NBD (Batislam, Denizel & Filiztekin
+# 2007) and BG/BB (Fader, Hardie & Shang 2010). For them the per-period curve is computed once
+# per distinct (n_repeat, tenure) and scaled by each customer's P(alive); any other model
+# takes the generic path. tests/clv/test_value.py checks the two paths agree for every model.
+_FACTORISED = ("BetaGeoModel", "ModifiedBetaGeoModel", "ParetoNBDModel", "BetaGeoBetaBinomModel")
+
+
+def _factorises(model: object) -> bool:
+    from .. import clv
+
+    known = tuple(getattr(clv, name) for name in _FACTORISED if hasattr(clv, name))
+    return isinstance(model, known)
+
+
+def _model_name(model: object) -> str:
+    return type(model).__name__
+
+
+def _expected_cumulative(
+    model: PurchaseModel, table: pd.DataFrame, ends: np.ndarray, what: str
+) -> np.ndarray:
+    """Expected purchases in (T, T + t] for every customer (rows) and every t in ``ends``."""
+    if not hasattr(model, "expected_purchases"):
+        raise TypeError(
+            f"{what}: transaction_model must be a fitted purchase model with "
+            f"expected_purchases(table, t) (e.g. BetaGeoModel), got {_model_name(model)}"
+        )
+    out = np.empty((len(table), len(ends)))
+    for j, t in enumerate(ends):
+        pred = model.expected_purchases(table, float(t))
+        out[:, j] = np.asarray(pred, dtype="float64")
+    return out
+
+
+def _purchase_present_value(
+    model: PurchaseModel,
+    table: pd.DataFrame,
+    schedule: pd.DataFrame,
+    what: str,
+    *,
+    fast: bool = True,
+) -> np.ndarray:
+    """Sum over periods of discounted expected purchases, per customer of ``table``."""
+    arrays = customer_arrays(table, what)
+    ends = schedule["end"].to_numpy()
+    factors = schedule["discount_factor"].to_numpy()
+    if fast and _factorises(model):
+        return _present_value_factorised(model, table, arrays, ends, factors, what)
+    compressed = _distinct_rows(arrays)
+    if compressed is None:
+        small, codes = table[list(_BTYD)], None
+    else:
+        rows, codes = compressed
+        small = pd.DataFrame(rows, index=pd.RangeIndex(len(rows[N_REPEAT])))
+    cumulative = _expected_cumulative(model, small, ends, what)
+    increments = np.diff(cumulative, axis=1, prepend=0.0)
+    pv = increments @ factors
+    if codes is not None:
+        pv = pv[codes]
+    return np.asarray(pv)
+
+
+def _present_value_factorised(
+    model: Any,
+    table: pd.DataFrame,
+    arrays: dict[str, np.ndarray],
+    ends: np.ndarray,
+    factors: np.ndarray,
+    what: str,
+) -> np.ndarray:
+    """PV of purchases as P(alive) times a curve computed per distinct (n_repeat, tenure).
+
+    The curve ``g(x, T, t) = E[Y(t)] / P(alive)`` is evaluated on one representative history
+    per (x, T): ``t_x = T`` for repeat buyers, 0 otherwise, where P(alive) is largest, so the
+    division is well conditioned.
+    """
+    x, T = arrays[N_REPEAT], arrays[TENURE]
+    codes, first = _group_codes(x, T)
+    ux, uT = x[first], T[first]
+    rep = pd.DataFrame(
+        {N_REPEAT: ux, PURCHASE_SPAN: np.where(ux > 0, uT, 0.0), TENURE: uT},
+        index=pd.RangeIndex(len(first)),
+    )
+    rep_alive = np.asarray(model.prob_alive(rep), dtype="float64")
+    cumulative = _expected_cumulative(model, rep, ends, what)
+    pv_rep = np.diff(cumulative, axis=1, prepend=0.0) @ factors
+    positive = rep_alive > 0
+    curve = np.zeros_like(pv_rep)
+    np.divide(pv_rep, rep_alive, out=curve, where=positive)
+    alive = np.asarray(model.prob_alive(table), dtype="float64")
+    return np.asarray(alive * curve[codes])
+
+
+def _expected_spend(spend_model: Any, table: pd.DataFrame, what: str) -> np.ndarray | float:
+    """Expected spend per purchase: from a fitted spend model, a Series or a number."""
+    if hasattr(spend_model, "expected_spend"):
+        spend = np.asarray(spend_model.expected_spend(table), dtype="float64")
+        if spend.shape != (len(table),) or not np.all(np.isfinite(spend)):
+            raise ValueError(
+                f"{what}: {_model_name(spend_model)}.expected_spend returned "
+                f"{int(np.sum(~np.isfinite(spend)))} non-finite value(s) or a wrong shape"
+            )
+        return spend
+    if isinstance(spend_model, pd.Series | int | float | np.integer | np.floating) and not (
+        isinstance(spend_model, bool)
+    ):
+        return _per_customer(spend_model, "spend_model", table.index, what, positive=True)
+    raise TypeError(
+        f"{what}: spend_model must be a fitted spend model with expected_spend(table) "
+        "(e.g. GammaGammaModel), a positive number or a Series of spend per purchase "
+        f"indexed by customer id; got {_model_name(spend_model)}"
+    )
+
+
+# --------------------------------------------------------------------------- public
+
+
+def customer_lifetime_value(
+    transaction_model: PurchaseModel,
+    spend_model: SpendModel | pd.Series | float,
+    table: pd.DataFrame,
+    *,
+    horizon: float,
+    period_length: float,
+    discount_rate: float,
+    margin: float | pd.Series = 1.0,
+    cost_to_serve: float | pd.Series | None = None,
+) -> pd.Series:
+    """Present value of each customer's future profit over a horizon (the narrow CLV).
+
+    .. math::
+
+        CLV_i = \\sum_{k=1}^{K} \\frac{m_i\\, s_i\\, (E[Y_i(t_k)] - E[Y_i(t_{k-1})])
+                - c_i f_k}{(1 + d)^{t_k / p}}
+
+    where ``E[Y_i(t)]`` is the purchase model's expected number of purchases in the ``t``
+    time units after the end of observation, ``s_i`` the expected spend per purchase,
+    ``m_i`` the margin, ``c_i`` the cost to serve per period, ``p`` the period length,
+    ``t_k = k p`` the period ends (the last one cut at the horizon, with ``f_k`` its fraction
+    of a full period; all other ``f_k = 1``), and ``d`` the discount rate per period.
+
+    Parameters
+    ----------
+    transaction_model : fitted purchase model
+        Any model with ``expected_purchases(table, t)`` (BetaGeoModel, ParetoNBDModel,
+        ModifiedBetaGeoModel, BetaGeoBetaBinomModel). For BG/BB the time unit is one
+        transaction opportunity, so ``horizon`` and ``period_length`` count opportunities.
+    spend_model : fitted spend model, Series or number
+        A model with ``expected_spend(table)`` (GammaGammaModel), or the spend per purchase
+        directly: a positive number, or a positive Series indexed by customer id.
+    table : pandas.DataFrame
+        Customer table (columns ``n_repeat``, ``purchase_span``, ``tenure`` and what the
+        spend model needs), index = customer id.
+    horizon : float
+        How far ahead to value, in the table's time unit (> 0).
+    period_length : float
+        Length of one discounting period, in the table's time unit (> 0). Purchases are
+        grouped into periods; each period is discounted as one cash flow at its end. If the
+        horizon is not a whole number of periods, the last period is shorter.
+    discount_rate : float
+        Discount rate per ``period_length`` (>= 0, finite). For an annual rate ``R`` use
+        ``(1 + R) ** (period_length / year_length) - 1``.
+    margin : float or pandas.Series, default 1.0
+        Profit per unit of revenue: a rate for everyone or a Series per customer id
+        (1.0 = revenue, the default).
+    cost_to_serve : float or pandas.Series, optional
+        Cost of serving a customer per ``period_length``, in money: a number or a Series per
+        customer id. It is charged for every period of the horizon (a short last period pro
+        rata), whether or not the customer buys, and discounted like the purchases; costs that
+        arise with each purchase belong in ``margin`` instead.
+
+    Returns
+    -------
+    pandas.Series
+        ``clv`` per customer, indexed like ``table``, in the currency of the spend.
+
+    Notes
+    -----
+    Worked example of the units. A weekly table (tenure in weeks), valued one year ahead in
+    monthly steps at 1 % a month: ``horizon=52, period_length=52 / 12, discount_rate=0.01``.
+    The same table in days gives the same values with ``horizon=364, period_length=364 / 12``.
+    lifetimes' ``customer_lifetime_value(time=12, discount_rate=0.01, freq="W")`` corresponds
+    to ``horizon=12 * 4.345, period_length=4.345``.
+
+    The model's expected purchases are evaluated once per period end on the distinct
+    ``(n_repeat, purchase_span, tenure)`` rows (when there are clearly fewer of them than
+    customers) and broadcast back, so the cost grows with distinct rows times periods.
+
+    Add :func:`historical_value` for the total value (historical + future), or use
+    :func:`total_value`.
+
+    Examples
+    --------
+    The published CDNOW BG/NBD fit (weekly), one year ahead in monthly steps at 1 % a month,
+    $35 per purchase at a 30 % margin:
+
+    >>> import pandas as pd
+    >>> import custvalue as cv
+    >>> bg = cv.BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    >>> table = pd.DataFrame(
+    ...     {"n_repeat": [0, 2, 26], "purchase_span": [0.0, 30.43, 30.857],
+    ...      "tenure": [38.86, 38.86, 31.0]},
+    ...     index=pd.Index(["a", "b", "c"], name="customer_id"))
+    >>> cv.customer_lifetime_value(bg, 35.0, table, horizon=52, period_length=52 / 12,
+    ...                            discount_rate=0.01, margin=0.3).round(2)
+    customer_id
+    a      2.49
+    b     15.42
+    c    255.35
+    Name: clv, dtype: float64
+    """
+    what = "customer_lifetime_value"
+    check_frame(table, f"{what}: table", "a customer table (pandas DataFrame)")
+    schedule = discount_schedule(horizon, period_length, discount_rate)
+    m = _per_customer(margin, "margin", table.index, what)
+    c = (
+        None
+        if cost_to_serve is None
+        else _per_customer(cost_to_serve, "cost_to_serve", table.index, what)
+    )
+    pv_purchases = _purchase_present_value(transaction_model, table, schedule, what)
+    spend = _expected_spend(spend_model, table, what)
+    value = pv_purchases * spend * m
+    if c is not None:
+        annuity = float(schedule["fraction"].to_numpy() @ schedule["discount_factor"].to_numpy())
+        value = value - c * annuity
+    return pd.Series(np.asarray(value, dtype="float64"), index=table.index, name=CLV)
+
+
+def historical_value(
+    table: pd.DataFrame,
+    *,
+    margin: float | pd.Series = 1.0,
+    cost_to_serve: float | pd.Series | None = None,
+    period_length: float | None = None,
+) -> pd.Series:
+    """Profit realised to date: ``total_spend x margin - cost_to_serve x tenure / period_length``.
+
+    The historical part of DOMAIN.md's ``CLV = historical profit + present value of future
+    profit``. Amounts are nominal (not compounded to today).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Customer table with ``total_spend`` (and ``tenure`` when ``cost_to_serve`` is given).
+    margin : float or pandas.Series, default 1.0
+        Profit per unit of revenue, a rate or a Series per customer id.
+    cost_to_serve : float or pandas.Series, optional
+        Cost of serving a customer per ``period_length``; charged over the customer's
+        ``tenure`` (first purchase to the end of observation).
+    period_length : float, optional
+        The period ``cost_to_serve`` is quoted per, in the table's time unit; required with
+        ``cost_to_serve``.
+
+    Returns
+    -------
+    pandas.Series
+        ``historical_value`` per customer, indexed like ``table``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from custvalue.clv.value import historical_value
+    >>> table = pd.DataFrame({"total_spend": [100.0, 40.0], "tenure": [52.0, 26.0]})
+    >>> historical_value(table, margin=0.3, cost_to_serve=1.0, period_length=13).tolist()
+    [26.0, 10.0]
+    """
+    what = "historical_value"
+    check_frame(table, f"{what}: table", "a customer table (pandas DataFrame)")
+    need = [TOTAL_SPEND] + ([TENURE] if cost_to_serve is not None else [])
+    checks = Checks(f"{what}: customer table", ids=table.index)
+    missing = [col for col in need if col not in table.columns]
+    if missing:
+        checks.add(None, f"missing column(s) {missing}", len(missing))
+        checks.raise_if_failed()
+    spend = numeric_array(table[TOTAL_SPEND], TOTAL_SPEND, checks)
+    tenure = numeric_array(table[TENURE], TENURE, checks) if cost_to_serve is not None else None
+    if tenure is not None:
+        with np.errstate(invalid="ignore"):
+            checks.rows(tenure < 0, TENURE, "negative durations")
+    checks.raise_if_failed()
+    m = _per_customer(margin, "margin", table.index, what)
+    value = spend * m
+    if cost_to_serve is not None:
+        if period_length is None:
+            raise ValueError(
+                f"{what}: cost_to_serve is a cost per period, so period_length (in the "
+                "table's time unit) is required"
+            )
+        p = check_scalar("period_length", period_length, minimum=0.0, strict=True)
+        c = _per_customer(cost_to_serve, "cost_to_serve", table.index, what)
+        assert tenure is not None
+        value = value - c * tenure / p
+    return pd.Series(np.asarray(value, dtype="float64"), index=table.index, name=HISTORICAL_VALUE)
+
+
+def total_value(
+    transaction_model: PurchaseModel,
+    spend_model: SpendModel | pd.Series | float,
+    table: pd.DataFrame,
+    *,
+    horizon: float,
+    period_length: float,
+    discount_rate: float,
+    margin: float | pd.Series = 1.0,
+    cost_to_serve: float | pd.Series | None = None,
+) -> pd.DataFrame:
+    """Historical profit, future profit (the narrow CLV) and their sum, per customer.
+
+    Parameters are those of :func:`customer_lifetime_value`; ``cost_to_serve`` and
+    ``margin`` apply to both parts (the historical cost over each customer's tenure).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``historical_value``, ``clv`` and ``total_value``, indexed like ``table``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import custvalue as cv
+    >>> bg = cv.BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    >>> table = pd.DataFrame(
+    ...     {"n_repeat": [0, 26], "purchase_span": [0.0, 30.857], "tenure": [38.86, 31.0],
+    ...      "total_spend": [20.0, 900.0]}, index=pd.Index(["a", "c"], name="customer_id"))
+    >>> cv.total_value(bg, 35.0, table, horizon=52, period_length=52 / 12,
+    ...                discount_rate=0.01, margin=0.3).round(2)
+                 historical_value     clv  total_value
+    customer_id
+    a                         6.0    2.49         8.49
+    c                       270.0  255.35       525.35
+    """
+    future = customer_lifetime_value(
+        transaction_model,
+        spend_model,
+        table,
+        horizon=horizon,
+        period_length=period_length,
+        discount_rate=discount_rate,
+        margin=margin,
+        cost_to_serve=cost_to_serve,
+    )
+    past = historical_value(
+        table, margin=margin, cost_to_serve=cost_to_serve, period_length=period_length
+    )
+    return pd.DataFrame(
+        {HISTORICAL_VALUE: past, CLV: future, TOTAL_VALUE: past + future}, index=table.index
+    )
+
+
+def clv_interval(
+    transaction_model: PurchaseModel,
+    spend_model: SpendModel | pd.Series | float,
+    table: pd.DataFrame,
+    *,
+    horizon: float,
+    period_length: float,
+    discount_rate: float,
+    margin: float | pd.Series = 1.0,
+    cost_to_serve: float | pd.Series | None = None,
+    fit_table: pd.DataFrame | None = None,
+    weights: ArrayLike | pd.Series | None = None,
+    n_boot: int = 200,
+    alpha: float = 0.05,
+    random_state: int | np.random.Generator | None = None,
+) -> pd.DataFrame:
+    """CLV with percentile bootstrap intervals from refitting the models.
+
+    Each replicate resamples customers with replacement (as multinomial counts over the
+    rows, passed to ``fit`` as ``weights``, so identical rows are never expanded), refits
+    copies of the models on the replicate, and recomputes every customer's CLV. The interval
+    reflects the uncertainty of the estimated population parameters, not the randomness of
+    one customer's future.
+
+    Parameters
+    ----------
+    transaction_model, spend_model, table, horizon, period_length, discount_rate, margin, \
+cost_to_serve
+        As in :func:`customer_lifetime_value`. The models must be fitted on ``table`` (the
+        copies are refitted with the same hyperparameters). A spend model with
+        ``fit(table, weights=...)`` is refitted on the replicate's repeat buyers; spend
+        given as a number or Series is held fixed.
+    fit_table : pandas.DataFrame, optional
+        The table the models were fitted on, which the replicates resample; default
+        ``table`` (CLV is computed for the customers of ``table`` either way).
+    weights : array-like or pandas.Series, optional
+        Frequency weights of the rows of ``fit_table``, as given to ``fit`` (e.g. the ``count`` of each
+        pattern in ``custvalue.datasets.load_donations()``); a replicate draws
+        ``sum(weights)`` customers. Default: one customer per row.
+    n_boot : int, default 200
+        Number of bootstrap replicates (>= 2). Memory grows as ``n_boot x customers``.
+    alpha : float, default 0.05
+        Two-sided level: the interval is the ``alpha / 2`` and ``1 - alpha / 2`` quantiles.
+    random_state : int or numpy.random.Generator, optional
+        Seed or generator; the same seed gives the same result whatever the global RNG.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``clv`` (point estimate from the given models), ``lower``, ``upper``,
+        indexed like ``table``; ``attrs`` records ``n_boot``, ``alpha`` and ``random_state``.
+
+    Raises
+    ------
+    ConvergenceError, InsufficientDataError
+        When a replicate cannot be fitted; the message names the replicate.
+
+    Examples
+    --------
+    >>> import custvalue as cv
+    >>> truth = cv.BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    >>> sim = truth.sample(300, 39.0, random_state=1)
+    >>> bg = cv.BetaGeoModel().fit(sim)
+    >>> cv.clv_interval(bg, 35.0, sim.iloc[:2], fit_table=sim, horizon=52,
+    ...                 period_length=52 / 12, discount_rate=0.01, n_boot=5,
+    ...                 random_state=0).round(2)
+                   clv  lower  upper
+    customer_id
+    0            22.15  19.60  26.12
+    1             5.69   4.31   9.25
+    """
+    what = "clv_interval"
+    check_frame(table, f"{what}: table", "a customer table (pandas DataFrame)")
+    nb = int(check_scalar("n_boot", n_boot, minimum=2, integer=True))
+    a = check_scalar("alpha", alpha, minimum=0.0, strict=True, maximum=1.0)
+    if a >= 1.0:
+        raise ValueError(f"alpha must be < 1, got {alpha!r}")
+    if not hasattr(transaction_model, "fit"):
+        raise TypeError(
+            f"{what}: transaction_model must be a fitted model with fit(table, weights=...)"
+        )
+    refit_spend = hasattr(spend_model, "fit")
+    data = table if fit_table is None else check_frame(fit_table, f"{what}: fit_table")
+    w = _bootstrap_weights(weights, data, what)
+    kwargs: dict[str, Any] = {
+        "horizon": horizon,
+        "period_length": period_length,
+        "discount_rate": discount_rate,
+        "margin": margin,
+        "cost_to_serve": cost_to_serve,
+    }
+    point = customer_lifetime_value(transaction_model, spend_model, table, **kwargs)
+    rng = np.random.default_rng(random_state)
+    n = len(table)
+    n_draw = max(int(round(float(w.sum()))), 1)
+    prob = w / w.sum()
+    spend_rows = _spend_rows(data)
+    draws = np.empty((nb, n))
+    for b in range(nb):
+        counts = rng.multinomial(n_draw, prob).astype("float64")
+        tm: Any = copy.deepcopy(transaction_model)
+        sm: Any = copy.deepcopy(spend_model) if refit_spend else spend_model
+        keep = counts > 0
+        try:
+            tm.fit(data.loc[keep], weights=counts[keep])
+            if refit_spend:
+                sk = keep & spend_rows
+                sm.fit(data.loc[sk], weights=counts[sk])
+        except Exception as err:
+            err.add_note(f"{what}: while refitting bootstrap replicate {b + 1} of {nb}")
+            raise
+        draws[b] = customer_lifetime_value(tm, sm, table, **kwargs).to_numpy()
+    lower, upper = np.quantile(draws, [a / 2, 1 - a / 2], axis=0)
+    out = pd.DataFrame({CLV: point, "lower": lower, "upper": upper}, index=table.index)
+    out.attrs.update({"n_boot": nb, "alpha": a, "random_state": random_state})
+    logger.debug("clv_interval: %d replicates on %d customers", nb, n)
+    return out
+
+
+def _bootstrap_weights(weights: Any, table: pd.DataFrame, what: str) -> np.ndarray:
+    """Frequency weights of the table rows (ones by default), validated."""
+    if weights is None:
+        return np.ones(len(table))
+    if isinstance(weights, pd.Series):
+        if not weights.index.equals(table.index):
+            raise ValueError(f"{what}: a weights Series must share the table's index")
+        w = weights.to_numpy(dtype="float64", na_value=np.nan)
+    else:
+        w = np.asarray(weights, dtype="float64")
+    if w.shape != (len(table),):
+        raise ValueError(f"{what}: weights must be one number per row ({len(table)})")
+    checks = Checks(f"{what}: weights", ids=table.index)
+    checks.rows(~np.isfinite(w), "weights", "missing or infinite values")
+    with np.errstate(invalid="ignore"):
+        checks.rows(w < 0, "weights", "negative weights")
+    checks.raise_if_failed()
+    if not np.any(w > 0):
+        raise ValueError(f"{what}: every weight is 0")
+    return w
+
+
+def _spend_rows(table: pd.DataFrame) -> np.ndarray:
+    """Customers a spend model is fitted on: repeat buyers (Gamma-Gamma's rule)."""
+    if N_REPEAT not in table.columns:
+        return np.ones(len(table), dtype=bool)
+    x = table[N_REPEAT].to_numpy(dtype="float64", na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        return np.asarray(x > 0)
