@@ -255,3 +255,16 @@ def test_penalizer_shrinks_shape_params_towards_one(case: Case):
     idx = [free._param_names.index(n) for n in shape]
     assert np.sum(u_pen[idx] ** 2) < np.sum(u_free[idx] ** 2)
     assert pen.loglik_ < free.loglik_
+
+
+@pytest.mark.parametrize("backend", ["nullable", "pyarrow"])
+def test_dtype_backends_give_identical_results(case: Case, backend: str):
+    # PROMISES 14: numpy, nullable and Arrow dtypes are interchangeable
+    table = case.table()
+    other = table.convert_dtypes(
+        dtype_backend="numpy_nullable" if backend == "nullable" else "pyarrow"
+    )
+    a = case.model().fit(table)
+    b = case.model().fit(other)
+    assert a.params_ == b.params_
+    _assert_preds_equal(case.predict(a, table, 1.0), case.predict(b, other, 1.0), 0.0)

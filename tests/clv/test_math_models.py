@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.special import gammaln
 
 from custvalue.clv._math import bgnbd, gammagamma, mbgnbd
 
@@ -51,8 +52,11 @@ def test_mbgnbd_gradient(params):
 def test_gammagamma_gradient(x, m, p, q, gamma):
     data = (np.array([float(x)]), np.array([m]))
     ll, g = gammagamma.loglik_grad(p, q, gamma, *data)
-    # finite differences of a log-density of size |ll| carry noise ~1e-12 |ll| / theta
-    noise = 1e-9 * (1.0 + abs(float(ll[0]))) / min(p, q, gamma)
+    # finite differences carry rounding noise ~1e-12 * (size of the terms of ll) / theta; the
+    # terms (not ll itself, which can be small by cancellation) set the scale
+    px = p * x
+    terms = (px + q) * (1.0 + abs(np.log(gamma + x * m))) + abs(float(gammaln(px + q)))
+    noise = 1e-11 * terms / min(p, q, gamma)
     np.testing.assert_allclose(
         g, _fd(gammagamma.loglik, (p, q, gamma), data), rtol=1e-5, atol=max(1e-7, noise)
     )
@@ -128,3 +132,30 @@ def test_gammagamma_aggregated_equals_weighted_rows():
         L, G = gammagamma.weighted_loglik_grad(*params, gammagamma.prepare(x, m, c))
         assert L == pytest.approx(c @ ll, rel=1e-13)
         np.testing.assert_allclose(G, c @ g, rtol=1e-12)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    module=st.sampled_from([bgnbd, mbgnbd]),
+    r=st.floats(0.01, 30.0),
+    alpha=st.floats(0.01, 1e3),
+    a=st.floats(0.01, 30.0),
+    b=st.floats(0.01, 30.0),
+    x=st.integers(0, 100_000),
+    frac=st.floats(0.0, 1.0),
+    T=st.floats(1e-3, 1e4),
+    t=st.floats(0.0, 1e4),
+)
+def test_predictions_finite_and_in_range(module, r, alpha, a, b, x, frac, T, t):
+    # PROMISES 7: for every valid input 0 <= P(alive) <= 1, expected purchases finite >= 0
+    xs = np.array([float(x)])
+    txs = np.array([0.0 if x == 0 else frac * T])
+    Ts = np.array([T])
+    pa = module.prob_alive(r, alpha, a, b, xs, txs, Ts)
+    assert 0.0 <= pa[0] <= 1.0
+    ey = module.expected_purchases(r, alpha, a, b, xs, txs, Ts, t)
+    assert np.isfinite(ey[0]) and ey[0] >= 0.0
+    pn = module.prob_no_purchase(r, alpha, a, b, xs, txs, Ts, t)
+    assert 0.0 <= pn[0] <= 1.0 + 1e-12
+    new = module.expected_purchases_new(r, alpha, a, b, t)
+    assert np.isfinite(new) and new >= 0.0
