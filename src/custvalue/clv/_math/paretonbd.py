@@ -41,6 +41,7 @@ __all__ = [
     "prob_alive",
     "prob_no_purchase",
     "purchase_pmf",
+    "purchase_pmf_new",
     "sample",
 ]
 
@@ -225,9 +226,7 @@ def loglik_grad(
         + w_dead * -integ.mean_log_a
     )
     grad[:, 1] = r / alpha + w_alive * -(r + x) / (alpha + T) + w_dead * -(r + x) * integ.mean_inv_a
-    grad[:, 2] = (
-        np.log(beta) + w_alive * -np.log(beta + T) + w_dead * (1.0 / s - integ.mean_log_b)
-    )
+    grad[:, 2] = np.log(beta) + w_alive * -np.log(beta + T) + w_dead * (1.0 / s - integ.mean_log_b)
     grad[:, 3] = s / beta + w_alive * -s / (beta + T) + w_dead * -(s + 1.0) * integ.mean_inv_b
     return ll, grad
 
@@ -286,7 +285,9 @@ def expected_purchases(
     return pa * (r + x) / (alpha + T) * _rate_times_horizon(s, beta + T, tt)
 
 
-def expected_purchases_new(r: float, alpha: float, s: float, beta: float, t: ArrayLike) -> FloatArray:
+def expected_purchases_new(
+    r: float, alpha: float, s: float, beta: float, t: ArrayLike
+) -> FloatArray:
     """E[X(t)] for a new customer, FH05 eq. (21): r beta / (alpha (s-1)) [1 - (beta/(beta+t))^(s-1)].
 
     Examples
@@ -333,75 +334,113 @@ def prob_no_purchase(
     pa = prob_alive(r, alpha, s, beta, x, t_x, T)
     log_stay = -(r + x) * np.log1p(tt / (alpha + T)) - s * np.log1p(tt / (beta + T))
     integ = _log_power_integral(r + x, s + 1.0 + 0.0 * x, alpha, beta, T, T + tt)
-    log_drop = (
-        np.log(s) + (r + x) * np.log(alpha + T) + s * np.log(beta + T) + integ.log_value
-    )
+    log_drop = np.log(s) + (r + x) * np.log(alpha + T) + s * np.log(beta + T) + integ.log_value
     none_if_alive = np.minimum(np.exp(np.logaddexp(log_stay, log_drop)), 1.0)
     return ((1.0 - pa) + pa * none_if_alive).reshape(shape)
 
 
-def purchase_pmf(r: float, alpha: float, s: float, beta: float, n: ArrayLike, t: float) -> FloatArray:
-    """P(X(t) = n) for a new customer, FH05 eq. (23) written as an integral.
+def _pmf_alive(
+    r: FloatArray, alpha: FloatArray, s: float, beta: FloatArray, n: FloatArray, t: FloatArray
+) -> FloatArray:
+    """P(n purchases in (0, t]) for a customer alive at 0 with lambda ~ Gamma(r, alpha),
+    mu ~ Gamma(s, beta); every argument but s elementwise (FH05 eq. (23) as an integral).
 
-    P(X(t)=n) = Gamma(r+n)/(Gamma(r) n!) alpha^r [t^n (alpha+t)^-(r+n) (beta/(beta+t))^s
+    Gamma(r+n)/(Gamma(r) n!) alpha^r [t^n (alpha+t)^-(r+n) (beta/(beta+t))^s
     + s beta^s integral_0^t u^n (alpha+u)^-(r+n) (beta+u)^-(s+1) du]
-    (alive through t, or dropped out at u < t with n purchases before). The integrand is
-    log-concave in log(u); it is integrated by Gauss-Legendre in v = log(u) over the range
-    where it is within exp(-36) of its maximum (found by bisection).
+    (alive through t, or dropped out at u < t after n purchases). The integrand is
+    log-concave in v = log(u); it is integrated by Gauss-Legendre (96 nodes each side of the
+    mode, found by bisection) over the range where it is within exp(-36) of its maximum.
+    """
+    r, alpha, beta, n, t = (v.ravel() for v in _arrays(r, alpha, beta, n, t))
+    out = np.where(n == 0, 1.0, 0.0)
+    pos = t > 0
+    if not np.any(pos):
+        return out
+    r, alpha, beta, n, t = (v[pos] for v in (r, alpha, beta, n, t))
+    la, lb = np.log(alpha), np.log(beta)
+    log_coef = gammaln(r + n) - gammaln(r) - gammaln(n + 1.0) + r * la
+    log_alive = n * np.log(t) - (r + n) * np.log(alpha + t) + s * (lb - np.log(beta + t))
+
+    def g(v: FloatArray, c: int) -> FloatArray:
+        # log of u^(n+1) (alpha+u)^-(r+n) (beta+u)^-(s+1) at u = exp(v) (du = u dv)
+        sl = (slice(None),) + (None,) * c
+        return (
+            (n[sl] + 1.0) * v
+            - (r + n)[sl] * np.logaddexp(la[sl], v)
+            - (s + 1.0) * np.logaddexp(lb[sl], v)
+        )
+
+    def slope(v: FloatArray) -> FloatArray:
+        return (n + 1.0) - (r + n) * expit(v - la) - (s + 1.0) * expit(v - lb)
+
+    hi = np.log(t)
+    # slope > 0 far left (-> n + 1), < 0 far right (-> -(r + s)): bisect for the mode
+    lo = np.minimum(np.minimum(la, lb), hi) - (60.0 + np.log1p(n))
+    mode = np.where(slope(hi) > 0, hi, _bisect(lambda v: slope(v) > 0, lo, hi))
+    g_mode = g(mode, 0)
+    v_lo = _bisect(lambda v: g(v, 0) < g_mode - _CUT, lo, mode)
+    v_hi = np.where(
+        g(hi, 0) < g_mode - _CUT, _bisect(lambda v: g(v, 0) >= g_mode - _CUT, mode, hi), hi
+    )
+    xg, wg = np.polynomial.legendre.leggauss(96)
+    xg, wg = (xg + 1.0) / 2.0, wg / 2.0
+    total = np.zeros(n.shape)
+    for a_, b_ in ((v_lo, mode), (mode, v_hi)):
+        nodes = a_[:, None] + (b_ - a_)[:, None] * xg[None, :]
+        vals = np.exp(g(nodes, 1) - g_mode[:, None]) @ wg
+        total += (b_ - a_) * vals
+    log_dead = np.log(s) + s * lb + g_mode + np.log(total)
+    out[pos] = np.exp(log_coef + np.logaddexp(log_alive, log_dead))
+    return out
+
+
+def purchase_pmf_new(
+    r: float, alpha: float, s: float, beta: float, n: ArrayLike, t: ArrayLike
+) -> FloatArray:
+    """P(X(t) = n) for a new customer, FH05 eq. (23) (see ``_pmf_alive``).
+
+    Examples
+    --------
+    >>> from custvalue.clv._math.paretonbd import purchase_pmf_new
+    >>> p = purchase_pmf_new(0.553, 10.578, 0.606, 11.669, range(200), 52.0)
+    >>> round(float(p.sum()), 10)
+    1.0
+    """
+    nn, tt = _arrays(n, t)
+    shape = nn.shape
+    one = np.ones(shape)
+    return _pmf_alive(r * one, alpha * one, s, beta * one, nn, tt).reshape(shape)
+
+
+def purchase_pmf(
+    r: float,
+    alpha: float,
+    s: float,
+    beta: float,
+    x: ArrayLike,
+    t_x: ArrayLike,
+    T: ArrayLike,
+    n: ArrayLike,
+    t: ArrayLike,
+) -> FloatArray:
+    """P(Y(t) = n | x, t_x, T): n purchases in (T, T + t] given the history.
+
+    A customer dead at T buys nothing; one alive at T is a new customer with the posterior
+    lambda ~ Gamma(r + x, alpha + T), mu ~ Gamma(s, beta + T) (FH05 sections 3-4), so
+    P = [n = 0] (1 - P(alive)) + P(alive) P_new(n, t; r + x, alpha + T, s, beta + T).
 
     Examples
     --------
     >>> from custvalue.clv._math.paretonbd import purchase_pmf
-    >>> p = purchase_pmf(0.553, 10.578, 0.606, 11.669, range(200), 52.0)
+    >>> p = purchase_pmf(0.553, 10.578, 0.606, 11.669, 2, 30.43, 38.86, range(100), 39.0)
     >>> round(float(p.sum()), 10)
     1.0
     """
-    nn = np.asarray(n, dtype=float)
-    shape = nn.shape
-    nn = nn.ravel()
-    t = float(t)
-    log_coef = gammaln(r + nn) - gammaln(r) - gammaln(nn + 1.0) + r * np.log(alpha)
-    if t == 0.0:
-        return np.where(nn == 0, 1.0, 0.0).reshape(shape)
-    log_alive = (
-        nn * np.log(t) - (r + nn) * np.log(alpha + t) + s * (np.log(beta) - np.log(beta + t))
-    )
-
-    def g(v: FloatArray, k: FloatArray) -> FloatArray:
-        # log of u^(k+1) (alpha+u)^-(r+k) (beta+u)^-(s+1) at u = exp(v) (du = u dv)
-        return (
-            (k + 1.0) * v
-            - (r + k) * np.logaddexp(np.log(alpha), v)
-            - (s + 1.0) * np.logaddexp(np.log(beta), v)
-        )
-
-    def slope(v: FloatArray, k: FloatArray) -> FloatArray:
-        ea = expit(v - np.log(alpha))
-        eb = expit(v - np.log(beta))
-        return (k + 1.0) - (r + k) * ea - (s + 1.0) * eb
-
-    hi = np.full(nn.shape, np.log(t))
-    # slope > 0 far left (-> k + 1), < 0 far right (-> -(r + s)): bisect for the mode
-    lo = np.minimum(np.log(min(alpha, beta)), hi) - (60.0 + np.log1p(nn))
-    mode = _bisect(lambda v: slope(v, nn) > 0, lo, hi)
-    mode = np.where(slope(hi, nn) > 0, hi, mode)
-    g_mode = g(mode, nn)
-    # cut both sides where the integrand is below exp(-CUT) of its maximum
-    v_lo = _bisect(lambda v: g(v, nn) < g_mode - _CUT, lo, mode)
-    v_hi = np.where(
-        g(hi, nn) < g_mode - _CUT, _bisect(lambda v: g(v, nn) >= g_mode - _CUT, mode, hi), hi
-    )
-    # one panel each side of the mode, 96 nodes each (a prediction, not a fit: cost is small)
-    xg, wg = np.polynomial.legendre.leggauss(96)
-    xg, wg = (xg + 1.0) / 2.0, wg / 2.0
-    total = np.zeros(nn.shape)
-    for a_, b_ in ((v_lo, mode), (mode, v_hi)):
-        nodes = a_[:, None] + (b_ - a_)[:, None] * xg[None, :]
-        vals = np.exp(g(nodes, nn[:, None]) - g_mode[:, None]) * wg[None, :]
-        total += (b_ - a_) * vals.sum(axis=1)
-    log_int = g_mode + np.log(total)
-    log_dead = np.log(s) + s * np.log(beta) + log_int
-    return np.exp(log_coef + np.logaddexp(log_alive, log_dead)).reshape(shape)
+    x, t_x, T, nn, tt = _arrays(x, t_x, T, n, t)
+    shape = x.shape
+    pa = prob_alive(r, alpha, s, beta, x, t_x, T)
+    cond = _pmf_alive(r + x, alpha + T, s, beta + T, nn, tt).reshape(shape)
+    return np.where(nn == 0, 1.0 - pa, 0.0) + pa * cond
 
 
 def _bisect(
