@@ -50,6 +50,7 @@ FloatArray = NDArray[np.float64]
 N_NODES = 32
 """Gauss-Legendre nodes used for the integral I(a, b; lo, hi)."""
 
+_BLOCK = 512  # rows per quadrature block
 _CUT = 36.0  # integrand range cut where it has fallen below exp(-_CUT) of its maximum
 
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(N_NODES)
@@ -111,37 +112,67 @@ def _log_power_integral(
         z_mode = np.where(kappa0 < 0, np.log(E * (p - K) / np.where(kappa0 < 0, K, 1.0)), 0.0)
     z_mode = np.clip(np.where(np.isfinite(z_mode), z_mode, 0.0), 0.0, ZT)
 
-    zeta = np.multiply.outer(ZT, _NODES)
-    u = np.exp(-zeta)  # (m + lo) / (m + y)
-    Eu = E[:, None] * u
-    l1p = np.log1p(Eu)  # log((M + y) / (m + y))
     phi_mode = -K * z_mode - p * np.log1p(E * np.exp(-z_mode))
-    # e = exp(phi(zeta) - phi(mode)), phi(zeta) = -K zeta - p log1p(E exp(-zeta))
-    expo = np.multiply.outer(-K * ZT, _NODES)
-    expo -= p[:, None] * l1p
-    expo -= phi_mode[:, None]
-    e = np.exp(expo, out=expo)
-    total = e @ _WEIGHTS
+    total = np.empty(a.shape)
+    sums = np.zeros((4, a.size)) if moments else None
+    # Blocks of rows keep the (rows x nodes) temporaries in cache; every block is vectorised.
+    for lo_i in range(0, a.size, _BLOCK):
+        sl = slice(lo_i, lo_i + _BLOCK)
+        _quadrature_block(ZT[sl], K[sl], p[sl], E[sl], phi_mode[sl], total[sl], sums, sl)
     log_value = np.full(a.shape, -np.inf)
     log_value[pos] = -K[pos] * np.log(base[pos]) + phi_mode[pos] + np.log(ZT[pos] * total[pos])
-    if not moments:
+    if sums is None:
         z0 = np.zeros(shape)
         return _Integral(log_value.reshape(shape), z0, z0, z0, z0)
 
-    # log(m + y) = log(m + lo) + zeta ; log(M + y) = log(m + y) + l1p
+    # log(m + y) = log(m + lo) + zeta ; log(M + y) = log(m + y) + log1p(E exp(-zeta))
     inv_total = np.zeros(a.shape)
     inv_total[pos] = 1.0 / total[pos]
-    mean_log_small = np.log(base) + ZT * (e @ _WEIGHTS_X) * inv_total
-    mean_log_large = mean_log_small + ((e * l1p) @ _WEIGHTS) * inv_total
-    e *= u
-    mean_inv_small = (e @ _WEIGHTS) * inv_total / base
-    e /= 1.0 + Eu
-    mean_inv_large = (e @ _WEIGHTS) * inv_total / base
+    mean_log_small = np.log(base) + ZT * sums[0] * inv_total
+    mean_log_large = mean_log_small + sums[1] * inv_total
+    mean_inv_small = sums[2] * inv_total / base
+    mean_inv_large = sums[3] * inv_total / base
     if big_is_alpha:
         out = (mean_log_large, mean_inv_large, mean_log_small, mean_inv_small)
     else:
         out = (mean_log_small, mean_inv_small, mean_log_large, mean_inv_large)
     return _Integral(log_value.reshape(shape), *(o.reshape(shape) for o in out))
+
+
+def _quadrature_block(
+    ZT: FloatArray,
+    K: FloatArray,
+    p: FloatArray,
+    E: FloatArray,
+    phi_mode: FloatArray,
+    total_out: FloatArray,
+    sums: FloatArray | None,
+    sl: slice,
+) -> None:
+    """Gauss-Legendre sums of exp(phi(zeta) - phi(mode)) on [0, ZT] for a block of rows.
+
+    Writes the plain sum to ``total_out`` and, when ``sums`` is given, the sums weighted by
+    zeta / ZT, log1p(E u), u and u / (1 + E u) (u = exp(-zeta)) to ``sums[:, sl]``.
+    """
+    u = np.multiply.outer(-ZT, _NODES)
+    expo = u * K[:, None]  # -K zeta
+    np.exp(u, out=u)  # u = exp(-zeta) = (m + lo) / (m + y)
+    eu = u * E[:, None]
+    l1p = np.log1p(eu)  # log((M + y) / (m + y))
+    expo -= l1p * p[:, None]
+    expo -= phi_mode[:, None]
+    e = np.exp(expo, out=expo)
+    total_out[...] = e @ _WEIGHTS
+    if sums is None:
+        return
+    sums[0, sl] = e @ _WEIGHTS_X
+    l1p *= e
+    sums[1, sl] = l1p @ _WEIGHTS
+    e *= u
+    sums[2, sl] = e @ _WEIGHTS
+    eu += 1.0
+    e /= eu
+    sums[3, sl] = e @ _WEIGHTS
 
 
 def _arrays(*values: ArrayLike) -> list[FloatArray]:
