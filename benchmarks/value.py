@@ -31,7 +31,7 @@ import pandas as pd
 import custvalue as cv
 
 BGNBD = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
-GAMMA_GAMMA = {"p": 6.25, "q": 3.74, "v": 15.44}
+GAMMA_GAMMA = {"p": 6.25, "q": 3.74, "gamma": 15.44}
 
 
 def simulate(n: int, seed: int) -> pd.DataFrame:
@@ -45,7 +45,7 @@ def simulate(n: int, seed: int) -> pd.DataFrame:
     span = np.minimum(span, tenure)
     x = sim["n_repeat"].to_numpy()
     # spend: per-customer mean nu ~ Gamma(q, gamma); repeat mean ~ Gamma(p x, nu x) / x
-    p, q, g = GAMMA_GAMMA["p"], GAMMA_GAMMA["q"], GAMMA_GAMMA["v"]
+    p, q, g = GAMMA_GAMMA["p"], GAMMA_GAMMA["q"], GAMMA_GAMMA["gamma"]
     nu = rng.gamma(q, 1.0 / g, size=n)
     with np.errstate(divide="ignore", invalid="ignore"):
         m = np.where(
@@ -95,8 +95,11 @@ def main() -> None:
 
     lt_bg = BetaGeoFitter()
     lt_bg.params_ = pd.Series(BGNBD)
+    lt_bg.predict = lt_bg.conditional_expected_number_of_purchases_up_to_time  # set by fit
     lt_gg = GammaGammaFitter()
-    lt_gg.params_ = pd.Series(GAMMA_GAMMA)
+    lt_gg.params_ = pd.Series(
+        {"p": GAMMA_GAMMA["p"], "q": GAMMA_GAMMA["q"], "v": GAMMA_GAMMA["gamma"]}
+    )
     freq = table["n_repeat"].astype("float64")
     rec = table["purchase_span"]
     age = table["tenure"]

@@ -30,7 +30,15 @@ import numpy as np
 import pandas as pd
 
 from ._validation import Checks, check_choice, check_frame, check_scalar
-from .exceptions import DataValidationError, InsufficientDataError
+from .exceptions import DataValidationError, InsufficientDataError, ValidationFailure
+from .table import (
+    Period,
+    TableReport,
+    TimeUnit,
+    _period_ticks,
+    _read_transactions,
+    _report,
+)
 
 __all__ = [
     "CHURN_STATUSES",
@@ -102,13 +110,18 @@ NEW_ACCOUNT_DAYS = 7.0
 
 @dataclass(frozen=True)
 class _Periods:
-    """Distinct purchase periods, sorted by customer then time (oldest first)."""
+    """Distinct purchase periods, sorted by customer then time (oldest first).
 
-    ids: pd.Index  # customer ids, sorted; position = customer code
+    Durations are integer ticks (:func:`custvalue.table._period_ticks`: one per period
+    for fixed periods, one per day for months, quarters and years); ``tick`` converts
+    them to time units.
+    """
+
+    ids: pd.Index  # customer ids as customer_table gives them; position = customer code
     code: np.ndarray  # int64 customer code per period
-    period: np.ndarray  # int64 period number (periods since the first one)
-    age: np.ndarray  # float64 whole periods from the period to the observation end period
-    spend: np.ndarray | None  # float64 sum of amounts per period
+    period: np.ndarray  # int64 start of the period, in ticks
+    age: np.ndarray  # float64 ticks from the period start to the observation end's
+    spend: np.ndarray | None  # float64 sum of amounts per period (refunds netted)
     first: np.ndarray  # index of each customer's first period
     last: np.ndarray  # index of each customer's last period
     n: np.ndarray  # periods per customer
@@ -117,212 +130,55 @@ class _Periods:
     line_age: np.ndarray | None
     line_period: np.ndarray | None
     lines: pd.Index | None  # product lines, sorted; position = line code
-
-
-def _fixed_nanos(name: str, value: str) -> int:
-    """Length of a fixed duration such as "D", "h" or "7D" in nanoseconds ("W" = 7 days)."""
-    try:
-        offset = pd.tseries.frequencies.to_offset("7D" if value == "W" else value)
-        nanos = int(offset.nanos)
-    except (ValueError, TypeError):
-        raise ValueError(
-            f"{name}={value!r} is not a fixed duration; use e.g. 'D', 'W', 'h', '7D'"
-        ) from None
-    if nanos <= 0:
-        raise ValueError(f"{name}={value!r} must be a positive duration")
-    return nanos
-
-
-def _time_nanos(
-    ts: pd.Series, column: str, observation_end: Any, checks: Checks, *, missing_ok: bool = False
-) -> tuple[np.ndarray, np.ndarray, int | None]:
-    """Wall-clock nanoseconds of a datetime column (in its own time zone) and of the end.
-
-    Returns the nanoseconds, the missing mask and the end (None when not given).
-    """
-    if not pd.api.types.is_datetime64_any_dtype(ts.dtype):
-        raise TypeError(
-            f"column {column!r} must hold datetimes (datetime64, naive or tz-aware, NumPy or "
-            f"Arrow), got dtype {ts.dtype}; convert with pandas.to_datetime(..., format=...)"
-        )
-    missing = ts.isna().to_numpy(dtype=bool)
-    if not missing_ok:
-        checks.rows(missing, column, "missing timestamps")
-    tz = getattr(ts.dt, "tz", None)
-    if tz is not None:
-        ts = ts.dt.tz_localize(None)
-    ns = ts.to_numpy(dtype="datetime64[ns]").view("int64")
-    end_ns: int | None = None
-    if observation_end is not None:
-        end = pd.Timestamp(observation_end)
-        if (end.tzinfo is None) != (tz is None):
-            raise TypeError(
-                f"observation_end ({end}) and column {column!r} ({ts.dtype if tz is None else tz}) "
-                "must both be time-zone naive or both tz-aware"
-            )
-        if tz is not None:
-            end = end.tz_convert(tz).tz_localize(None)
-        end_ns = int(end.as_unit("ns").value)
-    return ns, missing, end_ns
-
-
-_DAY_NS = 86_400_000_000_000
-_PERIOD_NS = MappingProxyType(
-    {
-        "s": 1_000_000_000,
-        "min": 60_000_000_000,
-        "h": 3_600_000_000_000,
-        "D": _DAY_NS,
-        "W": 7 * _DAY_NS,
-    }
-)
-_MONDAY_SHIFT = 3 * _DAY_NS  # 1970-01-01 was a Thursday; weeks start on Monday
-
-
-def _period_numbers(ns: np.ndarray, period: str) -> np.ndarray:
-    """Calendar period number of wall-clock nanoseconds (weeks start on Monday)."""
-    if period == "W":
-        return np.floor_divide(ns + _MONDAY_SHIFT, _PERIOD_NS["W"])
-    return np.floor_divide(ns, _PERIOD_NS[period])
-
-
-def _wall_clock(ts: pd.Series, column: str, tz: Any) -> pd.Series:
-    """Naive wall-clock times, converted to ``tz`` when the column is tz-aware."""
-    if not pd.api.types.is_datetime64_any_dtype(ts.dtype):
-        raise TypeError(
-            f"column {column!r} must hold datetimes (datetime64, naive or tz-aware, NumPy or "
-            f"Arrow), got dtype {ts.dtype}; convert with pandas.to_datetime(..., format=...)"
-        )
-    own_tz = getattr(ts.dt, "tz", None)
-    if own_tz is not None and tz is None:
-        raise ValueError(
-            f"column {column!r} is tz-aware ({own_tz}); pass tz= (the time zone whose calendar "
-            "cuts the periods)"
-        )
-    if own_tz is None and tz is not None:
-        raise ValueError(f"tz={tz!r} given but column {column!r} is naive: nothing to convert")
-    if own_tz is not None:
-        ts = ts.dt.tz_convert(tz).dt.tz_localize(None)
-    return ts
-
-
-def _end_nanos(observation_end: Any, tz: Any) -> int:
-    end = pd.Timestamp(observation_end)
-    if end.tzinfo is not None:
-        if tz is None:
-            raise ValueError(
-                f"observation_end {end} is tz-aware but the times are naive; pass a naive end"
-            )
-        end = end.tz_convert(tz).tz_localize(None)
-    return int(end.as_unit("ns").value)
-
-
-def _ids_codes(ids: pd.Series, column: str, checks: Checks) -> tuple[np.ndarray, pd.Index]:
-    missing = ids.isna().to_numpy(dtype=bool)
-    checks.rows(missing, column, "missing customer ids")
-    if ids.dtype == object:
-        kind = pd.api.types.infer_dtype(ids, skipna=True)
-        if kind.startswith("mixed"):
-            checks.add(column, f"mixed-type ids ({kind}); make them one type", int(len(ids)))
-    checks.raise_if_failed()
-    dtype = ids.dtype
-    n = len(ids)
-    if (
-        pd.api.types.is_integer_dtype(dtype)
-        and not isinstance(dtype, pd.CategoricalDtype)
-        and not (pd.api.types.is_unsigned_integer_dtype(dtype) and ids.max() >= 2**63)
-    ):
-        # dense integer ids: code = id - min, compacted to the ids present (no hashing)
-        vals = ids.to_numpy(dtype="int64")
-        lo, hi = int(vals.min()), int(vals.max())
-        if hi - lo < max(2 * n, 1024):
-            present = np.bincount(vals - lo, minlength=hi - lo + 1) > 0
-            remap = np.cumsum(present) - 1
-            uniq = np.flatnonzero(present) + lo
-            index = pd.Index(uniq, name=column).astype(dtype)
-            return remap[vals - lo], index
-    codes, uniques = pd.factorize(ids, sort=True)
-    return codes.astype(np.int64), pd.Index(uniques, name=column)
+    tick: float  # length of one tick in time units
+    report: TableReport
 
 
 def _read_periods(
     transactions: pd.DataFrame,
     what: str,
     *,
-    customer_col: str,
-    time_col: str,
-    amount_col: str | None,
-    product_col: str | None,
-    observation_end: Any,
-    time_unit: str,
-    period: str,
-    tz: Any,
-) -> tuple[_Periods, float]:
-    """Validate transactions and reduce them to distinct purchase periods per customer.
-
-    Follows the conventions of the customer table: purchases of a customer within one
-    calendar period count once; the observation end includes its whole period; durations
-    run between period starts. Durations in the result are whole periods; also returns the
-    length of one period in time units.
-    """
-    check_frame(transactions, f"{what}: transactions")
-    unit_ns = _fixed_nanos("time_unit", time_unit)
-    check_choice("period", period, tuple(_PERIOD_NS))
-    checks = Checks(f"{what}: transactions")
-    needed = [customer_col, time_col] + [c for c in (amount_col, product_col) if c is not None]
-    absent = [c for c in needed if c not in transactions.columns]
-    if absent:
-        checks.add(None, f"missing column(s) {absent}", len(absent))
-        checks.raise_if_failed()
-    if len(transactions) == 0:
-        checks.add(None, "the transactions are empty", 0)
-        checks.raise_if_failed()
-    id_values = transactions[customer_col]
-    checks.ids = pd.Index(id_values)
-    ts = _wall_clock(transactions[time_col], time_col, tz)
-    bad_time = ts.isna().to_numpy(dtype=bool)
-    checks.rows(bad_time, time_col, "missing timestamps")
-    ns = ts.to_numpy(dtype="datetime64[ns]").view("int64")
-    amount = None
-    if amount_col is not None:
-        col = transactions[amount_col]
-        dtype = col.dtype
-        if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
-            raise TypeError(
-                f"column {amount_col!r} must be numeric (NumPy, nullable or Arrow), got {dtype}"
-            )
-        amount = col.to_numpy(dtype="float64", na_value=np.nan)
-        checks.rows(np.isnan(amount), amount_col, "missing amounts")
-        checks.rows(np.isinf(amount), amount_col, "infinite amounts")
-        with np.errstate(invalid="ignore"):
-            checks.rows(
-                amount < 0, amount_col, "negative amounts (refunds): net or remove them first"
-            )
-    if product_col is not None:
-        checks.rows(
-            transactions[product_col].isna().to_numpy(dtype=bool),
-            product_col,
-            "missing product lines",
-        )
-    per = _period_numbers(ns, period)
-    if observation_end is not None:
-        end_per = int(_period_numbers(np.array([_end_nanos(observation_end, tz)]), period)[0])
-    elif (~bad_time).any():
-        end_per = int(per[~bad_time].max())
-    else:
-        end_per = 0
-    checks.rows(
-        ~bad_time & (per > end_per),
-        time_col,
-        "rows in a period after observation_end (filter them first, or move observation_end)",
+    product_col: Any,
+    need_spend: bool,
+    reading: dict[str, Any],
+) -> _Periods:
+    """Read transactions with :func:`custvalue.table.customer_table`'s reader (same
+    options, same row policies, same ids) and reduce them to distinct purchase periods
+    per customer, and per customer and product line."""
+    prep, opts = _read_transactions(
+        transactions,
+        what=f"{what}: transactions",
+        extra_cols=None if product_col is None else {product_col: "product lines"},
+        **reading,
     )
-    code, ids = _ids_codes(id_values, customer_col, checks)
-    checks.raise_if_failed()
+    codes, per, amount = prep.codes, prep.per, prep.amt
+    if codes.size == 0:
+        raise DataValidationError(
+            f"{what}: transactions",
+            [
+                ValidationFailure(
+                    None, f"no purchase rows left after the policies ({prep.counts})", 0
+                )
+            ],
+        )
+    # customer codes in id order, exactly customer_table's index
+    n_codes = prep.ids.n_codes
+    present = np.flatnonzero(np.bincount(codes, minlength=n_codes))
+    order, ids = prep.ids.ordered(present)
+    ids = ids.rename(opts.customer_col)
+    n_cust = len(ids)
+    rank: np.ndarray | None = None
+    if n_cust == n_codes and np.array_equal(order, np.arange(n_cust)):
+        code = codes  # already dense and in id order
+    else:
+        rank = np.full(n_codes, -1, dtype=np.int64)
+        rank[order] = np.arange(n_cust)
+        code = rank[codes]
+    del codes
 
     pmin = int(per.min())
     pidx = per - pmin
     span = int(pidx.max()) + 1
-    n_cust = len(ids)
 
     def dedupe(
         group: np.ndarray, n_groups: int, with_inverse: bool
@@ -347,15 +203,34 @@ def _read_periods(
         inverse[order] = pos
         return g[new], p[new], inverse
 
-    pcode, pper, inverse = dedupe(code, n_cust, amount is not None)
-    # durations are whole periods, whatever time_unit is: the unit only relabels inputs
-    # and outputs, and every comparison below is exact
-    end_idx = end_per - pmin
-    age = (end_idx - pper).astype(np.float64)
+    spend_needed = need_spend and amount is not None
+    pcode, pper, inverse = dedupe(code, n_cust, spend_needed)
+    # durations are whole ticks, whatever time_unit is: the unit only relabels inputs and
+    # outputs, and every comparison below is exact
+    ticks, tick = _period_ticks(pper + pmin, opts.period, opts.time_unit)
+    end_tick = int(_period_ticks(np.array([prep.end_per]), opts.period, opts.time_unit)[0][0])
+    age = (end_tick - ticks).astype(np.float64)
     spend = None
-    if amount is not None:
-        assert inverse is not None
+    if spend_needed:
+        assert inverse is not None and amount is not None
         spend = np.bincount(inverse, weights=amount, minlength=pcode.size)
+    del inverse
+    netted = unmatched = 0
+    if prep.r_codes.size:
+        # refunds="net": a refund reduces the spend of the customer's latest purchase
+        # period at or before it (as in customer_table); the others are unmatched
+        r_code = prep.r_codes if rank is None else rank[prep.r_codes]
+        rel = prep.r_per - pmin
+        ok = (r_code >= 0) & (rel >= 0)
+        ukey = pcode * span + pper
+        rkey = r_code * span + np.minimum(rel, span - 1)
+        pos = np.searchsorted(ukey, rkey, side="right") - 1
+        ok &= pos >= 0
+        ok[ok] = pcode[pos[ok]] == r_code[ok]
+        netted = int(ok.sum())
+        unmatched = int(ok.size - netted)
+        if spend is not None:
+            spend += np.bincount(pos[ok], weights=prep.r_amt[ok], minlength=pcode.size)
     n = np.bincount(pcode, minlength=n_cust)
     last = np.cumsum(n) - 1
     first = last - n + 1
@@ -363,20 +238,20 @@ def _read_periods(
     line_code = line_cust = line_age = line_period = None
     lines = None
     if product_col is not None:
-        lcodes, luniq = pd.factorize(transactions[product_col], sort=True)
-        lines = pd.Index(luniq, name=product_col)
+        lcodes, lines = prep.extra[0]
         n_lines = len(lines)
-        pair = code * n_lines + lcodes.astype(np.int64)
+        pair = code * n_lines + lcodes
         pg, pp, _ = dedupe(pair, n_cust * n_lines, False)
         line_cust = pg // n_lines
         line_code = pg % n_lines
-        line_age = (end_idx - pp).astype(np.float64)
-        line_period = pp
+        line_period, _ = _period_ticks(pp + pmin, opts.period, opts.time_unit)
+        line_age = (end_tick - line_period).astype(np.float64)
 
-    periods = _Periods(
+    report = _report(prep, (netted, unmatched), n_cust, {})
+    return _Periods(
         ids=ids,
         code=pcode,
-        period=pper,
+        period=ticks,
         age=age,
         spend=spend,
         first=first,
@@ -387,8 +262,9 @@ def _read_periods(
         line_age=line_age,
         line_period=line_period,
         lines=lines,
+        tick=tick,
+        report=report,
     )
-    return periods, _PERIOD_NS[period] / unit_ns
 
 
 def _group_center(
@@ -527,13 +403,20 @@ def _cat(codes: np.ndarray, categories: Iterable[str], ordered: bool = True) -> 
 def lifecycle_stages(
     transactions: pd.DataFrame,
     *,
-    customer_col: str = ...,
-    time_col: str = ...,
-    amount_col: str | None = ...,
+    customer_col: Any = ...,
+    time_col: Any = ...,
+    amount_col: Any = ...,
     observation_end: Any = ...,
-    time_unit: str = ...,
-    period: str = ...,
+    time_unit: TimeUnit = ...,
+    period: Period = ...,
     tz: Any = ...,
+    time_format: str | None = ...,
+    integer_time_unit: str | None = ...,
+    refunds: Literal["raise", "drop", "net"] = ...,
+    zero_amounts: Literal["keep", "drop", "raise"] = ...,
+    after_end: Literal["raise", "drop"] = ...,
+    duplicates: Literal["keep", "drop"] = ...,
+    missing: Literal["raise", "drop"] = ...,
     prospects: Iterable[Any] | None = ...,
     method: Literal["rhythm", "model"] = ...,
     rhythm: Literal["median", "mean"] = ...,
@@ -549,6 +432,7 @@ def lifecycle_stages(
     expected_purchases: pd.Series | None = ...,
     horizon: float | None = ...,
     explain: Literal[False] = ...,
+    return_report: Literal[False] = ...,
 ) -> pd.Series: ...
 
 
@@ -556,13 +440,20 @@ def lifecycle_stages(
 def lifecycle_stages(
     transactions: pd.DataFrame,
     *,
-    customer_col: str = ...,
-    time_col: str = ...,
-    amount_col: str | None = ...,
+    customer_col: Any = ...,
+    time_col: Any = ...,
+    amount_col: Any = ...,
     observation_end: Any = ...,
-    time_unit: str = ...,
-    period: str = ...,
+    time_unit: TimeUnit = ...,
+    period: Period = ...,
     tz: Any = ...,
+    time_format: str | None = ...,
+    integer_time_unit: str | None = ...,
+    refunds: Literal["raise", "drop", "net"] = ...,
+    zero_amounts: Literal["keep", "drop", "raise"] = ...,
+    after_end: Literal["raise", "drop"] = ...,
+    duplicates: Literal["keep", "drop"] = ...,
+    missing: Literal["raise", "drop"] = ...,
     prospects: Iterable[Any] | None = ...,
     method: Literal["rhythm", "model"] = ...,
     rhythm: Literal["median", "mean"] = ...,
@@ -578,6 +469,7 @@ def lifecycle_stages(
     expected_purchases: pd.Series | None = ...,
     horizon: float | None = ...,
     explain: Literal[True],
+    return_report: Literal[False] = ...,
 ) -> pd.DataFrame: ...
 
 
@@ -585,13 +477,94 @@ def lifecycle_stages(
 def lifecycle_stages(
     transactions: pd.DataFrame,
     *,
-    customer_col: str = ...,
-    time_col: str = ...,
-    amount_col: str | None = ...,
+    customer_col: Any = ...,
+    time_col: Any = ...,
+    amount_col: Any = ...,
     observation_end: Any = ...,
-    time_unit: str = ...,
-    period: str = ...,
+    time_unit: TimeUnit = ...,
+    period: Period = ...,
     tz: Any = ...,
+    time_format: str | None = ...,
+    integer_time_unit: str | None = ...,
+    refunds: Literal["raise", "drop", "net"] = ...,
+    zero_amounts: Literal["keep", "drop", "raise"] = ...,
+    after_end: Literal["raise", "drop"] = ...,
+    duplicates: Literal["keep", "drop"] = ...,
+    missing: Literal["raise", "drop"] = ...,
+    prospects: Iterable[Any] | None = ...,
+    method: Literal["rhythm", "model"] = ...,
+    rhythm: Literal["median", "mean"] = ...,
+    min_gaps: int = ...,
+    population_gap: float | None = ...,
+    churn_factor: float = ...,
+    window: float | None = ...,
+    window_factor: float = ...,
+    trend_on: Literal["purchases", "spend"] = ...,
+    trend_ratio: float = ...,
+    p_alive: pd.Series | None = ...,
+    alive_threshold: float = ...,
+    expected_purchases: pd.Series | None = ...,
+    horizon: float | None = ...,
+    explain: Literal[False] = ...,
+    return_report: Literal[True],
+) -> tuple[pd.Series, TableReport]: ...
+
+
+@overload
+def lifecycle_stages(
+    transactions: pd.DataFrame,
+    *,
+    customer_col: Any = ...,
+    time_col: Any = ...,
+    amount_col: Any = ...,
+    observation_end: Any = ...,
+    time_unit: TimeUnit = ...,
+    period: Period = ...,
+    tz: Any = ...,
+    time_format: str | None = ...,
+    integer_time_unit: str | None = ...,
+    refunds: Literal["raise", "drop", "net"] = ...,
+    zero_amounts: Literal["keep", "drop", "raise"] = ...,
+    after_end: Literal["raise", "drop"] = ...,
+    duplicates: Literal["keep", "drop"] = ...,
+    missing: Literal["raise", "drop"] = ...,
+    prospects: Iterable[Any] | None = ...,
+    method: Literal["rhythm", "model"] = ...,
+    rhythm: Literal["median", "mean"] = ...,
+    min_gaps: int = ...,
+    population_gap: float | None = ...,
+    churn_factor: float = ...,
+    window: float | None = ...,
+    window_factor: float = ...,
+    trend_on: Literal["purchases", "spend"] = ...,
+    trend_ratio: float = ...,
+    p_alive: pd.Series | None = ...,
+    alive_threshold: float = ...,
+    expected_purchases: pd.Series | None = ...,
+    horizon: float | None = ...,
+    explain: Literal[True],
+    return_report: Literal[True],
+) -> tuple[pd.DataFrame, TableReport]: ...
+
+
+@overload
+def lifecycle_stages(
+    transactions: pd.DataFrame,
+    *,
+    customer_col: Any = ...,
+    time_col: Any = ...,
+    amount_col: Any = ...,
+    observation_end: Any = ...,
+    time_unit: TimeUnit = ...,
+    period: Period = ...,
+    tz: Any = ...,
+    time_format: str | None = ...,
+    integer_time_unit: str | None = ...,
+    refunds: Literal["raise", "drop", "net"] = ...,
+    zero_amounts: Literal["keep", "drop", "raise"] = ...,
+    after_end: Literal["raise", "drop"] = ...,
+    duplicates: Literal["keep", "drop"] = ...,
+    missing: Literal["raise", "drop"] = ...,
     prospects: Iterable[Any] | None = ...,
     method: Literal["rhythm", "model"] = ...,
     rhythm: Literal["median", "mean"] = ...,
@@ -607,19 +580,27 @@ def lifecycle_stages(
     expected_purchases: pd.Series | None = ...,
     horizon: float | None = ...,
     explain: bool,
-) -> pd.Series | pd.DataFrame: ...
+    return_report: bool = ...,
+) -> pd.Series | pd.DataFrame | tuple[pd.Series | pd.DataFrame, TableReport]: ...
 
 
 def lifecycle_stages(
     transactions: pd.DataFrame,
     *,
-    customer_col: str = "customer_id",
-    time_col: str = "timestamp",
-    amount_col: str | None = None,
+    customer_col: Any = "customer_id",
+    time_col: Any = "timestamp",
+    amount_col: Any = None,
     observation_end: Any = None,
-    time_unit: str = "D",
-    period: str = "D",
+    time_unit: TimeUnit = "D",
+    period: Period = "D",
     tz: Any = None,
+    time_format: str | None = None,
+    integer_time_unit: str | None = None,
+    refunds: Literal["raise", "drop", "net"] = "raise",
+    zero_amounts: Literal["keep", "drop", "raise"] = "keep",
+    after_end: Literal["raise", "drop"] = "raise",
+    duplicates: Literal["keep", "drop"] = "keep",
+    missing: Literal["raise", "drop"] = "raise",
     prospects: Iterable[Any] | None = None,
     method: Literal["rhythm", "model"] = "rhythm",
     rhythm: Literal["median", "mean"] = "median",
@@ -635,7 +616,8 @@ def lifecycle_stages(
     expected_purchases: pd.Series | None = None,
     horizon: float | None = None,
     explain: bool = False,
-) -> pd.Series | pd.DataFrame:
+    return_report: bool = False,
+) -> pd.Series | pd.DataFrame | tuple[pd.Series | pd.DataFrame, TableReport]:
     """Lifecycle stage of every customer, relative to each customer's own purchase rhythm.
 
     Stages (codes; display labels in :mod:`custvalue.labels`): ``prospect`` (潜在获取期,
@@ -701,25 +683,16 @@ def lifecycle_stages(
     Parameters
     ----------
     transactions : pandas.DataFrame
-        One row per purchase.
-    customer_col, time_col : str
-        Customer id and timestamp (datetime64, NumPy or Arrow, naive or tz-aware) columns.
-    amount_col : str, optional
-        Amount column; needed only for ``trend_on="spend"``. Negative amounts raise.
-    observation_end : timestamp-like, optional
-        End of observation, inclusive of its whole period; default the latest timestamp.
-        Rows in a later period raise.
-    time_unit : str
-        Unit of ``window``, ``population_gap``, ``horizon`` and of the ``explain`` columns:
-        a fixed duration such as ``"D"`` (default), ``"W"`` (7 days), ``"h"`` or ``"7D"``.
-        Stages do not depend on it.
-    period : {"s", "min", "h", "D", "W"}
-        Merge period: purchases of a customer in one calendar period (weeks start on
-        Monday) count once. Default a day.
-    tz : str or tzinfo, optional
-        Time zone whose calendar cuts the periods; required when the times are tz-aware
-        (they are converted to it), refused with naive times. A naive ``observation_end``
-        is read on that clock.
+        One row per purchase, read exactly as by :func:`custvalue.customer_table`
+        (same id, time and row rules; the customer index is the table's index).
+    customer_col, time_col, amount_col, observation_end, time_unit, period, tz, \
+time_format, integer_time_unit, refunds, zero_amounts, after_end, duplicates, missing
+        As for :func:`custvalue.customer_table`. ``amount_col`` is needed only for
+        ``trend_on="spend"`` (spend per period, refunds netted under ``refunds="net"``).
+        ``time_unit`` is the unit of ``window``, ``population_gap``, ``horizon`` and of
+        the ``explain`` columns; stages do not depend on it. Durations run between
+        period starts, as in the customer table (calendar months, quarters or years with
+        ``period="M"``, ``"Q"``, ``"Y"``).
     prospects : iterable, optional
         Known ids (e.g. a CRM list, may include buyers); those without purchases are
         prospects and are appended after the buyers, in the order given.
@@ -752,12 +725,17 @@ def lifecycle_stages(
         Return a DataFrame with the stage and the numbers behind it (rhythm, its source,
         window, time since last purchase, tenure, last gap, prior rhythm, the two window
         values, and in model mode p_alive / expected / observed) instead of the Series.
+    return_report : bool, default False
+        Also return the :class:`~custvalue.TableReport` of the rows (used, or dropped by
+        reason); ``customers`` counts the buyers.
 
     Returns
     -------
     pandas.Series or pandas.DataFrame
         Ordered categorical ``lifecycle_stage`` on the customer index (buyers sorted by id,
         then prospects), every stage a category; a DataFrame with ``explain=True``.
+    report : TableReport
+        Only with ``return_report=True``.
 
     Examples
     --------
@@ -796,20 +774,31 @@ def lifecycle_stages(
             raise ValueError("expected_purchases needs horizon (its length, in time_unit)")
         horizon = check_scalar("horizon", horizon, minimum=0, strict=True)
 
-    p, period_len = _read_periods(
+    p = _read_periods(
         transactions,
         what,
-        customer_col=customer_col,
-        time_col=time_col,
-        amount_col=amount_col,
         product_col=None,
-        observation_end=observation_end,
-        time_unit=time_unit,
-        period=period,
-        tz=tz,
+        need_spend=trend_on == "spend",
+        reading=dict(
+            customer_col=customer_col,
+            time_col=time_col,
+            amount_col=amount_col,
+            observation_end=observation_end,
+            time_unit=time_unit,
+            period=period,
+            tz=tz,
+            time_format=time_format,
+            integer_time_unit=integer_time_unit,
+            refunds=refunds,
+            zero_amounts=zero_amounts,
+            after_end=after_end,
+            duplicates=duplicates,
+            missing=missing,
+        ),
     )
+    period_len = p.tick
     prospect_ids = _prospect_ids(prospects, p.ids, what)
-    # internal durations are in periods; arguments come in time units
+    # internal durations are in ticks (see _Periods); arguments come in time units
     if population_gap is not None:
         population_gap /= period_len
     if window is not None:
@@ -879,7 +868,7 @@ def lifecycle_stages(
     all_codes = np.concatenate([code, np.full(n_pro, idx["prospect"], dtype=np.int8)])
     stages = _categorical(all_codes, LIFECYCLE_STAGES, index, "lifecycle_stage")
     if not explain:
-        return stages
+        return (stages, p.report) if return_report else stages
 
     def pad(a: np.ndarray, scale: float = 1.0) -> np.ndarray:
         return np.concatenate([a.astype(np.float64) * scale, np.full(n_pro, np.nan)])
@@ -900,7 +889,8 @@ def lifecycle_stages(
         "earlier": pad(earlier),
     }
     cols.update({k: pad(v) for k, v in extra.items()})
-    return pd.DataFrame(cols, index=index)
+    out = pd.DataFrame(cols, index=index)
+    return (out, p.report) if return_report else out
 
 
 # --------------------------------------------------------------------------------------
@@ -908,16 +898,86 @@ def lifecycle_stages(
 # --------------------------------------------------------------------------------------
 
 
+@overload
 def churn_status(
     transactions: pd.DataFrame,
     *,
-    product_col: str = "product",
-    customer_col: str = "customer_id",
-    time_col: str = "timestamp",
+    product_col: Any = ...,
+    customer_col: Any = ...,
+    time_col: Any = ...,
+    amount_col: Any = ...,
+    observation_end: Any = ...,
+    time_unit: TimeUnit = ...,
+    period: Period = ...,
+    tz: Any = ...,
+    time_format: str | None = ...,
+    integer_time_unit: str | None = ...,
+    refunds: Literal["raise", "drop", "net"] = ...,
+    zero_amounts: Literal["keep", "drop", "raise"] = ...,
+    after_end: Literal["raise", "drop"] = ...,
+    duplicates: Literal["keep", "drop"] = ...,
+    missing: Literal["raise", "drop"] = ...,
+    rhythm: Literal["median", "mean"] = ...,
+    min_gaps: int = ...,
+    population_gap: float | None = ...,
+    churn_factor: float = ...,
+    window: float | None = ...,
+    min_line_purchases: int = ...,
+    p_alive: pd.Series | None = ...,
+    alive_threshold: float = ...,
+    return_report: Literal[False] = ...,
+) -> pd.DataFrame: ...
+
+
+@overload
+def churn_status(
+    transactions: pd.DataFrame,
+    *,
+    product_col: Any = ...,
+    customer_col: Any = ...,
+    time_col: Any = ...,
+    amount_col: Any = ...,
+    observation_end: Any = ...,
+    time_unit: TimeUnit = ...,
+    period: Period = ...,
+    tz: Any = ...,
+    time_format: str | None = ...,
+    integer_time_unit: str | None = ...,
+    refunds: Literal["raise", "drop", "net"] = ...,
+    zero_amounts: Literal["keep", "drop", "raise"] = ...,
+    after_end: Literal["raise", "drop"] = ...,
+    duplicates: Literal["keep", "drop"] = ...,
+    missing: Literal["raise", "drop"] = ...,
+    rhythm: Literal["median", "mean"] = ...,
+    min_gaps: int = ...,
+    population_gap: float | None = ...,
+    churn_factor: float = ...,
+    window: float | None = ...,
+    min_line_purchases: int = ...,
+    p_alive: pd.Series | None = ...,
+    alive_threshold: float = ...,
+    return_report: Literal[True],
+) -> tuple[pd.DataFrame, TableReport]: ...
+
+
+def churn_status(
+    transactions: pd.DataFrame,
+    *,
+    product_col: Any = "product",
+    customer_col: Any = "customer_id",
+    time_col: Any = "timestamp",
+    amount_col: Any = None,
     observation_end: Any = None,
-    time_unit: str = "D",
-    period: str = "D",
+    time_unit: TimeUnit = "D",
+    period: Period = "D",
     tz: Any = None,
+    time_format: str | None = None,
+    integer_time_unit: str | None = None,
+    refunds: Literal["raise", "drop", "net"] = "raise",
+    zero_amounts: Literal["keep", "drop", "raise"] = "keep",
+    after_end: Literal["raise", "drop"] = "raise",
+    duplicates: Literal["keep", "drop"] = "keep",
+    missing: Literal["raise", "drop"] = "raise",
     rhythm: Literal["median", "mean"] = "median",
     min_gaps: int = 2,
     population_gap: float | None = None,
@@ -926,7 +986,8 @@ def churn_status(
     min_line_purchases: int = 2,
     p_alive: pd.Series | None = None,
     alive_threshold: float = 0.5,
-) -> pd.DataFrame:
+    return_report: bool = False,
+) -> pd.DataFrame | tuple[pd.DataFrame, TableReport]:
     """Full churn (客户流失) versus partial churn (客户业务流失) per customer.
 
     Seed 004 distinguishes customers who stop using every service (客户流失, full churn)
@@ -955,10 +1016,16 @@ def churn_status(
     Parameters
     ----------
     transactions : pandas.DataFrame
-        One row per purchase, with a product-line column.
+        One row per purchase, with a product-line column; read exactly as by
+        :func:`custvalue.customer_table`.
     product_col : str
-        Product-line column (any hashable, sortable values; missing values raise).
-    customer_col, time_col, observation_end, time_unit, period, tz, rhythm, min_gaps, population_gap, churn_factor
+        Product-line column (any hashable, sortable values; missing values raise, whatever
+        ``missing`` says). Rows dropped by a policy do not count for their line.
+    customer_col, time_col, amount_col, observation_end, time_unit, period, tz, \
+time_format, integer_time_unit, refunds, zero_amounts, after_end, duplicates, missing
+        As for :func:`custvalue.customer_table` (``amount_col`` only serves the amount
+        policies: refunds and zero amounts are never purchases of a line unless kept).
+    rhythm, min_gaps, population_gap, churn_factor
         As in :func:`lifecycle_stages`.
     window : float, optional
         Fixed recent window (in ``time_unit``) instead of the rhythm rules.
@@ -968,11 +1035,13 @@ def churn_status(
         P(alive) per customer (e.g. from a BG/NBD model); decides full churn when given.
     alive_threshold : float
         Churned when ``p_alive`` is below it.
+    return_report : bool, default False
+        Also return the :class:`~custvalue.TableReport` of the rows.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by customer id (sorted), columns ``churn_status`` (ordered categorical,
+        Indexed by customer id (sorted, as in :func:`custvalue.customer_table`), columns ``churn_status`` (ordered categorical,
         every status a category), ``dropped_lines`` (tuple of the dropped product lines,
         sorted (categorical lines in category order); empty unless partial churn;
         ``.explode()`` gives one row per line) and ``n_dropped_lines``.
@@ -1005,18 +1074,29 @@ def churn_status(
     if population_gap is not None:
         population_gap = check_scalar("population_gap", population_gap, minimum=0, strict=True)
 
-    p, period_len = _read_periods(
+    p = _read_periods(
         transactions,
         what,
-        customer_col=customer_col,
-        time_col=time_col,
-        amount_col=None,
         product_col=product_col,
-        observation_end=observation_end,
-        time_unit=time_unit,
-        period=period,
-        tz=tz,
+        need_spend=False,
+        reading=dict(
+            customer_col=customer_col,
+            time_col=time_col,
+            amount_col=amount_col,
+            observation_end=observation_end,
+            time_unit=time_unit,
+            period=period,
+            tz=tz,
+            time_format=time_format,
+            integer_time_unit=integer_time_unit,
+            refunds=refunds,
+            zero_amounts=zero_amounts,
+            after_end=after_end,
+            duplicates=duplicates,
+            missing=missing,
+        ),
     )
+    period_len = p.tick
     assert p.line_code is not None and p.line_cust is not None and p.line_age is not None
     assert p.lines is not None
     if population_gap is not None:
@@ -1078,7 +1158,7 @@ def churn_status(
         bounds = np.flatnonzero(np.diff(d_cust)) + 1
         owners = d_cust[np.concatenate([[0], bounds])]
         listed[owners] = list(map(tuple, np.split(d_lines, bounds)))
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "churn_status": status,
             "dropped_lines": pd.Series(listed, index=p.ids, dtype=object),
@@ -1086,11 +1166,45 @@ def churn_status(
         },
         index=p.ids,
     )
+    return (out, p.report) if return_report else out
 
 
 # --------------------------------------------------------------------------------------
 # follow-up plan
 # --------------------------------------------------------------------------------------
+
+
+def _time_nanos(
+    ts: pd.Series, column: str, observation_end: Any, checks: Checks, *, missing_ok: bool = False
+) -> tuple[np.ndarray, np.ndarray, int | None]:
+    """Wall-clock nanoseconds of a datetime column (in its own time zone) and of the end.
+
+    Returns the nanoseconds, the missing mask and the end (None when not given).
+    """
+    if not pd.api.types.is_datetime64_any_dtype(ts.dtype):
+        raise TypeError(
+            f"column {column!r} must hold datetimes (datetime64, naive or tz-aware, NumPy or "
+            f"Arrow), got dtype {ts.dtype}; convert with pandas.to_datetime(..., format=...)"
+        )
+    missing = ts.isna().to_numpy(dtype=bool)
+    if not missing_ok:
+        checks.rows(missing, column, "missing timestamps")
+    tz = getattr(ts.dt, "tz", None)
+    if tz is not None:
+        ts = ts.dt.tz_localize(None)
+    ns = ts.to_numpy(dtype="datetime64[ns]").view("int64")
+    end_ns: int | None = None
+    if observation_end is not None:
+        end = pd.Timestamp(observation_end)
+        if (end.tzinfo is None) != (tz is None):
+            raise TypeError(
+                f"observation_end ({end}) and column {column!r} ({ts.dtype if tz is None else tz}) "
+                "must both be time-zone naive or both tz-aware"
+            )
+        if tz is not None:
+            end = end.tz_convert(tz).tz_localize(None)
+        end_ns = int(end.as_unit("ns").value)
+    return ns, missing, end_ns
 
 
 def _intent_codes(values: pd.Series, ids: pd.Index, column: str, what: str) -> np.ndarray:

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any, ClassVar, Literal, overload
+from typing import Any, ClassVar, Literal, cast, overload
 
 import numpy as np
 import pandas as pd
@@ -332,8 +333,9 @@ def _failure(column: Any, rule: str, count: int) -> ValidationFailure:
 def _naive_checked(values: pd.Series, column: Any, opts: _Options) -> np.ndarray:
     if opts.tz is not None:
         raise ValueError(
-            f"tz={opts.tz!r} was given but column {column!r} holds naive times; tz converts "
-            "tz-aware times only (localize them first with Series.dt.tz_localize, or drop tz)"
+            f"tz={opts.tz!r} was given but column {column!r} holds naive times: nothing to "
+            "convert (tz converts tz-aware times only; localize them first with "
+            "Series.dt.tz_localize, or drop tz)"
         )
     return np.asarray(values.to_numpy())
 
@@ -458,7 +460,10 @@ def _end_value(value: Any, opts: _Options, what: str = "observation_end") -> np.
         raise ValueError(f"{what} is missing (NaT)")
     if ts.tzinfo is not None:
         if opts.tz is None:
-            raise ValueError(f"{what} is tz-aware: pass tz= to say which calendar cuts periods")
+            raise ValueError(
+                f"{what} is tz-aware but the times are naive: pass a naive {what} (or "
+                "tz-aware times and tz= to say which calendar cuts periods)"
+            )
         ts = ts.tz_convert(opts.tz).tz_localize(None)
     return np.datetime64(ts.to_datetime64())
 
@@ -485,6 +490,26 @@ def _period_start(nums: np.ndarray, period: str) -> np.ndarray:
     if period == "Q":
         return (nums * 3).astype("datetime64[M]").astype(_OUT_RES)
     return nums.astype(f"datetime64[{_NP_UNIT[period]}]").astype(_OUT_RES)
+
+
+_PERIOD_SECONDS = {"s": 1, "min": 60, "h": 3600, "D": 86400, "W": 7 * 86400}
+
+
+def _period_ticks(nums: np.ndarray, period: str, time_unit: str) -> tuple[np.ndarray, float]:
+    """Period starts as integer ticks (int64), and the length of one tick in ``time_unit``.
+
+    Fixed periods tick once per period (the period number itself); calendar periods
+    ("M", "Q", "Y") tick once per day (the day number of the period start). Differences
+    of ticks times the tick length are the durations of :func:`_durations`, kept as
+    integers so comparisons between them are exact.
+    """
+    base, div = _TIME_UNITS[time_unit]
+    unit_seconds = base * div
+    nums = np.asarray(nums, dtype="int64")
+    if period in _PERIOD_SECONDS:
+        return nums, _PERIOD_SECONDS[period] / unit_seconds
+    days = _period_start(nums, period).astype("datetime64[D]").view("int64")
+    return days, 86400 / unit_seconds
 
 
 def _durations(later: np.ndarray, earlier: np.ndarray, time_unit: str) -> np.ndarray:
@@ -559,14 +584,33 @@ class _Prepared:
     end_ts: pd.Timestamp
     counts: dict[str, int]
     rows_in: int
+    # extra columns (``extra_cols`` of _prepare): codes of the purchase rows, and labels
+    extra: tuple[tuple[np.ndarray, pd.Index], ...] = ()
 
 
-def _prepare(df: pd.DataFrame, opts: _Options, observation_end: Any, what: str) -> _Prepared:
+def _prepare(
+    df: pd.DataFrame,
+    opts: _Options,
+    observation_end: Any,
+    what: str,
+    extra_cols: Mapping[Any, str] | None = None,
+) -> _Prepared:
+    """Validate the rows, apply the row policies and code what is kept.
+
+    ``extra_cols`` maps further columns to a description ("product lines"); they are
+    carried through the same row filter as integer codes (``pandas.factorize``, sorted)
+    with their labels. Missing values there always raise (no policy drops them).
+    """
     n = len(df)
     checks = Checks(what)
-    need = [opts.customer_col, opts.time_col] + (
+    extra_cols = dict(extra_cols or {})
+    base_cols = [opts.customer_col, opts.time_col] + (
         [opts.amount_col] if opts.amount_col is not None else []
     )
+    clash = [c for c in extra_cols if c in base_cols]
+    if clash:
+        raise ValueError(f"column(s) {clash} given twice (customer, time or amount column)")
+    need = base_cols + list(extra_cols)
     absent = [c for c in need if c not in df.columns]
     if absent:
         checks.add(None, f"missing column(s) {absent}; columns present: {list(df.columns)}")
@@ -600,6 +644,14 @@ def _prepare(df: pd.DataFrame, opts: _Options, observation_end: Any, what: str) 
         checks.rows(t_na, opts.time_col, "missing times" + hint, ids=id_labels)
         if opts.amount_col is not None:
             checks.rows(amt_na, opts.amount_col, "missing amounts" + hint, ids=id_labels)
+
+    for col, desc in extra_cols.items():
+        checks.rows(
+            df[col].isna().to_numpy(dtype=bool),
+            col,
+            f"missing {desc} (never dropped: fill or filter them first)",
+            ids=id_labels,
+        )
 
     if observation_end is None:
         any_na = bool(t_na.any())
@@ -673,11 +725,18 @@ def _prepare(df: pd.DataFrame, opts: _Options, observation_end: Any, what: str) 
             counts["zero_amount_kept"] = int((zero & keep).sum())
 
     ids.codes = np.empty(0, dtype="int64")  # the rows below own the codes from here on
-    if keep.all():
+    kept_all = bool(keep.all())
+    if kept_all:
         p_codes, p_per, p_amt = codes, per, amt
     else:
         p_codes, p_per = codes[keep], per[keep]
         p_amt = amt[keep] if amt is not None else None
+    extra = []
+    for col in extra_cols:
+        column = cast(pd.Series, df[col])  # a Series: duplicated labels raised above
+        x_codes, x_labels = pd.factorize(column, sort=True)
+        x_codes = x_codes.astype("int64", copy=False)
+        extra.append((x_codes if kept_all else x_codes[keep], pd.Index(x_labels, name=col)))
     return _Prepared(
         p_codes,
         p_per,
@@ -690,7 +749,52 @@ def _prepare(df: pd.DataFrame, opts: _Options, observation_end: Any, what: str) 
         pd.Timestamp(end),
         counts,
         n,
+        tuple(extra),
     )
+
+
+def _read_transactions(
+    transactions: pd.DataFrame,
+    *,
+    what: str,
+    observation_end: Any,
+    extra_cols: Mapping[Any, str] | None = None,
+    customer_col: Any = "customer_id",
+    time_col: Any = "timestamp",
+    amount_col: Any = None,
+    time_unit: str = "D",
+    period: str = "D",
+    tz: Any = None,
+    time_format: str | None = None,
+    integer_time_unit: str | None = None,
+    refunds: str = "raise",
+    zero_amounts: str = "keep",
+    after_end: str = "raise",
+    duplicates: str = "keep",
+    missing: str = "raise",
+) -> tuple[_Prepared, _Options]:
+    """Transactions -> validated customer codes, period numbers and amounts after the
+    row policies: the one reader behind every function that takes a transaction log.
+
+    Arguments as for :func:`customer_table`; ``extra_cols`` as for :func:`_prepare`.
+    """
+    df = check_frame(transactions, "transactions", "a pandas DataFrame (one row per purchase)")
+    opts = _options(
+        customer_col,
+        time_col,
+        amount_col,
+        time_unit,
+        period,
+        tz,
+        time_format,
+        integer_time_unit,
+        refunds,
+        zero_amounts,
+        after_end,
+        duplicates,
+        missing,
+    )
+    return _prepare(df, opts, observation_end, what, extra_cols), opts
 
 
 # ----------------------------------------------------------------------------- core
@@ -882,14 +986,18 @@ def _assemble(
 
 def _report(
     prep: _Prepared,
-    facts: _Facts,
+    facts: _Facts | tuple[int, int],
     customers: int,
     extra: dict[str, int],
     calibration_end: pd.Timestamp | None = None,
 ) -> TableReport:
+    """The row report; ``facts`` may also be (refunds netted, unmatched refunds)."""
+    netted, unmatched = (
+        facts if isinstance(facts, tuple) else (facts.refunds_netted, facts.unmatched)
+    )
     counts = dict(prep.counts)
-    counts["unmatched_refund"] = counts.get("unmatched_refund", 0) + facts.unmatched
-    counts["refunds_netted"] = facts.refunds_netted
+    counts["unmatched_refund"] = counts.get("unmatched_refund", 0) + unmatched
+    counts["refunds_netted"] = netted
     for k, v in extra.items():
         counts[k] = counts.get(k, 0) + v
     dropped = sum(counts.get(r, 0) for r in TableReport.DROP_REASONS)
@@ -1059,23 +1167,24 @@ def customer_table(
     1                   1            2.0     4.0         35.0               20.0
     2                   0            0.0     3.0          7.0                NaN
     """
-    df = check_frame(transactions, "transactions", "a pandas DataFrame (one row per purchase)")
-    opts = _options(
-        customer_col,
-        time_col,
-        amount_col,
-        time_unit,
-        period,
-        tz,
-        time_format,
-        integer_time_unit,
-        refunds,
-        zero_amounts,
-        after_end,
-        duplicates,
-        missing,
+    prep, opts = _read_transactions(
+        transactions,
+        what="customer_table: transactions",
+        observation_end=observation_end,
+        customer_col=customer_col,
+        time_col=time_col,
+        amount_col=amount_col,
+        time_unit=time_unit,
+        period=period,
+        tz=tz,
+        time_format=time_format,
+        integer_time_unit=integer_time_unit,
+        refunds=refunds,
+        zero_amounts=zero_amounts,
+        after_end=after_end,
+        duplicates=duplicates,
+        missing=missing,
     )
-    prep = _prepare(df, opts, observation_end, "customer_table: transactions")
     rows = _Rows(prep.codes, prep.per, prep.amt, prep.r_codes, prep.r_per, prep.r_amt)
     prep.codes = prep.per = prep.amt = None  # owned by the core from here on
     facts = _facts(rows, prep.ids.n_codes)
@@ -1205,24 +1314,25 @@ integer_time_unit, refunds, zero_amounts, after_end, duplicates, missing, return
     customer_id
     a                   1     9.0                  1            21.0
     """
-    df = check_frame(transactions, "transactions", "a pandas DataFrame (one row per purchase)")
-    opts = _options(
-        customer_col,
-        time_col,
-        amount_col,
-        time_unit,
-        period,
-        tz,
-        time_format,
-        integer_time_unit,
-        refunds,
-        zero_amounts,
-        after_end,
-        duplicates,
-        missing,
-    )
     what = "split_calibration_holdout: transactions"
-    prep = _prepare(df, opts, observation_end, what)
+    prep, opts = _read_transactions(
+        transactions,
+        what=what,
+        observation_end=observation_end,
+        customer_col=customer_col,
+        time_col=time_col,
+        amount_col=amount_col,
+        time_unit=time_unit,
+        period=period,
+        tz=tz,
+        time_format=time_format,
+        integer_time_unit=integer_time_unit,
+        refunds=refunds,
+        zero_amounts=zero_amounts,
+        after_end=after_end,
+        duplicates=duplicates,
+        missing=missing,
+    )
     cal_end = _end_value(calibration_end, opts, "calibration_end")
     cal_per = int(_period_numbers(np.array([cal_end]), opts.period)[0])
     if cal_per >= prep.end_per:

@@ -1,17 +1,19 @@
-"""Fixtures for the CLV model tests (data builders live in clv_data.py)."""
+"""Fixtures for the CLV model tests."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from .clv_data import cdnow_calibration
-
 
 @pytest.fixture(scope="session")
-def cdnow_cal() -> pd.DataFrame:
-    """CDNOW sample calibration table (2,357 customers; weeks)."""
-    return cdnow_calibration()
+def cdnow_cal(cdnow_sample_calibration: pd.DataFrame) -> pd.DataFrame:
+    """CDNOW 1/10 sample (2,357 customers), weeks, calibration to 1997-09-30.
+
+    The conventions of Fader, Hardie & Lee (2005): a purchase on day k of 1997 is at time
+    k/7, same-day purchases count once, T runs to the end of 1997-09-30 (tests/conftest.py).
+    """
+    return cdnow_sample_calibration
 
 
 @pytest.fixture(scope="session")

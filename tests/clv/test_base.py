@@ -28,7 +28,7 @@ def test_max_iter_one_raises_convergence_error_and_prints_nothing(cdnow_cal, cap
     with pytest.raises(ConvergenceError) as err:
         BetaGeoModel(max_iter=1).fit(cdnow_cal)
     msg = str(err.value)
-    assert "BG/NBD" in msg and "L-BFGS-B" in msg
+    assert "BG/NBD" in msg and "BFGS" in msg
     assert "max_iter" in msg and "iteration" in msg
     assert "gradient norm" in msg
     out, errout = capfd.readouterr()
@@ -290,3 +290,37 @@ def test_runaway_parameter_names_cause(capfd):
     msg = str(err.value)
     assert "Toy" in msg and "['mu']" in msg and "penalizer" in msg
     assert capfd.readouterr() == ("", "")
+
+
+@pytest.mark.parametrize("model_cls", [BetaGeoModel, "GammaGammaModel"])
+def test_large_data_path_agrees_with_small_data_path(model_cls, monkeypatch):
+    # above _WARM_MIN_ROWS distinct rows, the fit starts from a subset fit and iterates
+    # Newton steps with the subset's Hessian; it must land on the same optimum
+    import custvalue
+    import custvalue.clv._base as base
+
+    cls = getattr(custvalue, model_cls) if isinstance(model_cls, str) else model_cls
+    if cls is BetaGeoModel:
+        truth = BetaGeoModel.from_params(r=0.5, alpha=5.0, a=0.8, b=2.5)
+        rng = np.random.default_rng(0)
+        table = truth.sample(60_000, tenure=rng.uniform(20.0, 40.0, 60_000), random_state=rng)
+    else:
+        truth = cls.from_params(p=6.0, q=3.5, gamma=15.0)
+        table = truth.sample(np.tile(np.arange(1, 7), 10_000), random_state=1)
+    large = cls().fit(table)
+    assert large.fit_info_["warm_start_rows"] > 0
+    monkeypatch.setattr(base, "_WARM_MIN_ROWS", 10**9)
+    small = cls().fit(table)
+    assert small.fit_info_["warm_start_rows"] == 0
+    for name, value in small.params_.items():
+        assert large.params_[name] == pytest.approx(value, rel=1e-8)
+    assert large.loglik_ == pytest.approx(small.loglik_, rel=1e-12)
+    np.testing.assert_allclose(large.cov_, small.cov_, rtol=1e-3)
+
+
+def test_large_data_max_iter_one_still_raises():
+    truth = BetaGeoModel.from_params(r=0.5, alpha=5.0, a=0.8, b=2.5)
+    rng = np.random.default_rng(0)
+    table = truth.sample(60_000, tenure=rng.uniform(20.0, 40.0, 60_000), random_state=rng)
+    with pytest.raises(ConvergenceError, match="max_iter"):
+        BetaGeoModel(max_iter=1).fit(table)

@@ -122,3 +122,24 @@ def test_compare_models_refuses_different_data(cal: pd.DataFrame, bg: cv.BetaGeo
         cv.compare_models([bg, half], cal, names=["all", "half"])
     with pytest.raises(ValueError, match="distinct"):
         cv.compare_models([bg, bg], cal)
+
+
+def test_compare_bgnbd_family(cal: pd.DataFrame, bg: cv.BetaGeoModel) -> None:
+    models: list[object] = [bg]
+    for name in ("ModifiedBetaGeoModel", "ParetoNBDModel"):
+        if hasattr(cv, name):
+            models.append(getattr(cv, name)().fit(cal))
+    if len(models) == 1:
+        pytest.skip("only BG/NBD is on this branch")
+    out = cv.compare_models(models, cal)
+    assert set(out.index) == {type(m).__name__ for m in models}
+    assert out["aic"].is_monotonic_increasing
+    for m in models:
+        row = out.loc[type(m).__name__]
+        assert row["loglik"] == pytest.approx(m.loglik_)
+        k = len(m.params_)
+        assert row["aic"] == pytest.approx(2 * k - 2 * m.loglik_)
+        # every model sees the same holdout purchases
+        assert row["total_actual"] == TOTAL_HOLDOUT
+    best_ll = out["loglik"].idxmax()
+    assert out.loc[best_ll, "rank_loglik"] == 1

@@ -50,8 +50,12 @@ def test_mbgnbd_gradient(params):
 )
 def test_gammagamma_gradient(x, m, p, q, gamma):
     data = (np.array([float(x)]), np.array([m]))
-    _, g = gammagamma.loglik_grad(p, q, gamma, *data)
-    np.testing.assert_allclose(g, _fd(gammagamma.loglik, (p, q, gamma), data), rtol=1e-5, atol=1e-7)
+    ll, g = gammagamma.loglik_grad(p, q, gamma, *data)
+    # finite differences of a log-density of size |ll| carry noise ~1e-12 |ll| / theta
+    noise = 1e-9 * (1.0 + abs(float(ll[0]))) / min(p, q, gamma)
+    np.testing.assert_allclose(
+        g, _fd(gammagamma.loglik, (p, q, gamma), data), rtol=1e-5, atol=max(1e-7, noise)
+    )
 
 
 def test_gammagamma_density_integrates_to_one():
@@ -95,3 +99,32 @@ def test_no_runtime_warnings_at_extremes():
         gammagamma.expected_spend(
             6.0, 1.0 + 1e-12, 15.0, np.array([0.0, 1e5]), np.array([np.nan, 1e6])
         )
+
+
+@pytest.mark.parametrize("module", [bgnbd, mbgnbd], ids=["bgnbd", "mbgnbd"])
+@pytest.mark.parametrize(
+    "params", [(0.243, 4.414, 0.793, 2.426), (1.0, 1.0, 1.0, 1.0), (5.0, 0.5, 3.0, 0.2)]
+)
+def test_aggregated_equals_weighted_rows(module, params):
+    x = np.array([0.0, 0.0, 1.0, 2.0, 5.0, 5.0, 1e5])
+    tx = np.array([0.0, 0.0, 1.0, 3.0, 4.0, 6.0, 3650.0])
+    T = np.array([3.0, 7.0, 8.0, 9.0, 9.0, 9.0, 3650.0])
+    c = np.array([2.0, 1.0, 3.0, 1.0, 4.0, 2.0, 1.0])
+    ll, g = module.loglik_grad(*params, x, tx, T)
+    for order in (np.arange(7), np.arange(7)[::-1]):  # sorted by x, and not
+        L, G = module.weighted_loglik_grad(
+            *params, module.prepare(x[order], tx[order], T[order], c[order])
+        )
+        assert L == pytest.approx(c @ ll, rel=1e-13)
+        np.testing.assert_allclose(G, c @ g, rtol=1e-12)
+
+
+def test_gammagamma_aggregated_equals_weighted_rows():
+    x = np.array([1.0, 1.0, 2.0, 5.0, 5.0, 100.0])
+    m = np.array([3.0, 4.0, 5.0, 10.0, 20.0, 7.0])
+    c = np.array([1.0, 2.0, 3.0, 1.0, 2.0, 1.0])
+    for params in ((6.25, 3.74, 15.44), (0.5, 1.001, 1e3)):
+        ll, g = gammagamma.loglik_grad(*params, x, m)
+        L, G = gammagamma.weighted_loglik_grad(*params, gammagamma.prepare(x, m, c))
+        assert L == pytest.approx(c @ ll, rel=1e-13)
+        np.testing.assert_allclose(G, c @ g, rtol=1e-12)

@@ -156,8 +156,11 @@ def test_matches_lifetimes_clv(bg: cv.BetaGeoModel, gg: Any, cal: pd.DataFrame) 
     lifetimes = pytest.importorskip("lifetimes")
     lt_bg = lifetimes.BetaGeoFitter()
     lt_bg.params_ = pd.Series(bg.params_)[["r", "alpha", "a", "b"]]
+    lt_bg.predict = lt_bg.conditional_expected_number_of_purchases_up_to_time  # set by fit
     lt_gg = lifetimes.GammaGammaFitter()
-    lt_gg.params_ = pd.Series(dict(zip(["p", "q", "v"], gg.params_.values(), strict=True)))
+    lt_gg.params_ = pd.Series(
+        {"p": gg.params_["p"], "q": gg.params_["q"], "v": gg.params_["gamma"]}
+    )
     freq = cal["n_repeat"].astype("float64")
     money = cal["mean_repeat_spend"].where(freq > 0, 0.0)  # lifetimes' encoding of x == 0
     theirs = lt_gg.customer_lifetime_value(
@@ -308,6 +311,24 @@ def test_matches_lifetimes_dcf(bg: cv.BetaGeoModel, cal: pd.DataFrame, spend: pd
             bg, spend, cal, horizon=12 * 4.345, period_length=4.345, discount_rate=d
         )
         np.testing.assert_allclose(ours.to_numpy(), theirs.to_numpy(), rtol=1e-6)
+    # freq="D": months of 30 days on a daily table (alpha is a rate per time unit: x 7)
+    days = cal.assign(purchase_span=cal["purchase_span"] * 7, tenure=cal["tenure"] * 7)
+    bg_days = cv.BetaGeoModel.from_params(**{**bg.params_, "alpha": bg.params_["alpha"] * 7})
+    lt.params_ = pd.Series(bg_days.params_)[["r", "alpha", "a", "b"]]
+    theirs = _customer_lifetime_value(
+        lt,
+        freq,
+        days["purchase_span"],
+        days["tenure"],
+        spend,
+        time=12,
+        discount_rate=0.01,
+        freq="D",
+    )
+    ours = cv.customer_lifetime_value(
+        bg_days, spend, days, horizon=360, period_length=30, discount_rate=0.01
+    )
+    np.testing.assert_allclose(ours.to_numpy(), theirs.to_numpy(), rtol=1e-6)
 
 
 def test_bootstrap_transaction_model_only(
@@ -354,3 +375,85 @@ def test_bad_interval_arguments(bg: cv.BetaGeoModel, cal: pd.DataFrame) -> None:
         cv.clv_interval(bg, 1.0, cal, alpha=1.0, discount_rate=0, **YEAR)
     with pytest.raises(ValueError, match="one number per row"):
         cv.clv_interval(bg, 1.0, cal, weights=[1.0, 2.0], discount_rate=0, **YEAR)
+
+
+# --------------------------------------------------------------------------------------
+# every continuous-time purchase model on this branch
+
+_CONTINUOUS = [
+    n for n in ("BetaGeoModel", "ModifiedBetaGeoModel", "ParetoNBDModel") if hasattr(cv, n)
+]
+
+
+@pytest.fixture(scope="module", params=_CONTINUOUS)
+def purchase_model(request: pytest.FixtureRequest, cal: pd.DataFrame) -> Any:
+    return getattr(cv, request.param)().fit(cal)
+
+
+def test_every_model_fast_path_and_identity(
+    purchase_model: Any, cal: pd.DataFrame, spend: pd.Series
+) -> None:
+    from custvalue.clv.value import _purchase_present_value
+
+    for table in (cal, _extreme_table()):
+        sched = discount_schedule(52.0, 52 / 12, 0.01)
+        fast = _purchase_present_value(purchase_model, table, sched, "test")
+        slow = _purchase_present_value(purchase_model, table, sched, "test", fast=False)
+        np.testing.assert_allclose(fast, slow, rtol=1e-10, atol=1e-300)
+        assert np.all(np.isfinite(fast))
+    clv = cv.customer_lifetime_value(
+        purchase_model, spend, cal, horizon=52, period_length=4, discount_rate=0
+    )
+    expected = purchase_model.expected_purchases(cal, 52.0) * spend
+    np.testing.assert_allclose(clv.to_numpy(), expected.to_numpy(), rtol=1e-12)
+
+
+def test_bgbb_clv_in_opportunities() -> None:
+    """BG/BB (discrete): horizon and period_length count transaction opportunities."""
+    if not hasattr(cv, "BetaGeoBetaBinomModel"):
+        pytest.skip("BetaGeoBetaBinomModel is not on this branch yet")
+    from custvalue.clv.value import _purchase_present_value
+    from custvalue.datasets import load_donations
+
+    d = load_donations()
+    table = d[["n_repeat", "purchase_span", "tenure"]]
+    model = cv.BetaGeoBetaBinomModel().fit(table, weights=d["count"])
+    for horizon in (1, 2, 5, 10):
+        sched = discount_schedule(horizon, 1, 0.1)
+        fast = _purchase_present_value(model, table, sched, "test")
+        slow = _purchase_present_value(model, table, sched, "test", fast=False)
+        np.testing.assert_allclose(fast, slow, rtol=1e-10, atol=1e-300)
+    clv = cv.customer_lifetime_value(
+        model, 50.0, table, horizon=5, period_length=1, discount_rate=0.0
+    )
+    expected = model.expected_purchases(table, 5) * 50.0
+    np.testing.assert_allclose(clv.to_numpy(), expected.to_numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("backend", ["numpy_nullable", "pyarrow"])
+def test_dtype_backends_give_identical_clv(
+    bg: cv.BetaGeoModel, gg: Any, cal: pd.DataFrame, backend: str
+) -> None:
+    cols = ["n_repeat", "purchase_span", "tenure", "mean_repeat_spend", "total_spend"]
+    plain = cal[cols]
+    converted = plain.convert_dtypes(dtype_backend=backend)  # type: ignore[arg-type]
+    margin = pd.Series(0.3, index=cal.index).convert_dtypes(dtype_backend=backend)  # type: ignore[arg-type]
+    kw: dict[str, Any] = {"discount_rate": 0.01, "cost_to_serve": 0.1, **YEAR}
+    a = cv.total_value(bg, gg, plain, margin=0.3, **kw)
+    b = cv.total_value(bg, gg, converted, margin=margin, **kw)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_shuffling_and_relabelling_change_nothing(
+    bg: cv.BetaGeoModel, gg: Any, cal: pd.DataFrame
+) -> None:
+    kw: dict[str, Any] = {"discount_rate": 0.01, **YEAR}
+    base = cv.customer_lifetime_value(bg, gg, cal, **kw)
+    order = np.random.default_rng(0).permutation(len(cal))
+    shuffled = cal.iloc[order]
+    out = cv.customer_lifetime_value(bg, gg, shuffled, **kw)
+    pd.testing.assert_series_equal(out, base.iloc[order], check_exact=True)
+    relabelled = cal.set_axis(pd.Index([f"id-{i}" for i in cal.index], name="customer_id"))
+    out = cv.customer_lifetime_value(bg, gg, relabelled, **kw)
+    np.testing.assert_array_equal(out.to_numpy(), base.to_numpy())
+    assert out.index.equals(relabelled.index)

@@ -1,7 +1,7 @@
 """Shared estimator plumbing for the CLV models.
 
 Everything a model class needs except its formulas lives here: hyperparameter checks, input
-validation, compression of identical customers into counts, the optimiser loop (L-BFGS-B in
+validation, compression of identical customers into counts, the optimiser loop (BFGS in
 log-parameter space with analytic gradients, then guarded Newton polishing), standard errors
 from the Hessian, convergence reporting, parameter tables, JSON round-trips and the
 prediction wrappers that turn pandas tables into arrays and arrays back into named Series.
@@ -31,9 +31,7 @@ How to add a model
    Override ``_initial_params`` (start values; make scale parameters proportional to the
    data's unit so that unit changes are exact invariances), and, when the data need more
    than :func:`custvalue._validation.customer_arrays`, ``_validate`` and
-   ``_check_identifiable``. For speed on many distinct rows, override ``_prepare`` (once per
-   fit) and ``_weighted_loglik_grad`` (per evaluation: weighted sums of the log-likelihood
-   and its gradient) with an aggregated evaluation.
+   ``_check_identifiable``.
 3. Add the class to the contract registry in ``tests/clv/test_contract.py``.
 
 The penalizer
@@ -81,24 +79,68 @@ Array = NDArray[np.float64]
 
 _U_BOUND = 45.0  # |log(theta - lower)| beyond this means the parameter ran to 0 or infinity
 _RUNAWAY = 18.0
+_HESS_REUSE = 1e-5
+_WARM_MIN_ROWS = 50_000  # distinct rows above which the fit is warm-started from a subset
+_WARM_ROWS = 10_000  # about this many distinct rows in the subset
 _MIN_CUSTOMERS = 10
 
 
 def _compress(cols: tuple[Array, ...], weights: Array) -> tuple[tuple[Array, ...], Array]:
-    """Collapse identical rows of the stacked columns into distinct rows with summed weights."""
+    """Collapse identical rows of the columns into distinct rows with summed weights.
+
+    The distinct rows come back in lexicographic order whatever the input order, so shuffling
+    the input changes nothing (weights are summed with ``bincount``; integer weights sum
+    exactly). Each column is hashed to sorted integer codes (``pandas.factorize``), the codes
+    are combined into one exact mixed-radix int64 key and the keys are sorted; a
+    lexicographic sort of the rows is the fallback when the key would overflow.
+    """
     n = weights.shape[0]
     if n == 0:
         return cols, weights
-    order = np.lexsort(cols[::-1])
-    sorted_cols = tuple(c[order] for c in cols)
-    new = np.ones(n, dtype=bool)
-    same = np.ones(n - 1, dtype=bool)
-    for c in sorted_cols:
-        same &= c[1:] == c[:-1]
-    new[1:] = ~same
-    starts = np.flatnonzero(new)
-    counts = np.add.reduceat(weights[order], starts)
-    return tuple(c[starts] for c in sorted_cols), counts
+    codes: list[NDArray[np.int64]] = []
+    uniques: list[Array] = []
+    for c in cols:
+        top = float(c.max())
+        if c.min() >= 0 and top < 2**20 and np.array_equal(c, np.floor(c)):
+            # small whole numbers (counts): their value is their code
+            codes.append(c.astype(np.int64))
+            uniques.append(np.arange(int(top) + 1, dtype=np.float64))
+            continue
+        code, uniq = pd.factorize(c, sort=True)
+        codes.append(np.asarray(code, dtype=np.int64))
+        uniques.append(np.asarray(uniq, dtype=np.float64))
+    sizes = [u.shape[0] for u in uniques]
+    if math.prod(sizes) >= 2**62:
+        order = np.lexsort(cols[::-1])
+        sorted_cols = tuple(c[order] for c in cols)
+        new = np.ones(n, dtype=bool)
+        same = np.ones(n - 1, dtype=bool)
+        for c in sorted_cols:
+            same &= c[1:] == c[:-1]
+        new[1:] = ~same
+        starts = np.flatnonzero(new)
+        counts = np.add.reduceat(weights[order], starts)
+        return tuple(c[starts] for c in sorted_cols), counts
+    key = codes[0]
+    for code, size in zip(codes[1:], sizes[1:], strict=True):
+        key = key * size + code
+    if np.all(weights == 1.0):
+        # unit weights (the usual case): a plain sort of the keys gives groups and counts
+        sorted_key = np.sort(key)
+        starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
+        keys = sorted_key[starts]
+        counts = np.diff(np.r_[starts, n]).astype(np.float64)
+    else:
+        order = np.argsort(key, kind="stable")
+        sorted_key = key[order]
+        starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
+        keys = sorted_key[starts]
+        counts = np.add.reduceat(weights[order], starts)
+    out: list[Array] = []
+    for uniq, size in zip(uniques[::-1], sizes[::-1], strict=True):
+        out.append(uniq[keys % size])
+        keys = keys // size
+    return tuple(out[::-1]), np.asarray(counts, dtype=np.float64)
 
 
 def _plain(value: Any) -> Any:
@@ -224,18 +266,29 @@ class _BaseModel:
         return np.asarray(self._lower, dtype=np.float64) + 1.0
 
     def _prepare(self, cols: tuple[Array, ...], counts: Array) -> Any:
-        """Precompute whatever the likelihood needs from the compressed data (once per fit)."""
+        """Precompute what the likelihood needs from the compressed data (once per fit).
+
+        Uses the math module's ``prepare(*columns, counts)`` when it has one.
+        """
+        if hasattr(self._math, "weighted_loglik_grad") and hasattr(self._math, "prepare"):
+            return self._math.prepare(*cols, counts)
         return cols, counts
 
     def _weighted_loglik_grad(self, theta: Array, prepared: Any) -> tuple[float, Array]:
         """``(sum_i c_i ll_i, sum_i c_i grad_i)`` in natural parameters.
 
-        The default calls the math module's per-row ``loglik_grad``; a model may override it
-        (together with :meth:`_prepare`) with an aggregated evaluation.
+        Uses the math module's aggregated ``weighted_loglik_grad(*params, prepared)`` when it
+        has one, else its per-row ``loglik_grad``.
         """
+        params = (float(v) for v in theta)
+        if hasattr(self._math, "weighted_loglik_grad") and hasattr(self._math, "prepare"):
+            ll, grad = self._math.weighted_loglik_grad(*params, prepared)
+            return float(ll), np.asarray(grad, dtype=np.float64)
         cols, counts = prepared
-        ll, grad = self._math.loglik_grad(*(float(v) for v in theta), *cols)
-        return float(counts @ ll), np.asarray(counts @ grad, dtype=np.float64)
+        ll_rows, grad_rows = self._math.loglik_grad(*params, *cols)
+        return float(np.einsum("i,i->", counts, ll_rows)), np.asarray(
+            np.einsum("i,ij->j", counts, grad_rows), dtype=np.float64
+        )
 
     # ------------------------------------------------------------------ fitting
     def _weights(self, weights: ArrayLike | None, table: pd.DataFrame, what: str) -> Array:
@@ -315,10 +368,12 @@ class _BaseModel:
         self._check_identifiable(cols, counts)
         total = float(counts.sum())
         prepared = self._prepare(cols, counts)
-        u, info = self._optimise(prepared, cols, counts, total)
+        fun = self._u_objective(prepared, total)
+        u, info, hess = self._optimise(fun, cols, counts)
         theta = self._to_natural(u)
-        _, _, loglik = self._objective(theta, prepared, total)
-        cov = self._covariance(u, prepared, total)
+        with np.errstate(all="ignore"):
+            _, _, loglik = self._objective(theta, prepared, total)
+        cov = self._covariance(fun, u, total, hess)
         self.params_ = {n: float(v) for n, v in zip(self._param_names, theta, strict=True)}
         self.cov_ = pd.DataFrame(
             cov, index=list(self._param_names), columns=list(self._param_names)
@@ -337,7 +392,10 @@ class _BaseModel:
 
         def fun(u: Array) -> tuple[float, Array]:
             # The optimiser may probe far-out parameters; over/underflow there is handled by
-            # the non-finite checks below, so it must not surface as warnings.
+            # the non-finite checks below, so it must not surface as warnings. Beyond
+            # |u| = _U_BOUND (theta ~ 1e-20 or 3e19) the objective counts as non-finite.
+            if not np.all(np.abs(u) <= _U_BOUND):
+                return 1e300, np.zeros_like(u)
             with np.errstate(all="ignore"):
                 theta = self._to_natural(u)
                 f, g, _ = self._objective(theta, prepared, total)
@@ -351,72 +409,183 @@ class _BaseModel:
 
         return fun
 
-    def _hessian(self, fun: Any, u: Array, step: float = 1e-4) -> Array:
-        """Central differences of the analytic gradient, symmetrised."""
+    def _warm_start(
+        self, u0: Array, cols: tuple[Array, ...], counts: Array, bounds: list[tuple[float, float]]
+    ) -> tuple[Array, Array, int, int] | None:
+        """Start values and a Hessian from a fit on a deterministic subset of distinct rows.
+
+        Every ``k``-th distinct row (in their sorted order: no randomness) locates the optimum
+        to a few percent, at a fraction of the cost. Returns ``(u, Hessian, iterations, rows)``
+        or None unless the subset fit ends finite, inside the bounds, with a positive-definite
+        Hessian and within ``max_iter``.
+        """
+        n = counts.shape[0]
+        idx = np.arange(0, n, n // _WARM_ROWS)
+        sub_cols = tuple(c[idx] for c in cols)
+        sub_counts = counts[idx]
+        sub_fun = self._u_objective(self._prepare(sub_cols, sub_counts), float(sub_counts.sum()))
+        res = minimize(
+            sub_fun,
+            u0,
+            jac=True,
+            method="BFGS",
+            options={"maxiter": int(self.max_iter), "gtol": 1e-6, "norm": np.inf},
+        )
+        u = np.asarray(res.x, dtype=np.float64)
+        if not (
+            res.status == 0
+            and math.isfinite(float(res.fun))
+            and float(res.fun) < 1e300
+            and bool(np.all(np.abs(u) < _U_BOUND - 1.0))
+            and int(res.nit) < int(self.max_iter)
+        ):
+            return None
+        hess = self._hessian(sub_fun, u)
+        if not np.all(np.isfinite(hess)) or np.linalg.eigvalsh(hess)[0] <= 0:
+            return None
+        return u, hess, int(res.nit), int(idx.shape[0])
+
+    def _fixed_newton(self, fun: Any, u: Array, hess: Array) -> tuple[Array, Array, int, int]:
+        """Newton iterations with a fixed Hessian (from the subset), guarded by descent.
+
+        Returns ``(u, gradient, iterations, evaluations)``; stops at tol or when a step
+        fails to decrease the objective or the gradient stops shrinking.
+        """
+        chol = np.linalg.cholesky(hess)
+        f, g = fun(u)
+        fev = 1
+        it = 0
+        for it in range(1, 16):
+            gn = float(np.max(np.abs(g)))
+            if gn <= float(self.tol) or not math.isfinite(f) or f >= 1e300:
+                return u, g, it - 1, fev
+            step = -np.linalg.solve(chol.T, np.linalg.solve(chol, g))
+            lam = 1.0
+            for _ in range(8):
+                u_new = np.clip(u + lam * step, -_U_BOUND, _U_BOUND)
+                f_new, g_new = fun(u_new)
+                fev += 1
+                if f_new <= f + 1e-14 * abs(f):
+                    break
+                lam *= 0.5
+            else:
+                return u, g, it, fev
+            if float(np.max(np.abs(g_new))) > 0.7 * gn:
+                return u_new, g_new, it, fev
+            u, f, g = u_new, f_new, g_new
+        return u, g, it, fev
+
+    def _hessian(self, fun: Any, u: Array, g0: Array | None = None) -> Array:
+        """Finite differences of the analytic gradient, symmetrised.
+
+        Central differences (step 1e-4, error ~1e-8 relative) by default; forward differences
+        from the known gradient ``g0`` (step 1e-5, error ~1e-5 relative, half the
+        evaluations) when the data are large.
+        """
         k = u.shape[0]
         h = np.empty((k, k))
         for j in range(k):
             e = np.zeros(k)
-            e[j] = step
-            h[:, j] = (fun(u + e)[1] - fun(u - e)[1]) / (2.0 * step)
+            if g0 is None:
+                e[j] = 1e-4
+                h[:, j] = (fun(u + e)[1] - fun(u - e)[1]) / 2e-4
+            else:
+                e[j] = 1e-5
+                h[:, j] = (fun(u + e)[1] - g0) / 1e-5
         return np.asarray(0.5 * (h + h.T))
 
     def _fail(self, message: str, cause: str, n_iter: int, grad_norm: float) -> ConvergenceError:
         return ConvergenceError(
-            f"{self._model_name} ({type(self).__name__}) did not converge: optimiser L-BFGS-B "
+            f"{self._model_name} ({type(self).__name__}) did not converge: optimiser BFGS "
             f"reported {message!r} after {n_iter} iteration(s), gradient norm {grad_norm:.3g}. "
             f"Likely cause: {cause}"
         )
 
     def _optimise(
-        self, prepared: Any, cols: tuple[Array, ...], counts: Array, total: float
-    ) -> tuple[Array, dict[str, Any]]:
-        fun = self._u_objective(prepared, total)
+        self, fun: Any, cols: tuple[Array, ...], counts: Array
+    ) -> tuple[Array, dict[str, Any], Array | None]:
+        """Minimise ``fun`` over u; return u, fit_info and, when it is still valid at the
+        returned u (last Newton step below 1e-5 in u), the Hessian of the last Newton step.
+
+        Small data: BFGS, then Newton steps with the finite-difference Hessian of the
+        analytic gradient. Many distinct rows: a fit on a deterministic subset of them gives
+        start values and a Hessian; Newton iterations on the full data with that fixed
+        Hessian converge linearly in a few evaluations (BFGS takes over if they do not),
+        then the same Newton polishing.
+        """
         if self.initial_params is not None:
             theta0 = np.array([self.initial_params[n] for n in self._param_names], dtype=float)
         else:
             theta0 = self._initial_params(cols, counts)
         u0 = self._to_internal(theta0)
         bounds = [(-_U_BOUND, _U_BOUND)] * len(u0)
-        res = minimize(
-            fun,
-            u0,
-            jac=True,
-            method="L-BFGS-B",
-            bounds=bounds,
-            options={
-                "maxiter": int(self.max_iter),
-                "maxfun": 2 * int(self.max_iter) + 20,
-                "ftol": 1e-15,
-                "gtol": float(self.tol) * 1e-2,
-            },
-        )
-        u = np.asarray(res.x, dtype=np.float64)
+        large = counts.shape[0] > _WARM_MIN_ROWS
+        n_iter = n_fev = status = warm_rows = 0
+        optimizer = "BFGS + Newton"
+        message = ""
+        u: Array | None = None
+        if large:
+            warm = self._warm_start(u0, cols, counts, bounds)
+            if warm is not None:
+                u_w, h_w, it_w, warm_rows = warm
+                u_f, g_f, it_f, fev_f = self._fixed_newton(fun, u_w, h_w)
+                n_iter += it_w + it_f
+                n_fev += fev_f
+                if float(np.max(np.abs(g_f))) <= float(self.tol):
+                    u = u_f
+                    optimizer = "BFGS on a subset + Newton"
+                    message = "converged: Newton iterations with the subset's Hessian"
+                else:
+                    u0 = u_f
+        if u is None:
+            res = minimize(
+                fun,
+                u0,
+                jac=True,
+                method="BFGS",
+                options={
+                    "maxiter": max(int(self.max_iter) - n_iter, 1),
+                    # BFGS stops at tol; the Newton steps below polish to ~tol * 1e-3 (asking
+                    # BFGS for that wastes line searches at the rounding-noise floor)
+                    "gtol": float(self.tol),
+                    "norm": np.inf,
+                },
+            )
+            u = np.asarray(res.x, dtype=np.float64)
+            n_iter += int(res.nit)
+            n_fev += int(res.nfev)
+            status = int(res.status)
+            message = str(res.message)
+            f, g = fun(u)
+            grad_norm = float(np.max(np.abs(g)))
+            if f >= 1e300 or not math.isfinite(f):
+                raise self._fail(
+                    message,
+                    "the log-likelihood is not finite at the parameters reached; check the "
+                    "data for extreme values (it is not a matter of adding a penalizer)",
+                    n_iter,
+                    grad_norm,
+                )
+            if res.status == 1 or n_iter >= int(self.max_iter):  # BFGS: 1 = maxiter reached
+                raise self._fail(
+                    message,
+                    f"the iteration limit max_iter={self.max_iter} was reached; raise max_iter",
+                    n_iter,
+                    grad_norm,
+                )
         f, g = fun(u)
+        n_fev += 1
         grad_norm = float(np.max(np.abs(g)))
-        message = str(res.message)
-        n_iter = int(res.nit)
-        if f >= 1e300 or not math.isfinite(f):
-            raise self._fail(
-                message,
-                "the log-likelihood is not finite at the parameters reached; check the data "
-                "for extreme values (it is not a matter of adding a penalizer)",
-                n_iter,
-                grad_norm,
-            )
-        if res.status == 1 or n_iter >= int(self.max_iter):
-            raise self._fail(
-                message,
-                f"the iteration limit max_iter={self.max_iter} was reached; raise max_iter",
-                n_iter,
-                grad_norm,
-            )
         # Newton polishing with the finite-difference Hessian of the analytic gradient.
         n_newton = 0
+        last_hess: Array | None = None
+        last_step = np.inf
         for _ in range(30):
             if grad_norm <= float(self.tol) * 1e-3:
                 break
-            hess = self._hessian(fun, u)
+            hess = self._hessian(fun, u, g if large else None)
+            n_fev += 2 * len(u) if not large else len(u)
+            last_hess, last_step = hess, np.inf
             try:
                 chol = np.linalg.cholesky(hess)
             except np.linalg.LinAlgError:
@@ -427,6 +596,7 @@ class _BaseModel:
             for _ in range(20):
                 u_new = np.clip(u + lam * step, -_U_BOUND, _U_BOUND)
                 f_new, g_new = fun(u_new)
+                n_fev += 1
                 if f_new <= f + 1e-14 * abs(f) and np.max(np.abs(g_new)) < grad_norm * 2:
                     accepted = True
                     break
@@ -434,6 +604,7 @@ class _BaseModel:
             if not accepted:
                 break
             n_newton += 1
+            last_step = float(np.max(np.abs(u_new - u)))
             u, f, g = u_new, f_new, g_new
             grad_norm = float(np.max(np.abs(g)))
         # a parameter more than e**18 (~7e7) times its data-scaled start value (1 for the
@@ -452,16 +623,17 @@ class _BaseModel:
         if grad_norm > float(self.tol):
             raise self._fail(message, self._flat_cause(fun, u, u_ref, grad_norm), n_iter, grad_norm)
         info: dict[str, Any] = {
-            "optimizer": "L-BFGS-B + Newton",
-            "status": int(res.status),
+            "optimizer": optimizer,
+            "status": status,
             "success": True,
             "message": message,
             "n_iter": n_iter,
-            "n_fev": int(res.nfev),
+            "n_fev": n_fev,
             "n_newton": n_newton,
             "grad_norm": grad_norm,
+            "warm_start_rows": warm_rows,
         }
-        return u, info
+        return u, info, (last_hess if last_step < _HESS_REUSE else None)
 
     def _flat_cause(self, fun: Any, u: Array, u_ref: Array, grad_norm: float) -> str:
         """Explain a stop short of tol: name the parameters along the flattest direction."""
@@ -492,17 +664,19 @@ class _BaseModel:
             "the data"
         )
 
-    def _covariance(self, u: Array, prepared: Any, total: float) -> Array:
+    def _covariance(self, fun: Any, u: Array, total: float, hess_u: Array | None) -> Array:
         """Delta-method covariance of the natural parameters from the Hessian in u-space.
 
-        The Hessian is that of the objective actually minimised (penalty included), times
-        ``sum(weights)``; NaN with a ConvergenceWarning when it is singular or not positive
-        definite.
+        The Hessian (central differences of the analytic gradient, or the last Newton step's
+        when that step was below 1e-5 in u, which changes it by ~1e-5 relative) is that of the objective actually minimised (penalty
+        included), times ``sum(weights)``; NaN with a ConvergenceWarning when it is singular
+        or not positive definite.
         """
         import warnings
 
-        fun = self._u_objective(prepared, total)
-        hess = self._hessian(fun, u) * total
+        if hess_u is None:
+            hess_u = self._hessian(fun, u)
+        hess = hess_u * total
         k = u.shape[0]
         ok = bool(np.all(np.isfinite(hess)))
         if ok:
@@ -695,7 +869,7 @@ class _PurchaseModel(_BaseModel):
         # r = 1, a = 1, b = 1 and the scale (alpha) at the mean tenure, so that changing the
         # time unit shifts log(alpha) exactly and leaves the optimiser's path unchanged.
         theta = np.ones(len(self._param_names))
-        mean_t = float(counts @ cols[2] / counts.sum())
+        mean_t = float(np.einsum("i,i->", counts, cols[2]) / counts.sum())
         for i, name in enumerate(self._param_names):
             if name not in self._shape_params:
                 theta[i] = mean_t

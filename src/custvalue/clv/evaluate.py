@@ -452,11 +452,11 @@ def tracking_series(
     # a purchase at period start r falls in the step [(j - 1) w, j w)
     actual_cum = np.searchsorted(np.sort(r), ends - eps, side="left").astype("float64")
     s_unique, s_count = np.unique(s, return_counts=True)
-    ages = np.maximum(ends[None, :] - s_unique[:, None], 0.0)
-    flat, inverse = np.unique(ages, return_inverse=True)
-    expected = np.asarray(model.expected_purchases_new(flat), dtype="float64")
-    expected = np.broadcast_to(expected, flat.shape)
-    pred_cum = s_count @ expected[inverse.reshape(ages.shape)]
+    pred_cum = np.empty(n_steps)
+    for j, tau in enumerate(ends):  # one vectorised call per step, memory O(distinct s)
+        ages = np.maximum(tau - s_unique, 0.0)
+        expected = np.asarray(model.expected_purchases_new(ages), dtype="float64")
+        pred_cum[j] = s_count @ np.broadcast_to(expected, ages.shape)
     out = pd.DataFrame(
         {
             "end": ends,

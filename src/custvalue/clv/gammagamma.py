@@ -38,7 +38,7 @@ class GammaGammaModel(_BaseModel):
         Weight of ``log(p)^2 + log(q - 1)^2`` added to the mean negative log-likelihood
         (see :mod:`custvalue.clv._base`); 0 is maximum likelihood.
     max_iter : int, default 1000
-        Iteration limit of L-BFGS-B; reaching it raises ConvergenceError.
+        Iteration limit of the optimiser (BFGS); reaching it raises ConvergenceError.
     tol : float, default 1e-7
         Largest accepted gradient norm.
     initial_params : dict, optional
@@ -118,7 +118,7 @@ class GammaGammaModel(_BaseModel):
 
     def _initial_params(self, cols: tuple[Array, ...], counts: Array) -> Array:
         # p = 1, q = 2 and gamma at the mean spend (so money units rescale gamma exactly)
-        mean_m = float(counts @ cols[1] / counts.sum())
+        mean_m = float(np.einsum("i,i->", counts, cols[1]) / counts.sum())
         return np.array([1.0, 2.0, mean_m])
 
     def expected_spend(self, table: pd.DataFrame) -> pd.Series:

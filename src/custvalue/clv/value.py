@@ -187,14 +187,15 @@ def _distinct_rows(
 
 
 # Purchase models whose conditional expectation factorises as
-#     E[Y(t) | x, t_x, T] = P(alive | x, t_x, T) * g(x, T, t),
-# because given that the customer is alive at T the posterior of the purchase (and dropout)
-# process depends on (x, T) only: BG/NBD (Fader, Hardie & Lee 2005, eq. 10 divided by
-# P(alive), their eq. 11), Pareto/NBD (Schmittlein et al. 1987; Fader, Hardie & Lee 2005b,
-# eq. 22 = P(alive) x ...), MBG/NBD (Batislam et al. 2007) and BG/BB (Fader, Hardie & Shang
-# 2010, eq. 13 = P(alive) x ...). For them the per-period curve is computed once per distinct
-# (n_repeat, tenure) and scaled by each customer's P(alive). tests/clv/test_value.py checks
-# the fast path against the generic one for every model.
+#     E[Y(t) | x, t_x, T] = P(alive at T | x, t_x, T) * g(x, T, t):
+# t_x enters the likelihood only through the "died before T" branch, so given that the
+# customer is alive at T the posterior of the purchase (and dropout) process depends on
+# (x, T) alone. In the published formulas the conditional expectation is visibly P(alive)
+# times a factor free of t_x: BG/NBD (Fader, Hardie & Lee 2005, Marketing Science 24(2)),
+# Pareto/NBD (Schmittlein, Morrison & Colombo 1987), MBG/NBD (Batislam, Denizel & Filiztekin
+# 2007) and BG/BB (Fader, Hardie & Shang 2010). For them the per-period curve is computed once
+# per distinct (n_repeat, tenure) and scaled by each customer's P(alive); any other model
+# takes the generic path. tests/clv/test_value.py checks the two paths agree for every model.
 _FACTORISED = ("BetaGeoModel", "ModifiedBetaGeoModel", "ParetoNBDModel", "BetaGeoBetaBinomModel")
 
 

@@ -14,6 +14,8 @@ All functions broadcast over the data arrays and work in log space.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import betainc, betaln, digamma, expit, gammaln
@@ -26,10 +28,12 @@ __all__ = [
     "loglik",
     "loglik_grad",
     "prob_alive",
+    "prepare",
     "prob_no_purchase",
     "purchase_pmf",
     "purchase_pmf_new",
     "sample",
+    "weighted_loglik_grad",
 ]
 
 Array = NDArray[np.float64]
@@ -122,6 +126,102 @@ def loglik_grad(
     )
     del ltx
     return np.asarray(head + tot, dtype=np.float64), g
+
+
+class Prepared(NamedTuple):
+    """Compressed data arranged for :func:`weighted_loglik_grad` (built once per fit)."""
+
+    x: Array
+    t_x: Array
+    T: Array
+    counts: Array
+    ux: Array  # distinct n_repeat values
+    ix: NDArray[np.intp]  # row -> position in ux
+    starts: NDArray[np.intp] | None  # first row of each x when rows are sorted by x
+    cx: Array  # summed counts per distinct n_repeat
+    total: float
+    uT: Array  # distinct tenures and row -> position (functions of alpha + T are
+    iT: NDArray[np.intp]  # evaluated once per distinct value, then gathered)
+    utx: Array
+    itx: NDArray[np.intp]
+
+
+def prepare(x: ArrayLike, t_x: ArrayLike, T: ArrayLike, counts: ArrayLike) -> Prepared:
+    """Group rows by n_repeat so x-only special functions are evaluated once per value."""
+    x_, tx_, T_, c_ = _arrays(x, t_x, T, counts)
+    ux, ix = np.unique(x_, return_inverse=True)
+    starts = None
+    if x_.shape[0] and np.all(x_[1:] >= x_[:-1]):
+        starts = np.flatnonzero(np.r_[True, x_[1:] != x_[:-1]])
+    cx = np.asarray(np.bincount(ix, weights=c_, minlength=ux.shape[0]), dtype=np.float64)
+    uT, iT = np.unique(T_, return_inverse=True)
+    utx, itx = np.unique(tx_, return_inverse=True)
+    return Prepared(x_, tx_, T_, c_, ux, ix, starts, cx, float(c_.sum()), uT, iT, utx, itx)
+
+
+def _dot(u: Array, v: Array) -> float:
+    # einsum, not BLAS: no thread start-up for a single pass over the rows
+    return float(np.einsum("i,i->", u, v))
+
+
+def _family_weighted(
+    r: float, alpha: float, a: float, b: float, d: Prepared, shift: float
+) -> tuple[float, Array]:
+    """Weighted sums of ll and grad for BG/NBD (shift 0) and MBG/NBD (shift 1).
+
+    Both likelihoods are ``head(x) + logaddexp(B(a, b+x+s) - (r+x) log(alpha+T),
+    B(a+1, b+x+s-1) - (r+x) log(alpha+t_x))`` with the second term absent for BG/NBD's
+    x = 0 (FHL 2005 eq. 6; Batislam et al. 2007). Functions of x alone are evaluated on the
+    distinct x values; per row only two logs, one exp, one log1p and weighted sums remain.
+    """
+    ux, c = d.ux, d.counts
+    has2 = ux + shift > 0
+    us = np.where(has2, ux, 1.0 - shift)
+    lba = betaln(a, b)
+    head = gammaln(r + ux) - gammaln(r) + r * np.log(alpha) - lba
+    b1 = betaln(a, b + ux + shift)
+    # a large negative stand-in for log(0) keeps the arithmetic finite where the second term
+    # does not exist (BG/NBD, x = 0); exp() of it underflows to exactly 0
+    b2 = np.where(has2, betaln(a + 1.0, b + us + shift - 1.0), -1e300)
+    lt = np.log(alpha + d.uT)[d.iT]
+    ltx = np.log(alpha + d.utx)[d.itx]
+    rx = r + d.x
+    l1 = b1[d.ix] - rx * lt
+    diff = b2[d.ix] - rx * ltx - l1  # l2 - l1
+    e = np.exp(-np.abs(diff))
+    tot = l1 + np.maximum(diff, 0.0) + np.log1p(e)  # logaddexp(l1, l2)
+    w2 = np.where(diff > 0, 1.0, e) / (1.0 + e)  # exp(l2 - tot)
+    cw2 = c * w2
+    if d.starts is not None:
+        w2x = np.add.reduceat(cw2, d.starts)
+    else:
+        w2x = np.bincount(d.ix, weights=cw2, minlength=ux.shape[0])
+    sw2 = float(w2x.sum())
+    ll = float(d.cx @ head) + _dot(c, tot)
+    k = digamma(a + b) - digamma(a + b + ux + shift)
+    d1 = digamma(b + ux + shift)
+    d2 = np.where(has2, digamma(b + us + shift - 1.0), 0.0)
+    inv_t = (1.0 / (alpha + d.uT))[d.iT]
+    inv_tx = (1.0 / (alpha + d.utx))[d.itx]
+    crx = c * rx
+    g = np.empty(4)
+    g[0] = (
+        float(d.cx @ (digamma(r + ux) - digamma(r)))
+        + d.total * np.log(alpha)
+        - _dot(c, lt)
+        - _dot(cw2, ltx - lt)
+    )
+    g[1] = r / alpha * d.total - _dot(crx, inv_t) - _dot(crx * w2, inv_tx - inv_t)
+    g[2] = float(d.cx @ k) + (digamma(a + 1.0) - digamma(a)) * sw2
+    g[3] = float(d.cx @ (k - digamma(b) + d1)) + float(w2x @ (d2 - d1))
+    return ll, g
+
+
+def weighted_loglik_grad(
+    r: float, alpha: float, a: float, b: float, prepared: Prepared
+) -> tuple[float, Array]:
+    """``(sum_i c_i ll_i, sum_i c_i grad_i)`` of eq. (6) over :func:`prepare`'d data."""
+    return _family_weighted(r, alpha, a, b, prepared, 0.0)
 
 
 def prob_alive(

@@ -13,11 +13,20 @@ only for q > 1, which the estimator enforces by fitting ``log(q - 1)``.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import digamma, gammaln
 
-__all__ = ["expected_spend", "loglik", "loglik_grad", "sample"]
+__all__ = [
+    "expected_spend",
+    "loglik",
+    "loglik_grad",
+    "prepare",
+    "sample",
+    "weighted_loglik_grad",
+]
 
 Array = NDArray[np.float64]
 
@@ -74,6 +83,64 @@ def loglik_grad(
     g[:, 1] = dpq - digamma(q) + np.log(gamma) - lgxm
     g[:, 2] = q / gamma - (px + q) / (gamma + x_ * m_)
     return np.asarray(ll, dtype=np.float64), g
+
+
+class Prepared(NamedTuple):
+    """Data-only sums and groupings for :func:`weighted_loglik_grad` (built once per fit)."""
+
+    xm: Array  # x * m per row
+    counts: Array
+    ux: Array  # distinct x
+    starts: NDArray[np.intp] | None  # first row of each x when rows are sorted by x
+    ix: NDArray[np.intp]
+    cx: Array  # summed counts per distinct x
+    sum_cx_logm: Array  # per distinct x: sum of c log m
+    total: float
+
+
+def prepare(x: ArrayLike, m: ArrayLike, counts: ArrayLike) -> Prepared:
+    """Precompute the data-only parts of eq. (4): per distinct x, counts and sums of log m."""
+    x_, m_ = _arrays(x, m)
+    c_ = np.asarray(counts, dtype=np.float64)
+    ux, ix = np.unique(x_, return_inverse=True)
+    starts = None
+    if x_.shape[0] and np.all(x_[1:] >= x_[:-1]):
+        starts = np.flatnonzero(np.r_[True, x_[1:] != x_[:-1]])
+    n_ux = ux.shape[0]
+    cx = np.asarray(np.bincount(ix, weights=c_, minlength=n_ux), dtype=np.float64)
+    slm = np.asarray(np.bincount(ix, weights=c_ * np.log(m_), minlength=n_ux), dtype=np.float64)
+    return Prepared(x_ * m_, c_, ux, starts, ix, cx, slm, float(c_.sum()))
+
+
+def _by_x(values: Array, d: Prepared) -> Array:
+    if d.starts is not None:
+        return np.asarray(np.add.reduceat(values, d.starts), dtype=np.float64)
+    return np.asarray(np.bincount(d.ix, weights=values, minlength=d.ux.shape[0]))
+
+
+def weighted_loglik_grad(p: float, q: float, gamma: float, d: Prepared) -> tuple[float, Array]:
+    """``(sum_i c_i ll_i, sum_i c_i grad_i)`` of eq. (4) over :func:`prepare`'d data.
+
+    Functions of x alone (gamma functions of p x) are evaluated per distinct x; per row only
+    ``log(gamma + x m)`` and ``1 / (gamma + x m)`` remain.
+    """
+    ux, cx = d.ux, d.cx
+    px = p * ux
+    denom = gamma + d.xm
+    sl = _by_x(d.counts * np.log(denom), d)  # per x: sum c log(gamma + x m)
+    sinv = _by_x(d.counts / denom, d)  # per x: sum c / (gamma + x m)
+    logx = np.log(ux)
+    ll = float(
+        cx @ (gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(gamma) + px * logx)
+        + (px - 1.0) @ d.sum_cx_logm
+        - (px + q) @ sl
+    )
+    dpq = digamma(px + q)
+    g = np.empty(3)
+    g[0] = float(cx @ (ux * (dpq - digamma(px) + logx)) + ux @ d.sum_cx_logm - ux @ sl)
+    g[1] = float(cx @ (dpq - digamma(q) + np.log(gamma)) - sl.sum())
+    g[2] = float(q / gamma * d.total - (px + q) @ sinv)
+    return ll, g
 
 
 def expected_spend(p: float, q: float, gamma: float, x: ArrayLike, m: ArrayLike) -> Array:

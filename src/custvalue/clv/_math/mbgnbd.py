@@ -19,7 +19,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import betaln, digamma, expit, gammaln
 
 from ._special import bg_expected_count
-from .bgnbd import _arrays, _observe, _pmf_new_arrays
+from .bgnbd import Prepared, _arrays, _family_weighted, _observe, _pmf_new_arrays, prepare
 
 __all__ = [
     "expected_purchases",
@@ -27,10 +27,12 @@ __all__ = [
     "loglik",
     "loglik_grad",
     "prob_alive",
+    "prepare",
     "prob_no_purchase",
     "purchase_pmf",
     "purchase_pmf_new",
     "sample",
+    "weighted_loglik_grad",
 ]
 
 Array = NDArray[np.float64]
@@ -92,6 +94,13 @@ def loglik_grad(
     g[:, 2] = dab - dabx + w2 * (digamma(a + 1.0) - digamma(a))
     g[:, 3] = dab - dabx - digamma(b) + w1 * digamma(b + x_ + 1.0) + w2 * digamma(b + x_)
     return np.asarray(head + tot, dtype=np.float64), g
+
+
+def weighted_loglik_grad(
+    r: float, alpha: float, a: float, b: float, prepared: Prepared
+) -> tuple[float, Array]:
+    """``(sum_i c_i ll_i, sum_i c_i grad_i)`` over data from :func:`prepare` (as in BG/NBD)."""
+    return _family_weighted(r, alpha, a, b, prepared, 1.0)
 
 
 def prob_alive(

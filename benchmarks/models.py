@@ -1,0 +1,290 @@
+"""Benchmark: CLV model fits and predictions, custvalue vs lifetimes, in one process.
+
+Data (weekly time unit, daily merge period, built with ``customer_table``):
+
+* CDNOW 1/10 sample (2,357 customers) and full CDNOW (23,570), calibration to 1997-09-30;
+* synthetic logs from ``make_transactions`` (CDNOW parameters, 78 weeks): 100k and 1M
+  customers;
+* the donations data (11,104 donors, 6 opportunities) for discrete-time models.
+
+For every model available in ``custvalue`` (the ``MODELS`` registry: adding a model is one
+line) and every dataset it applies to, times ``Model().fit(table)`` and the lifetimes fitter
+on the same columns, and on the largest purchase table the main predictions. Prints the
+median of ``--repeats`` runs (lifetimes: ``--lifetimes-repeats``), the ratio
+lifetimes / custvalue, and the largest relative parameter difference between the two.
+
+Targets (issue 3): BG/NBD fit on 1M customers >= 40x faster than lifetimes; Pareto/NBD fit on
+100k >= 100x; Gamma-Gamma fit >= 10x.
+
+Usage::
+
+    python benchmarks/models.py                   # everything (lifetimes 1M fits take minutes)
+    python benchmarks/models.py --quick           # CDNOW and 100k only
+    python benchmarks/models.py --sizes 1e6 --models BG/NBD Gamma-Gamma
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import custvalue
+from custvalue import customer_table, split_calibration_holdout
+from custvalue.datasets import load_cdnow, load_donations, make_transactions
+
+PURCHASE = ("n_repeat", "purchase_span", "tenure")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One model: our class name, the lifetimes fitter and how each is fed.
+
+    ``kind`` selects the datasets: "purchase" (continuous time), "spend" (repeat buyers'
+    mean spend), "discrete" (opportunities). ``lifetimes_max`` caps the customers on which
+    lifetimes is run (it is very slow for some models).
+    """
+
+    name: str
+    ours: str
+    lifetimes: str
+    kind: str
+    lifetimes_max: int = 10**7
+    rename: tuple[tuple[str, str], ...] = ()
+
+
+MODELS: list[ModelSpec] = [
+    ModelSpec("BG/NBD", "BetaGeoModel", "BetaGeoFitter", "purchase"),
+    ModelSpec("MBG/NBD", "ModifiedBetaGeoModel", "ModifiedBetaGeoFitter", "purchase"),
+    ModelSpec("Pareto/NBD", "ParetoNBDModel", "ParetoNBDFitter", "purchase", 100_000),
+    ModelSpec("BG/BB", "BetaGeoBetaBinomModel", "BetaGeoBetaBinomFitter", "discrete"),
+    ModelSpec(
+        "Gamma-Gamma", "GammaGammaModel", "GammaGammaFitter", "spend", rename=(("gamma", "v"),)
+    ),
+]
+
+
+def _quiet(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fn(*args, **kwargs)
+
+
+def _median_time(repeats: int, fn: Callable[..., Any], *args: Any) -> tuple[float, Any]:
+    times = []
+    out = None
+    for _ in range(repeats):
+        gc.collect()
+        t0 = time.perf_counter()
+        out = fn(*args)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), out
+
+
+def _cdnow(subset: str) -> pd.DataFrame:
+    return split_calibration_holdout(
+        load_cdnow(subset=subset),  # type: ignore[arg-type]
+        calibration_end="1997-09-30",
+        observation_end="1998-06-30",
+        amount_col="amount",
+        time_unit="W",
+    )
+
+
+def _synthetic(n: int) -> pd.DataFrame:
+    log = make_transactions(n, random_state=2024)
+    return customer_table(log, amount_col="amount", time_unit="W")
+
+
+def _lifetimes_fit(spec: ModelSpec, table: pd.DataFrame) -> Any:
+    import importlib
+
+    lifetimes = _quiet(importlib.import_module, "lifetimes")  # benchmark-only oracle
+    fitter = getattr(lifetimes, spec.lifetimes)()
+    if spec.kind == "spend":
+        return _quiet(fitter.fit, table["n_repeat"], table["mean_repeat_spend"])
+    if spec.kind == "discrete":
+        return _quiet(
+            fitter.fit, table["n_repeat"], table["purchase_span"], table["tenure"], table["count"]
+        )
+    return _quiet(fitter.fit, table["n_repeat"], table["purchase_span"], table["tenure"])
+
+
+def _param_diff(spec: ModelSpec, ours: Any, theirs: Any) -> float:
+    names = dict(spec.rename)
+    diffs = []
+    for name, value in ours.params_.items():
+        other = float(theirs.params_[names.get(name, name)])
+        diffs.append(abs(value - other) / abs(value))
+    return max(diffs)
+
+
+def _fit_ours(cls: Any, spec: ModelSpec, table: pd.DataFrame) -> Any:
+    if spec.kind == "discrete":
+        return cls().fit(table, weights=table["count"])
+    return cls().fit(table)
+
+
+def _repeat_buyers(table: pd.DataFrame) -> pd.DataFrame:
+    """Gamma-Gamma's data: repeat buyers with positive mean repeat spend (the full CDNOW log
+    has one repeat buyer whose repeat purchases cost 0)."""
+    return table[(table["n_repeat"] > 0) & (table["mean_repeat_spend"] > 0)]
+
+
+def _prediction_calls(
+    spec: ModelSpec, model: Any, fitted: Any, data: pd.DataFrame
+) -> dict[str, tuple[Callable[[], Any], Callable[[], Any] | None]]:
+    """{prediction: (ours, lifetimes or None)} for one fitted pair."""
+    x, tx, T = (data[c] for c in PURCHASE)
+    if spec.kind == "spend":
+        return {
+            "expected_spend": (
+                partial(model.expected_spend, data),
+                None
+                if fitted is None
+                else partial(
+                    _quiet,
+                    fitted.conditional_expected_average_profit,
+                    data["n_repeat"],
+                    data["mean_repeat_spend"],
+                ),
+            )
+        }
+    return {
+        "prob_alive": (
+            partial(model.prob_alive, data),
+            None
+            if fitted is None
+            else partial(_quiet, fitted.conditional_probability_alive, x, tx, T),
+        ),
+        "exp_purch(52)": (
+            partial(model.expected_purchases, data, 52.0),
+            None
+            if fitted is None
+            else partial(
+                _quiet,
+                fitted.conditional_expected_number_of_purchases_up_to_time,
+                52.0,
+                x,
+                tx,
+                T,
+            ),
+        ),
+    }
+
+
+def _row(*cells: Any) -> str:
+    widths = (12, 14, 11, 10, 11, 11, 9, 10)
+    return "  ".join(str(c).rjust(w) for c, w in zip(cells, widths, strict=False))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", nargs="*", type=float, default=[1e5, 1e6])
+    parser.add_argument("--models", nargs="*", default=None, help="model names to run")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--lifetimes-repeats", type=int, default=1)
+    parser.add_argument("--no-lifetimes", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="CDNOW and 100k only")
+    args = parser.parse_args()
+    sizes = [1e5] if args.quick else args.sizes
+
+    specs = [
+        s
+        for s in MODELS
+        if hasattr(custvalue, s.ours) and (args.models is None or s.name in args.models)
+    ]
+    missing = [s.name for s in MODELS if not hasattr(custvalue, s.ours)]
+    if missing:
+        print(f"not in custvalue (skipped): {', '.join(missing)}")
+
+    print("building datasets ...")
+    purchase: dict[str, pd.DataFrame] = {
+        "CDNOW 2,357": _cdnow("sample"),
+        "CDNOW 23,570": _cdnow("full"),
+    }
+    for n in sizes:
+        purchase[f"synth {int(n):,}"] = _synthetic(int(n))
+    donations = load_donations()
+
+    print()
+    print(
+        _row("model", "data", "customers", "distinct", "ours s", "lifetimes s", "ratio", "max rel")
+    )
+    for spec in specs:
+        cls = getattr(custvalue, spec.ours)
+        if spec.kind == "discrete":
+            datasets = {"donations": donations}
+        elif spec.kind == "spend":
+            datasets = {k: _repeat_buyers(v) for k, v in purchase.items()}
+        else:
+            datasets = purchase
+        for label, table in datasets.items():
+            n_customers = int(table["count"].sum()) if spec.kind == "discrete" else len(table)
+            t_ours, model = _median_time(args.repeats, _fit_ours, cls, spec, table)
+            distinct = model.fit_info_.get("n_distinct", "")
+            t_lt: float | str = ""
+            ratio: str = ""
+            diff: str = ""
+            if not args.no_lifetimes and n_customers <= spec.lifetimes_max:
+                t_lt_f, fitted = _median_time(args.lifetimes_repeats, _lifetimes_fit, spec, table)
+                t_lt = f"{t_lt_f:.3f}"
+                ratio = f"{t_lt_f / t_ours:.1f}x"
+                diff = f"{_param_diff(spec, model, fitted):.1e}"
+            print(
+                _row(
+                    spec.name,
+                    label,
+                    f"{n_customers:,}",
+                    distinct,
+                    f"{t_ours:.3f}",
+                    t_lt,
+                    ratio,
+                    diff,
+                ),
+                flush=True,
+            )
+
+    # predictions on the largest purchase table
+    label, table = list(purchase.items())[-1]
+    print()
+    print(f"predictions on {label} ({len(table):,} customers)")
+    print(_row("model", "prediction", "", "", "ours s", "lifetimes s", "ratio", ""))
+    for spec in specs:
+        if spec.kind == "discrete":
+            continue
+        cls = getattr(custvalue, spec.ours)
+        data = _repeat_buyers(table) if spec.kind == "spend" else table
+        model = cls().fit(data)
+        fitted = None
+        if not args.no_lifetimes and len(data) <= spec.lifetimes_max:
+            fitted = _lifetimes_fit(spec, data)
+        calls = _prediction_calls(spec, model, fitted, data)
+        for what, (ours_fn, theirs_fn) in calls.items():
+            t_ours, ours_val = _median_time(args.repeats, ours_fn)
+            t_lt = ratio = ""
+            diff = ""
+            if theirs_fn is not None:
+                t_lt_f, theirs_val = _median_time(args.lifetimes_repeats, theirs_fn)
+                t_lt = f"{t_lt_f:.3f}"
+                ratio = f"{t_lt_f / t_ours:.1f}x"
+                a = np.asarray(ours_val, dtype=float)
+                b = np.asarray(theirs_val, dtype=float)
+                ok = np.isfinite(b)
+                diff = f"{np.max(np.abs(a[ok] - b[ok]) / np.abs(a[ok])):.1e}"
+                if not ok.all():
+                    diff += f" ({(~ok).sum()} NaN in lifetimes)"
+            print(_row(spec.name, what, "", "", f"{t_ours:.3f}", t_lt, ratio, diff), flush=True)
+
+
+if __name__ == "__main__":
+    main()
