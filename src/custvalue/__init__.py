@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from .abc import abc_classes, concentration_curve, gini, pareto_share
 from .clv import (
+    BetaGeoBetaBinomModel,  # clv/bgbb.py
     BetaGeoModel,
     GammaGammaModel,
     ModifiedBetaGeoModel,
+    ParetoNBDModel,  # clv/paretonbd.py
     clv_interval,
     compare_models,
     customer_lifetime_value,
@@ -60,6 +62,9 @@ __all__ = [
     "evaluate_holdout",
     "historical_value",
     "total_value",
+    # Pareto/NBD and BG/BB models (clv/paretonbd.py, clv/bgbb.py)
+    "BetaGeoBetaBinomModel",
+    "ParetoNBDModel",
     # who brings the value, how customers behave (abc.py, rfm.py, pyramid.py, report.py)
     "abc_classes",
     "concentration_curve",

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from .bgbb import BetaGeoBetaBinomModel
 from .bgnbd import BetaGeoModel
 from .evaluate import HoldoutEvaluation, compare_models, evaluate_holdout, tracking_series
 from .gammagamma import GammaGammaModel
 from .mbgnbd import ModifiedBetaGeoModel
+from .paretonbd import ParetoNBDModel
 from .value import (
     clv_interval,
     customer_lifetime_value,
@@ -18,6 +20,9 @@ __all__: list[str] = [
     # purchase models
     "BetaGeoModel",
     "ModifiedBetaGeoModel",
+    # Pareto/NBD and BG/BB (clv/paretonbd.py, clv/bgbb.py)
+    "ParetoNBDModel",
+    "BetaGeoBetaBinomModel",
     # spend model
     "GammaGammaModel",
     # value

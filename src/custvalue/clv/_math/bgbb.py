@@ -26,6 +26,7 @@ __all__ = [
     "prob_alive",
     "prob_no_purchase",
     "purchase_pmf",
+    "purchase_pmf_new",
     "sample",
 ]
 
@@ -277,8 +278,88 @@ def prob_no_purchase(
     return np.clip(1.0 - first, 0.0, 1.0).reshape(shape)
 
 
+def _pmf_alive(
+    alpha: FloatArray,
+    beta: FloatArray,
+    gamma: float,
+    delta: FloatArray,
+    x: FloatArray,
+    n: FloatArray,
+) -> FloatArray:
+    """P(x transactions in n opportunities) for a customer alive at 0, elementwise.
+
+    Same as :func:`purchase_pmf_new` with per-row alpha, beta, delta, x and n.
+    """
+    alpha, beta, delta, xx, nf = (v.ravel() for v in _arrays(alpha, beta, delta, x, n))
+
+    def log_choose(a: FloatArray, b: FloatArray) -> FloatArray:
+        return gammaln(a + 1.0) - gammaln(b + 1.0) - gammaln(a - b + 1.0)
+
+    norm = betaln(alpha, beta) + betaln(gamma, delta)
+    ok0 = xx <= nf
+    x0 = np.where(ok0, xx, 0.0)
+    first = np.where(
+        ok0,
+        np.exp(
+            log_choose(nf, x0)
+            + betaln(alpha + x0, beta + nf - x0)
+            + betaln(gamma, delta + nf)
+            - norm
+        ),
+        0.0,
+    )
+    width = int(nf.max()) if nf.size else 0
+    i = np.arange(width, dtype=float)[None, :]
+    xc = xx[:, None]
+    ok = (i >= xc) & (i < nf[:, None])
+    ic = np.where(ok, i, xc)  # placeholder where the term is absent
+    terms = np.exp(
+        log_choose(ic, xc)
+        + betaln(alpha[:, None] + xc, beta[:, None] + ic - xc)
+        + betaln(gamma + 1.0, delta[:, None] + ic)
+        - norm[:, None]
+    )
+    return np.asarray(first + np.where(ok, terms, 0.0).sum(axis=1))
+
+
 def purchase_pmf(
-    alpha: float, beta: float, gamma: float, delta: float, x: ArrayLike, n: int
+    alpha: float,
+    beta: float,
+    gamma: float,
+    delta: float,
+    x: ArrayLike,
+    t_x: ArrayLike,
+    n: ArrayLike,
+    k: ArrayLike,
+    n_star: ArrayLike,
+) -> FloatArray:
+    """P(X(n, n + n*) = k | x, t_x, n): k transactions in the next n* opportunities.
+
+    A customer who dropped out before opportunity n + 1 makes none; one alive through n
+    (probability B(alpha+x, beta+n-x)/B(alpha,beta) B(gamma,delta+n)/B(gamma,delta) / L, the
+    first term of FHS10 eq. (5) over L) is a new customer with the posterior
+    p ~ Beta(alpha + x, beta + n - x), theta ~ Beta(gamma, delta + n), so FHS10 eq. (7)
+    applies with those parameters.
+
+    Examples
+    --------
+    >>> from custvalue.clv._math.bgbb import purchase_pmf
+    >>> p = purchase_pmf(1.204, 0.750, 0.657, 2.783, 3, 5, 6, range(6), 5)
+    >>> round(float(p.sum()), 12)
+    1.0
+    """
+    x, t_x, n, kk, ns = _arrays(x, t_x, n, k, n_star)
+    shape = x.shape
+    x, t_x, n, kk, ns = (v.ravel() for v in (x, t_x, n, kk, ns))
+    ll = loglik(alpha, beta, gamma, delta, x, t_x, n)
+    p_alive_n = np.minimum(np.exp(_log_alive_term(alpha, beta, gamma, delta, x, n, 0) - ll), 1.0)
+    cond = _pmf_alive(alpha + x, beta + n - x, gamma, delta + n, kk, ns)
+    out = np.where(kk == 0, 1.0 - p_alive_n, 0.0) + p_alive_n * cond
+    return out.reshape(shape)
+
+
+def purchase_pmf_new(
+    alpha: float, beta: float, gamma: float, delta: float, x: ArrayLike, n: ArrayLike
 ) -> FloatArray:
     """P(X(n) = x) for a new customer over n opportunities, FHS10 eq. (7).
 
@@ -287,38 +368,14 @@ def purchase_pmf(
 
     Examples
     --------
-    >>> from custvalue.clv._math.bgbb import purchase_pmf
-    >>> round(float(purchase_pmf(1.204, 0.750, 0.657, 2.783, range(7), 6).sum()), 12)
+    >>> from custvalue.clv._math.bgbb import purchase_pmf_new
+    >>> round(float(purchase_pmf_new(1.204, 0.750, 0.657, 2.783, range(7), 6).sum()), 12)
     1.0
     """
-    xx = np.asarray(x, dtype=float)
+    xx, nn = _arrays(x, n)
     shape = xx.shape
-    xx = xx.ravel()
-    nf = float(n)
-
-    def log_choose(a: FloatArray | float, b: FloatArray) -> FloatArray:
-        return gammaln(np.add(a, 1.0)) - gammaln(b + 1.0) - gammaln(np.subtract(a, b) + 1.0)
-
-    norm = betaln(alpha, beta) + betaln(gamma, delta)
-    with np.errstate(invalid="ignore"):
-        first = np.exp(
-            log_choose(nf, xx)
-            + betaln(alpha + xx, beta + nf - xx)
-            + betaln(gamma, delta + nf)
-            - norm
-        )
-    i = np.arange(int(n), dtype=float)[None, :]
-    xc = xx[:, None]
-    ok = i >= xc
-    ic = np.where(ok, i, xc)  # placeholder where the term is absent
-    terms = np.exp(
-        log_choose(ic, xc)
-        + betaln(alpha + xc, beta + ic - xc)
-        + betaln(gamma + 1.0, delta + ic)
-        - norm
-    )
-    out = first + np.where(ok, terms, 0.0).sum(axis=1)
-    return out.reshape(shape)
+    one = np.ones(xx.size)
+    return _pmf_alive(alpha * one, beta * one, gamma, delta * one, xx, nn).reshape(shape)
 
 
 def sample(

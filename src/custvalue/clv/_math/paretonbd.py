@@ -41,6 +41,7 @@ __all__ = [
     "prob_alive",
     "prob_no_purchase",
     "purchase_pmf",
+    "purchase_pmf_new",
     "sample",
 ]
 
@@ -49,6 +50,7 @@ FloatArray = NDArray[np.float64]
 N_NODES = 32
 """Gauss-Legendre nodes used for the integral I(a, b; lo, hi)."""
 
+_BLOCK = 512  # rows per quadrature block
 _CUT = 36.0  # integrand range cut where it has fallen below exp(-_CUT) of its maximum
 
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(N_NODES)
@@ -110,37 +112,67 @@ def _log_power_integral(
         z_mode = np.where(kappa0 < 0, np.log(E * (p - K) / np.where(kappa0 < 0, K, 1.0)), 0.0)
     z_mode = np.clip(np.where(np.isfinite(z_mode), z_mode, 0.0), 0.0, ZT)
 
-    zeta = np.multiply.outer(ZT, _NODES)
-    u = np.exp(-zeta)  # (m + lo) / (m + y)
-    Eu = E[:, None] * u
-    l1p = np.log1p(Eu)  # log((M + y) / (m + y))
     phi_mode = -K * z_mode - p * np.log1p(E * np.exp(-z_mode))
-    # e = exp(phi(zeta) - phi(mode)), phi(zeta) = -K zeta - p log1p(E exp(-zeta))
-    expo = np.multiply.outer(-K * ZT, _NODES)
-    expo -= p[:, None] * l1p
-    expo -= phi_mode[:, None]
-    e = np.exp(expo, out=expo)
-    total = e @ _WEIGHTS
+    total = np.empty(a.shape)
+    sums = np.zeros((4, a.size)) if moments else None
+    # Blocks of rows keep the (rows x nodes) temporaries in cache; every block is vectorised.
+    for lo_i in range(0, a.size, _BLOCK):
+        sl = slice(lo_i, lo_i + _BLOCK)
+        _quadrature_block(ZT[sl], K[sl], p[sl], E[sl], phi_mode[sl], total[sl], sums, sl)
     log_value = np.full(a.shape, -np.inf)
     log_value[pos] = -K[pos] * np.log(base[pos]) + phi_mode[pos] + np.log(ZT[pos] * total[pos])
-    if not moments:
+    if sums is None:
         z0 = np.zeros(shape)
         return _Integral(log_value.reshape(shape), z0, z0, z0, z0)
 
-    # log(m + y) = log(m + lo) + zeta ; log(M + y) = log(m + y) + l1p
+    # log(m + y) = log(m + lo) + zeta ; log(M + y) = log(m + y) + log1p(E exp(-zeta))
     inv_total = np.zeros(a.shape)
     inv_total[pos] = 1.0 / total[pos]
-    mean_log_small = np.log(base) + ZT * (e @ _WEIGHTS_X) * inv_total
-    mean_log_large = mean_log_small + ((e * l1p) @ _WEIGHTS) * inv_total
-    e *= u
-    mean_inv_small = (e @ _WEIGHTS) * inv_total / base
-    e /= 1.0 + Eu
-    mean_inv_large = (e @ _WEIGHTS) * inv_total / base
+    mean_log_small = np.log(base) + ZT * sums[0] * inv_total
+    mean_log_large = mean_log_small + sums[1] * inv_total
+    mean_inv_small = sums[2] * inv_total / base
+    mean_inv_large = sums[3] * inv_total / base
     if big_is_alpha:
         out = (mean_log_large, mean_inv_large, mean_log_small, mean_inv_small)
     else:
         out = (mean_log_small, mean_inv_small, mean_log_large, mean_inv_large)
     return _Integral(log_value.reshape(shape), *(o.reshape(shape) for o in out))
+
+
+def _quadrature_block(
+    ZT: FloatArray,
+    K: FloatArray,
+    p: FloatArray,
+    E: FloatArray,
+    phi_mode: FloatArray,
+    total_out: FloatArray,
+    sums: FloatArray | None,
+    sl: slice,
+) -> None:
+    """Gauss-Legendre sums of exp(phi(zeta) - phi(mode)) on [0, ZT] for a block of rows.
+
+    Writes the plain sum to ``total_out`` and, when ``sums`` is given, the sums weighted by
+    zeta / ZT, log1p(E u), u and u / (1 + E u) (u = exp(-zeta)) to ``sums[:, sl]``.
+    """
+    u = np.multiply.outer(-ZT, _NODES)
+    expo = u * K[:, None]  # -K zeta
+    np.exp(u, out=u)  # u = exp(-zeta) = (m + lo) / (m + y)
+    eu = u * E[:, None]
+    l1p = np.log1p(eu)  # log((M + y) / (m + y))
+    expo -= l1p * p[:, None]
+    expo -= phi_mode[:, None]
+    e = np.exp(expo, out=expo)
+    total_out[...] = e @ _WEIGHTS
+    if sums is None:
+        return
+    sums[0, sl] = e @ _WEIGHTS_X
+    l1p *= e
+    sums[1, sl] = l1p @ _WEIGHTS
+    e *= u
+    sums[2, sl] = e @ _WEIGHTS
+    eu += 1.0
+    e /= eu
+    sums[3, sl] = e @ _WEIGHTS
 
 
 def _arrays(*values: ArrayLike) -> list[FloatArray]:
@@ -338,70 +370,108 @@ def prob_no_purchase(
     return ((1.0 - pa) + pa * none_if_alive).reshape(shape)
 
 
-def purchase_pmf(
-    r: float, alpha: float, s: float, beta: float, n: ArrayLike, t: float
+def _pmf_alive(
+    r: FloatArray, alpha: FloatArray, s: float, beta: FloatArray, n: FloatArray, t: FloatArray
 ) -> FloatArray:
-    """P(X(t) = n) for a new customer, FH05 eq. (23) written as an integral.
+    """P(n purchases in (0, t]) for a customer alive at 0 with lambda ~ Gamma(r, alpha),
+    mu ~ Gamma(s, beta); every argument but s elementwise (FH05 eq. (23) as an integral).
 
-    P(X(t)=n) = Gamma(r+n)/(Gamma(r) n!) alpha^r [t^n (alpha+t)^-(r+n) (beta/(beta+t))^s
+    Gamma(r+n)/(Gamma(r) n!) alpha^r [t^n (alpha+t)^-(r+n) (beta/(beta+t))^s
     + s beta^s integral_0^t u^n (alpha+u)^-(r+n) (beta+u)^-(s+1) du]
-    (alive through t, or dropped out at u < t with n purchases before). The integrand is
-    log-concave in log(u); it is integrated by Gauss-Legendre in v = log(u) over the range
-    where it is within exp(-36) of its maximum (found by bisection).
+    (alive through t, or dropped out at u < t after n purchases). The integrand is
+    log-concave in v = log(u); it is integrated by Gauss-Legendre (96 nodes each side of the
+    mode, found by bisection) over the range where it is within exp(-36) of its maximum.
+    """
+    r, alpha, beta, n, t = (v.ravel() for v in _arrays(r, alpha, beta, n, t))
+    out = np.where(n == 0, 1.0, 0.0)
+    pos = t > 0
+    if not np.any(pos):
+        return out
+    r, alpha, beta, n, t = (v[pos] for v in (r, alpha, beta, n, t))
+    la, lb = np.log(alpha), np.log(beta)
+    log_coef = gammaln(r + n) - gammaln(r) - gammaln(n + 1.0) + r * la
+    log_alive = n * np.log(t) - (r + n) * np.log(alpha + t) + s * (lb - np.log(beta + t))
+
+    def g(v: FloatArray, c: int) -> FloatArray:
+        # log of u^(n+1) (alpha+u)^-(r+n) (beta+u)^-(s+1) at u = exp(v) (du = u dv)
+        sl = (slice(None),) + (None,) * c
+        return (
+            (n[sl] + 1.0) * v
+            - (r + n)[sl] * np.logaddexp(la[sl], v)
+            - (s + 1.0) * np.logaddexp(lb[sl], v)
+        )
+
+    def slope(v: FloatArray) -> FloatArray:
+        return (n + 1.0) - (r + n) * expit(v - la) - (s + 1.0) * expit(v - lb)
+
+    hi = np.log(t)
+    # slope > 0 far left (-> n + 1), < 0 far right (-> -(r + s)): bisect for the mode
+    lo = np.minimum(np.minimum(la, lb), hi) - (60.0 + np.log1p(n))
+    mode = np.where(slope(hi) > 0, hi, _bisect(lambda v: slope(v) > 0, lo, hi))
+    g_mode = g(mode, 0)
+    v_lo = _bisect(lambda v: g(v, 0) < g_mode - _CUT, lo, mode)
+    v_hi = np.where(
+        g(hi, 0) < g_mode - _CUT, _bisect(lambda v: g(v, 0) >= g_mode - _CUT, mode, hi), hi
+    )
+    xg, wg = np.polynomial.legendre.leggauss(96)
+    xg, wg = (xg + 1.0) / 2.0, wg / 2.0
+    total = np.zeros(n.shape)
+    for a_, b_ in ((v_lo, mode), (mode, v_hi)):
+        nodes = a_[:, None] + (b_ - a_)[:, None] * xg[None, :]
+        vals = np.exp(g(nodes, 1) - g_mode[:, None]) @ wg
+        total += (b_ - a_) * vals
+    log_dead = np.log(s) + s * lb + g_mode + np.log(total)
+    out[pos] = np.exp(log_coef + np.logaddexp(log_alive, log_dead))
+    return out
+
+
+def purchase_pmf_new(
+    r: float, alpha: float, s: float, beta: float, n: ArrayLike, t: ArrayLike
+) -> FloatArray:
+    """P(X(t) = n) for a new customer, FH05 eq. (23) (see ``_pmf_alive``).
+
+    Examples
+    --------
+    >>> from custvalue.clv._math.paretonbd import purchase_pmf_new
+    >>> p = purchase_pmf_new(0.553, 10.578, 0.606, 11.669, range(200), 52.0)
+    >>> round(float(p.sum()), 10)
+    1.0
+    """
+    nn, tt = _arrays(n, t)
+    shape = nn.shape
+    one = np.ones(shape)
+    return _pmf_alive(r * one, alpha * one, s, beta * one, nn, tt).reshape(shape)
+
+
+def purchase_pmf(
+    r: float,
+    alpha: float,
+    s: float,
+    beta: float,
+    x: ArrayLike,
+    t_x: ArrayLike,
+    T: ArrayLike,
+    n: ArrayLike,
+    t: ArrayLike,
+) -> FloatArray:
+    """P(Y(t) = n | x, t_x, T): n purchases in (T, T + t] given the history.
+
+    A customer dead at T buys nothing; one alive at T is a new customer with the posterior
+    lambda ~ Gamma(r + x, alpha + T), mu ~ Gamma(s, beta + T) (FH05 sections 3-4), so
+    P = [n = 0] (1 - P(alive)) + P(alive) P_new(n, t; r + x, alpha + T, s, beta + T).
 
     Examples
     --------
     >>> from custvalue.clv._math.paretonbd import purchase_pmf
-    >>> p = purchase_pmf(0.553, 10.578, 0.606, 11.669, range(200), 52.0)
+    >>> p = purchase_pmf(0.553, 10.578, 0.606, 11.669, 2, 30.43, 38.86, range(100), 39.0)
     >>> round(float(p.sum()), 10)
     1.0
     """
-    nn = np.asarray(n, dtype=float)
-    shape = nn.shape
-    nn = nn.ravel()
-    t = float(t)
-    log_coef = gammaln(r + nn) - gammaln(r) - gammaln(nn + 1.0) + r * np.log(alpha)
-    if t == 0.0:
-        return np.where(nn == 0, 1.0, 0.0).reshape(shape)
-    log_alive = (
-        nn * np.log(t) - (r + nn) * np.log(alpha + t) + s * (np.log(beta) - np.log(beta + t))
-    )
-
-    def g(v: FloatArray, k: FloatArray) -> FloatArray:
-        # log of u^(k+1) (alpha+u)^-(r+k) (beta+u)^-(s+1) at u = exp(v) (du = u dv)
-        return (
-            (k + 1.0) * v
-            - (r + k) * np.logaddexp(np.log(alpha), v)
-            - (s + 1.0) * np.logaddexp(np.log(beta), v)
-        )
-
-    def slope(v: FloatArray, k: FloatArray) -> FloatArray:
-        ea = expit(v - np.log(alpha))
-        eb = expit(v - np.log(beta))
-        return (k + 1.0) - (r + k) * ea - (s + 1.0) * eb
-
-    hi = np.full(nn.shape, np.log(t))
-    # slope > 0 far left (-> k + 1), < 0 far right (-> -(r + s)): bisect for the mode
-    lo = np.minimum(np.log(min(alpha, beta)), hi) - (60.0 + np.log1p(nn))
-    mode = _bisect(lambda v: slope(v, nn) > 0, lo, hi)
-    mode = np.where(slope(hi, nn) > 0, hi, mode)
-    g_mode = g(mode, nn)
-    # cut both sides where the integrand is below exp(-CUT) of its maximum
-    v_lo = _bisect(lambda v: g(v, nn) < g_mode - _CUT, lo, mode)
-    v_hi = np.where(
-        g(hi, nn) < g_mode - _CUT, _bisect(lambda v: g(v, nn) >= g_mode - _CUT, mode, hi), hi
-    )
-    # one panel each side of the mode, 96 nodes each (a prediction, not a fit: cost is small)
-    xg, wg = np.polynomial.legendre.leggauss(96)
-    xg, wg = (xg + 1.0) / 2.0, wg / 2.0
-    total = np.zeros(nn.shape)
-    for a_, b_ in ((v_lo, mode), (mode, v_hi)):
-        nodes = a_[:, None] + (b_ - a_)[:, None] * xg[None, :]
-        vals = np.exp(g(nodes, nn[:, None]) - g_mode[:, None]) * wg[None, :]
-        total += (b_ - a_) * vals.sum(axis=1)
-    log_int = g_mode + np.log(total)
-    log_dead = np.log(s) + s * np.log(beta) + log_int
-    return np.exp(log_coef + np.logaddexp(log_alive, log_dead)).reshape(shape)
+    x, t_x, T, nn, tt = _arrays(x, t_x, T, n, t)
+    shape = x.shape
+    pa = prob_alive(r, alpha, s, beta, x, t_x, T)
+    cond = _pmf_alive(r + x, alpha + T, s, beta + T, nn, tt).reshape(shape)
+    return np.where(nn == 0, 1.0 - pa, 0.0) + pa * cond
 
 
 def _bisect(
