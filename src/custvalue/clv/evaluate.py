@@ -176,6 +176,8 @@ def evaluate_holdout(
     holdout : pandas.DataFrame, optional
         The holdout facts separately, indexed by the same customer ids (every calibration
         customer exactly once). Needed when ``calibration`` does not carry them.
+        ``holdout_length`` is normally one value for everyone; each distinct value costs
+        one call of the model.
     top_code : int, default 7
         Customers with at least this many calibration repeat purchases form the last group of
         the conditional-expectation table (``"7+"`` as in Fader, Hardie & Lee 2005, Fig. 4).
