@@ -200,3 +200,20 @@ def test_outputs_finite_and_in_range(r, alpha, s, beta, x, frac, T, t):
     assert 0.0 <= pa <= 1.0 and 0.0 <= pn <= 1.0
     assert np.isfinite(ep) and ep >= 0.0
     assert pn >= 1.0 - pa - 1e-12  # dead customers never buy
+
+
+def test_sixteen_node_rows_agree_with_thirty_two_nodes(monkeypatch):
+    # Rows that _easy_rows sends to the 16-node rule must match the 32-node rule to ~1e-14.
+    rng = np.random.default_rng(11)
+    n = 400
+    x = np.floor(np.exp(rng.uniform(0, np.log(60), n))) * (rng.random(n) < 0.8)
+    T = np.exp(rng.uniform(0, np.log(500), n))
+    t_x = np.where(x > 0, T * rng.uniform(0, 1, n), 0.0)
+    params = [(0.553, 10.578, 0.606, 11.669), (0.2, 0.5, 2.0, 40.0), (3.0, 40.0, 0.3, 0.2)]
+    for r, alpha, s, beta in params:
+        mixed = P._log_power_integral(r + x, s + 1.0 + 0 * x, alpha, beta, t_x, T, moments=True)
+        with monkeypatch.context() as m:
+            m.setattr(P, "_easy_rows", lambda ZT, *a: np.zeros(ZT.shape, dtype=bool))
+            full = P._log_power_integral(r + x, s + 1.0 + 0 * x, alpha, beta, t_x, T, moments=True)
+        for a_, b_ in zip(mixed, full, strict=True):
+            np.testing.assert_allclose(a_, b_, rtol=1e-13, atol=1e-13)
