@@ -28,8 +28,13 @@ pytest: $(STAMP)
 
 test: lint typecheck pytest
 
+# Speed and memory against lifetimes and a bare pandas groupby (takes several minutes).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/table.py
+	$(BIN)/python benchmarks/models.py
+	$(BIN)/python benchmarks/value.py
+	$(BIN)/python benchmarks/segments.py
+	$(BIN)/python benchmarks/lifecycle.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist
