@@ -217,3 +217,40 @@ def test_sixteen_node_rows_agree_with_thirty_two_nodes(monkeypatch):
             full = P._log_power_integral(r + x, s + 1.0 + 0 * x, alpha, beta, t_x, T, moments=True)
         for a_, b_ in zip(mixed, full, strict=True):
             np.testing.assert_allclose(a_, b_, rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        (0.553, 10.578, 0.606, 11.669),  # alpha < beta
+        (0.2, 0.5, 2.0, 40.0),
+        (3.0, 40.0, 0.3, 0.2),  # alpha > beta
+        (0.5, 7.0, 1.0, 7.0),  # alpha == beta
+    ],
+)
+def test_exact_hessian_matches_finite_differences_of_the_gradient(params):
+    # weighted_loglik_grad_hess: value and gradient equal loglik_grad's summed; the Hessian
+    # equals central differences of the (analytic) gradient, on rows with x = 0, large x,
+    # t_x == T, t_x == 0 and tiny/huge T.
+    rng = np.random.default_rng(5)
+    n = 300
+    x = np.floor(np.exp(rng.uniform(0, np.log(2000), n))) * (rng.random(n) < 0.7)
+    T = np.exp(rng.uniform(np.log(0.1), np.log(1000), n))
+    t_x = np.where(x > 0, T * rng.uniform(0, 1, n), 0.0)
+    t_x[:10] = T[:10]
+    c = rng.integers(1, 5, n).astype(float)
+    ll, g, h, opg = P.weighted_loglik_grad_hess(*params, x, t_x, T, c)
+    ll_rows, g_rows = P.loglik_grad(*params, x, t_x, T)
+    assert ll == pytest.approx(float(c @ ll_rows), rel=1e-14)
+    np.testing.assert_allclose(g, c @ g_rows, rtol=1e-12, atol=1e-10 * np.abs(g).max())
+    np.testing.assert_allclose(opg, (g_rows * c[:, None]).T @ g_rows, rtol=1e-12)
+    theta = np.array(params)
+    fd = np.empty((4, 4))
+    for j in range(4):
+        step = np.zeros(4)
+        step[j] = 1e-5 * theta[j]
+        plus = c @ P.loglik_grad(*(theta + step), x, t_x, T)[1]
+        minus = c @ P.loglik_grad(*(theta - step), x, t_x, T)[1]
+        fd[:, j] = (plus - minus) / (2.0 * step[j])
+    np.testing.assert_allclose(h, h.T, rtol=0, atol=0)
+    np.testing.assert_allclose(h, fd, rtol=1e-6, atol=1e-7 * np.abs(fd).max())

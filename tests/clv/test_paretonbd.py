@@ -171,3 +171,19 @@ def test_parameter_recovery():
         tab = ParetoNBDModel().fit(table).param_table(alpha=0.001)
         for name, value in truth.items():
             assert tab.loc[name, "lower"] < value < tab.loc[name, "upper"], (seed, name)
+
+
+@pytest.mark.parametrize("penalizer", [0.0, 0.1])
+def test_exact_hessian_newton_reaches_the_bfgs_optimum(cdnow_cal, monkeypatch, penalizer):
+    # The fit uses Newton iterations with the exact Hessian; the generic BFGS + Newton path
+    # (no Hessian) must land on the same optimum, with the same standard errors.
+    newton = ParetoNBDModel(penalizer=penalizer).fit(cdnow_cal)
+    assert newton.fit_info_["optimizer"] == "Newton (exact Hessian)"
+    assert newton.fit_info_["n_fev"] < 20
+    monkeypatch.setattr(ParetoNBDModel, "_has_hessian", lambda self: False)
+    bfgs = ParetoNBDModel(penalizer=penalizer).fit(cdnow_cal)
+    assert bfgs.fit_info_["optimizer"] != newton.fit_info_["optimizer"]
+    for name, value in bfgs.params_.items():
+        assert newton.params_[name] == pytest.approx(value, rel=1e-6)
+    assert newton.loglik_ == pytest.approx(bfgs.loglik_, rel=1e-12)
+    np.testing.assert_allclose(newton.cov_, bfgs.cov_, rtol=1e-4)

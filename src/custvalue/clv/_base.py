@@ -290,6 +290,99 @@ class _BaseModel:
             np.einsum("i,ij->j", counts, grad_rows), dtype=np.float64
         )
 
+    def _has_hessian(self) -> bool:
+        """Whether the math module provides the exact Hessian (``weighted_loglik_grad_hess``)."""
+        return hasattr(self._math, "weighted_loglik_grad_hess")
+
+    def _u_objective_hess(self, prepared: Any, total: float) -> Any:
+        """Like ``_u_objective`` but also the exact Hessian and the BHHH matrix in u.
+
+        The math module's ``weighted_loglik_grad_hess(*params, *columns, counts)`` returns
+        ``sum c ll``, ``sum c grad``, ``sum c hess`` and ``sum c grad grad^T`` in natural
+        parameters; with theta = lower + exp(u) the Hessian in u is
+        ``J H J + diag(g * exp(u))``, ``J = diag(exp(u))``. Both matrices are those of the
+        minimised objective (mean negative log-likelihood plus penalty).
+        """
+        pen = float(self.penalizer)
+        shape = np.array([n in self._shape_params for n in self._param_names])
+        cols, counts = prepared
+
+        def fun(u: Array) -> tuple[float, Array, Array, Array]:
+            k = u.shape[0]
+            bad = (1e300, np.zeros(k), np.full((k, k), np.nan), np.full((k, k), np.nan))
+            if not np.all(np.abs(u) <= _U_BOUND):
+                return bad
+            with np.errstate(all="ignore"):
+                theta = self._to_natural(u)
+                ll, g, h, opg = self._math.weighted_loglik_grad_hess(
+                    *(float(v) for v in theta), *cols, counts
+                )
+                jac = self._dtheta_du(u)
+                f = -float(ll) / total
+                gu = -np.asarray(g) * jac / total
+                hu = -np.asarray(h) * np.outer(jac, jac) / total + np.diag(gu)
+                bu = np.asarray(opg) * np.outer(jac, jac) / total
+                if pen:
+                    f += pen * float(np.sum(u[shape] ** 2))
+                    gu = gu + np.where(shape, 2.0 * pen * u, 0.0)
+                    extra = np.diag(np.where(shape, 2.0 * pen, 0.0))
+                    hu = hu + extra
+                    bu = bu + extra
+            if not (
+                math.isfinite(f)
+                and np.all(np.isfinite(gu))
+                and np.all(np.isfinite(hu))
+                and np.all(np.isfinite(bu))
+            ):
+                return bad
+            return f, gu, hu, bu
+
+        return fun
+
+    def _newton(self, fun: Any, u: Array) -> tuple[Array, Array, Array, int, int] | None:
+        """Line-searched Newton iterations with the exact Hessian (the BHHH matrix where the
+        Hessian is not positive definite, e.g. far from the optimum).
+
+        Returns ``(u, gradient, Hessian at u, iterations, evaluations)`` once the gradient
+        norm is at most ``tol * 1e-3`` (or at most ``tol`` when rounding stops progress), or
+        None (the caller falls back to BFGS) when it is not reached within ``max_iter``.
+        """
+        tol = float(self.tol)
+        f, g, h, b = fun(u)
+        n_fev = 1
+        if f >= 1e300:
+            return None
+        for it in range(int(self.max_iter)):
+            gn = float(np.max(np.abs(g)))
+            if gn <= tol * 1e-3:
+                return u, g, h, it, n_fev
+            try:
+                chol = np.linalg.cholesky(h)
+            except np.linalg.LinAlgError:
+                try:
+                    chol = np.linalg.cholesky(b)
+                except np.linalg.LinAlgError:
+                    return None
+            step = -np.linalg.solve(chol.T, np.linalg.solve(chol, g))
+            big = float(np.max(np.abs(step)))
+            if big > 2.0:  # at most a factor e**2 per parameter per step
+                step *= 2.0 / big
+            slope = float(g @ step)
+            lam = 1.0
+            for _ in range(30):
+                u_new = u + lam * step
+                f_new, g_new, h_new, b_new = fun(u_new)
+                n_fev += 1
+                if f_new < 1e300 and (
+                    f_new <= f + 1e-4 * lam * slope or (gn <= tol and f_new <= f + 1e-14 * abs(f))
+                ):
+                    break
+                lam *= 0.5
+            else:
+                return (u, g, h, it, n_fev) if gn <= tol else None
+            u, f, g, h, b = u_new, f_new, g_new, h_new, b_new
+        return None
+
     # ------------------------------------------------------------------ fitting
     def _weights(self, weights: ArrayLike | None, table: pd.DataFrame, what: str) -> Array:
         n = len(table)
@@ -369,7 +462,8 @@ class _BaseModel:
         total = float(counts.sum())
         prepared = self._prepare(cols, counts)
         fun = self._u_objective(prepared, total)
-        u, info, hess = self._optimise(fun, cols, counts)
+        fun_hess = self._u_objective_hess(prepared, total) if self._has_hessian() else None
+        u, info, hess = self._optimise(fun, cols, counts, fun_hess)
         theta = self._to_natural(u)
         with np.errstate(all="ignore"):
             _, _, loglik = self._objective(theta, prepared, total)
@@ -502,7 +596,7 @@ class _BaseModel:
         )
 
     def _optimise(
-        self, fun: Any, cols: tuple[Array, ...], counts: Array
+        self, fun: Any, cols: tuple[Array, ...], counts: Array, fun_hess: Any = None
     ) -> tuple[Array, dict[str, Any], Array | None]:
         """Minimise ``fun`` over u; return u, fit_info and, when it is still valid at the
         returned u (last Newton step below 1e-5 in u), the Hessian of the last Newton step.
@@ -511,7 +605,9 @@ class _BaseModel:
         analytic gradient. Many distinct rows: a fit on a deterministic subset of them gives
         start values and a Hessian; Newton iterations on the full data with that fixed
         Hessian converge linearly in a few evaluations (BFGS takes over if they do not),
-        then the same Newton polishing.
+        then the same Newton polishing. Models whose math provides the exact Hessian
+        (``fun_hess``) go straight to Newton iterations with it (about 10 evaluations);
+        if those do not converge, the path above runs from the same start.
         """
         if self.initial_params is not None:
             theta0 = np.array([self.initial_params[n] for n in self._param_names], dtype=float)
@@ -524,6 +620,25 @@ class _BaseModel:
         optimizer = "BFGS + Newton"
         message = ""
         u: Array | None = None
+        if fun_hess is not None:
+            newton = self._newton(fun_hess, u0)
+            if newton is not None:
+                u_n, g_n, h_n, it_n, fev_n = newton
+                return self._finish(
+                    fun,
+                    u_n,
+                    cols,
+                    counts,
+                    "Newton (exact Hessian)",
+                    "converged: Newton iterations with the exact Hessian",
+                    0,
+                    it_n,
+                    fev_n,
+                    it_n,
+                    float(np.max(np.abs(g_n))),
+                    0,
+                    h_n,
+                )
         if large:
             warm = self._warm_start(u0, cols, counts, bounds)
             if warm is not None:
@@ -607,6 +722,40 @@ class _BaseModel:
             last_step = float(np.max(np.abs(u_new - u)))
             u, f, g = u_new, f_new, g_new
             grad_norm = float(np.max(np.abs(g)))
+        return self._finish(
+            fun,
+            u,
+            cols,
+            counts,
+            optimizer,
+            message,
+            status,
+            n_iter,
+            n_fev,
+            n_newton,
+            grad_norm,
+            warm_rows,
+            last_hess if last_step < _HESS_REUSE else None,
+        )
+
+    def _finish(
+        self,
+        fun: Any,
+        u: Array,
+        cols: tuple[Array, ...],
+        counts: Array,
+        optimizer: str,
+        message: str,
+        status: int,
+        n_iter: int,
+        n_fev: int,
+        n_newton: int,
+        grad_norm: float,
+        warm_rows: int,
+        hess: Array | None,
+    ) -> tuple[Array, dict[str, Any], Array | None]:
+        """Check the optimum reached (no runaway parameter, gradient within tol) and
+        build ``fit_info_``; raise ConvergenceError otherwise."""
         # a parameter more than e**18 (~7e7) times its data-scaled start value (1 for the
         # unit-free ones) has run away to 0 or infinity: the likelihood has no interior maximum
         u_ref = self._to_internal(self._initial_params(cols, counts))
@@ -633,7 +782,7 @@ class _BaseModel:
             "grad_norm": grad_norm,
             "warm_start_rows": warm_rows,
         }
-        return u, info, (last_hess if last_step < _HESS_REUSE else None)
+        return u, info, hess
 
     def _flat_cause(self, fun: Any, u: Array, u_ref: Array, grad_norm: float) -> str:
         """Explain a stop short of tol: name the parameters along the flattest direction."""
