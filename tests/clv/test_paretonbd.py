@@ -187,3 +187,25 @@ def test_exact_hessian_newton_reaches_the_bfgs_optimum(cdnow_cal, monkeypatch, p
         assert newton.params_[name] == pytest.approx(value, rel=1e-6)
     assert newton.loglik_ == pytest.approx(bfgs.loglik_, rel=1e-12)
     np.testing.assert_allclose(newton.cov_, bfgs.cov_, rtol=1e-4)
+
+
+def test_newton_subset_start_reaches_the_same_optimum(monkeypatch):
+    # Above 8 * _NEWTON_SUB_MIN distinct rows the exact-Hessian Newton starts from the fit on
+    # a deterministic subset (itself started from a smaller subset); without subsets it
+    # must land on the same optimum.
+    import custvalue.clv._base as base
+
+    truth = ParetoNBDModel.from_params(r=0.55, alpha=10.6, s=0.6, beta=11.7)
+    rng = np.random.default_rng(3)
+    table = truth.sample(9000, tenure=rng.uniform(20.0, 40.0, 9000), random_state=rng)
+    warm = ParetoNBDModel().fit(table)
+    assert warm.fit_info_["warm_start_rows"] > 0
+    assert warm.fit_info_["optimizer"] == "Newton (exact Hessian)"
+    monkeypatch.setattr(base, "_NEWTON_SUB_MIN", 10**9)
+    cold = ParetoNBDModel().fit(table)
+    assert cold.fit_info_["warm_start_rows"] == 0
+    assert warm.fit_info_["n_fev"] < cold.fit_info_["n_fev"]
+    for name, value in cold.params_.items():
+        assert warm.params_[name] == pytest.approx(value, rel=1e-8)
+    assert warm.loglik_ == pytest.approx(cold.loglik_, rel=1e-13)
+    np.testing.assert_allclose(warm.cov_, cold.cov_, rtol=1e-6)

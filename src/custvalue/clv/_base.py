@@ -83,6 +83,8 @@ _HESS_REUSE = 1e-5
 _WARM_MIN_ROWS = 50_000  # distinct rows above which the fit is warm-started from a subset
 _WARM_ROWS = 10_000  # about this many distinct rows in the subset
 _MIN_CUSTOMERS = 10
+_NEWTON_SUB_FACTOR = 8  # each warm-start subset of the exact-Hessian path has 1/8 of the rows
+_NEWTON_SUB_MIN = 500  # ... and at least this many
 
 
 def _compress(cols: tuple[Array, ...], weights: Array) -> tuple[tuple[Array, ...], Array]:
@@ -339,7 +341,44 @@ class _BaseModel:
 
         return fun
 
-    def _newton(self, fun: Any, u: Array) -> tuple[Array, Array, Array, int, int] | None:
+    def _newton_start(
+        self, cols: tuple[Array, ...], counts: Array, u0: Array
+    ) -> tuple[Array, int] | None:
+        """Start values for the exact-Hessian Newton path on many distinct rows: the
+        optimum on a deterministic subset of them (``(u, rows)``), or None.
+
+        The subset has about 1 / ``_NEWTON_SUB_FACTOR`` of the rows (``k`` = that factor):
+        rows with a count of at least ``k`` times the median are all kept; of the others
+        every ``k``-th (in
+        their sorted order: no randomness) is kept with its count times ``k``, so that the
+        subset's mean log-likelihood estimates the full one. The subset is itself fitted
+        from a smaller subset while it has at least ``_NEWTON_SUB_MIN`` rows, so the
+        iterations far from the optimum run on few rows; Newton on the full data then needs
+        three or four evaluations.
+        """
+        k = _NEWTON_SUB_FACTOR
+        n = counts.shape[0]
+        if n // k < _NEWTON_SUB_MIN:
+            return None
+        heavy = counts >= k * float(np.median(counts))
+        light = np.flatnonzero(~heavy)[::k]
+        idx = np.sort(np.concatenate([np.flatnonzero(heavy), light]))
+        if idx.shape[0] > n // 2:
+            return None
+        sub_counts = np.where(heavy[idx], counts[idx], counts[idx] * k)
+        sub_cols = tuple(c[idx] for c in cols)
+        inner = self._newton_start(sub_cols, sub_counts, u0)
+        sub_fun = self._u_objective_hess(
+            self._prepare(sub_cols, sub_counts), float(sub_counts.sum())
+        )
+        res = self._newton(sub_fun, u0 if inner is None else inner[0], gtol=1e-6)
+        if res is None or not bool(np.all(np.abs(res[0]) < _U_BOUND - 1.0)):
+            return None
+        return res[0], int(idx.shape[0])
+
+    def _newton(
+        self, fun: Any, u: Array, gtol: float | None = None
+    ) -> tuple[Array, Array, Array, int, int] | None:
         """Line-searched Newton iterations with the exact Hessian (the BHHH matrix where the
         Hessian is not positive definite, e.g. far from the optimum).
 
@@ -348,13 +387,14 @@ class _BaseModel:
         None (the caller falls back to BFGS) when it is not reached within ``max_iter``.
         """
         tol = float(self.tol)
+        target = tol * 1e-3 if gtol is None else gtol
         f, g, h, b = fun(u)
         n_fev = 1
         if f >= 1e300:
             return None
         for it in range(int(self.max_iter)):
             gn = float(np.max(np.abs(g)))
-            if gn <= tol * 1e-3:
+            if gn <= target:
                 return u, g, h, it, n_fev
             try:
                 chol = np.linalg.cholesky(h)
@@ -621,7 +661,11 @@ class _BaseModel:
         message = ""
         u: Array | None = None
         if fun_hess is not None:
-            newton = self._newton(fun_hess, u0)
+            start = self._newton_start(cols, counts, u0)
+            newton = None if start is None else self._newton(fun_hess, start[0])
+            if newton is None:
+                start = None
+                newton = self._newton(fun_hess, u0)
             if newton is not None:
                 u_n, g_n, h_n, it_n, fev_n = newton
                 return self._finish(
@@ -636,7 +680,7 @@ class _BaseModel:
                     fev_n,
                     it_n,
                     float(np.max(np.abs(g_n))),
-                    0,
+                    0 if start is None else start[1],
                     h_n,
                 )
         if large:

@@ -300,6 +300,11 @@ def _second_sums(
     np.matmul(f, weights, out=out)
 
 
+def _dot(a: FloatArray, b: FloatArray) -> float:
+    """sum a * b without BLAS (whose threads stall when the machine is busy)."""
+    return float(np.einsum("n,n->", a, b))
+
+
 def _arrays(*values: ArrayLike) -> list[FloatArray]:
     return [np.asarray(v, dtype=float) for v in np.broadcast_arrays(*values)]
 
@@ -451,7 +456,8 @@ def weighted_loglik_grad_hess(
     # -1/(alpha+y), (alpha, alpha): a/(alpha+y)^2, (s, s): -1/s^2, (s, beta): -1/(beta+y),
     # (beta, beta): (s+1)/(beta+y)^2. Alive term: hess log A, the same with y = T, a -> a,
     # s + 1 -> s and no -1/s^2.
-    scale: list[FloatArray | float] = [-1.0, -a, -1.0, -(s + 1.0)]
+    one = np.ones_like(a)
+    scale = [-one, -a, -one, -(s + 1.0) * one]
     ia_T, ib_T = 1.0 / (alpha + T), 1.0 / (beta + T)
     dead_extra = {
         (0, 1): -integ.mean_inv_a,
@@ -466,17 +472,18 @@ def weighted_loglik_grad_hess(
     cw_dead, cw_alive, cw_both = c * w_dead, c * w_alive, c * w_both
     hess = np.empty((4, 4))
     for i, j in _PAIRS:
-        v = float(cw_dead @ (cov[i, j] * scale[i] * scale[j]))
+        # (einsum, not BLAS dot products: BLAS threads stall on a loaded machine)
+        v = _dot(cw_dead * scale[i] * scale[j], cov[i, j])
         if (i, j) in dead_extra:
-            v += float(cw_dead @ dead_extra[(i, j)])
+            v += _dot(cw_dead, dead_extra[(i, j)])
         if (i, j) in alive_hess:
-            v += float(cw_alive @ alive_hess[(i, j)])
-        v += float(cw_both @ (diff[i] * diff[j]))
+            v += _dot(cw_alive, alive_hess[(i, j)])
+        v += _dot(cw_both * diff[i], diff[j])
         hess[i, j] = hess[j, i] = v
     # the terms outside the bracket; the gammaln terms take one value per distinct x
     x_u, x_inv = np.unique(x, return_inverse=True)
     tri = polygamma(1, r + x_u) - polygamma(1, r)
-    hess[0, 0] += float(c @ tri[x_inv])
+    hess[0, 0] += _dot(c, tri[x_inv])
     total = float(c.sum())
     hess[0, 1] += total / alpha
     hess[1, 0] += total / alpha
@@ -484,8 +491,11 @@ def weighted_loglik_grad_hess(
     hess[2, 3] += total / beta
     hess[3, 2] += total / beta
     hess[3, 3] -= total * s / beta**2
-    opg = np.einsum("n,ni,nj->ij", c, grad, grad)
-    return float(c @ ll), c @ grad, hess, opg
+    grad_t = np.ascontiguousarray(grad.T)
+    opg = np.empty((4, 4))
+    for i, j in _PAIRS:
+        opg[i, j] = opg[j, i] = _dot(c * grad_t[i], grad_t[j])
+    return _dot(c, ll), np.array([_dot(c, gi) for gi in grad_t]), hess, opg
 
 
 def prob_alive(
