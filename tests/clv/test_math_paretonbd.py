@@ -254,3 +254,36 @@ def test_exact_hessian_matches_finite_differences_of_the_gradient(params):
         fd[:, j] = (plus - minus) / (2.0 * step[j])
     np.testing.assert_allclose(h, h.T, rtol=0, atol=0)
     np.testing.assert_allclose(h, fd, rtol=1e-6, atol=1e-7 * np.abs(fd).max())
+
+
+def test_eight_node_rows_agree_with_thirty_two_nodes(monkeypatch):
+    # Rows that _eight_node_rows sends to the 8-node rule (short, nearly flat ranges) must
+    # match the 32-node rule: values and means to ~1e-14, the covariances behind the exact
+    # Hessian to ~1e-10 of their scale.
+    rng = np.random.default_rng(12)
+    n = 400
+    x = np.floor(np.exp(rng.uniform(0, np.log(8), n))) * (rng.random(n) < 0.7)
+    T = np.exp(rng.uniform(np.log(0.5), np.log(60), n))
+    t_x = np.where(x > 0, T * rng.uniform(0.3, 1, n), 0.0)
+    params = [(0.553, 10.578, 0.606, 11.669), (0.5, 30.0, 0.8, 9.0), (1.5, 5.0, 0.3, 5.0)]
+    for r, alpha, s, beta in params:
+        a, b = r + x, s + 1.0 + 0 * x
+        mixed, cov_mixed = P._log_power_integral_cov(a, b, alpha, beta, t_x, T, True, True)
+        K = a + b - 1.0
+        base = min(alpha, beta) + t_x
+        E = abs(alpha - beta) / base
+        ZT = np.log1p((T - t_x) / base)  # no cut applies on these short ranges
+        p = a if alpha >= beta else b
+        assert np.mean(P._eight_node_rows(ZT, K, p, E)) > 0.3
+        with monkeypatch.context() as m:
+            m.setattr(P, "_easy_rows", lambda ZT, *a: np.zeros(ZT.shape, dtype=bool))
+            full, cov_full = P._log_power_integral_cov(a, b, alpha, beta, t_x, T, True, True)
+        for a_, b_ in zip(mixed, full, strict=True):
+            np.testing.assert_allclose(a_, b_, rtol=1e-13, atol=1e-13)
+        assert cov_mixed is not None and cov_full is not None
+        for i in range(4):
+            for j in range(4):
+                scale = np.sqrt(np.abs(cov_full[i, i] * cov_full[j, j])) + 1e-300
+                np.testing.assert_array_less(
+                    np.abs(cov_mixed[i, j] - cov_full[i, j]) / scale, 1e-10
+                )
