@@ -351,3 +351,18 @@ def test_distinct_rows_round_trip():
     assert len(ux) == 4
     np.testing.assert_array_equal(ux[inverse], x)
     np.testing.assert_array_equal(ut[inverse], t)
+
+
+def test_distinct_rows_first_occurrence_and_inverse():
+    from custvalue.clv._base import _distinct_rows
+
+    rng = np.random.default_rng(4)
+    x = rng.integers(0, 4, 500).astype(float)
+    t = rng.integers(0, 3, 500) / 7.0
+    T = np.where(rng.random(500) < 0.5, 38.0, 38.0 + 1e-12)  # differ in the last bits
+    first, inverse = _distinct_rows((x, t, T))
+    rows = list(zip(x, t, T, strict=True))
+    assert len(first) == len(set(rows))
+    for i, row in enumerate(rows):
+        assert rows[first[inverse[i]]] == row  # each row maps to an identical first row
+        assert first[inverse[i]] <= i  # ... that is its first occurrence

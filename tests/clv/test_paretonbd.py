@@ -209,3 +209,24 @@ def test_newton_subset_start_reaches_the_same_optimum(monkeypatch):
         assert warm.params_[name] == pytest.approx(value, rel=1e-8)
     assert warm.loglik_ == pytest.approx(cold.loglik_, rel=1e-13)
     np.testing.assert_allclose(warm.cov_, cold.cov_, rtol=1e-6)
+
+
+def test_predictions_once_per_distinct_row_equal_per_customer(published, monkeypatch):
+    # Pareto/NBD computes predictions once per distinct (n_repeat, purchase_span, tenure)
+    # row and expands them; the per-customer computation must give the same values.
+    rng = np.random.default_rng(8)
+    base = published.sample(300, tenure=rng.uniform(5.0, 40.0, 300), random_state=rng)
+    table = base.iloc[rng.integers(0, 300, 3000)].copy()
+    table.index = pd.RangeIndex(3000, name=base.index.name)
+    calls = {
+        "prob_alive": lambda m: m.prob_alive(table),
+        "expected_purchases": lambda m: m.expected_purchases(table, 20.0),
+        "prob_no_purchase": lambda m: m.prob_no_purchase(table, 20.0),
+        "purchase_pmf": lambda m: m.purchase_pmf(table, 1, 20.0),
+    }
+    assert ParetoNBDModel._distinct_predictions
+    grouped = {k: f(published) for k, f in calls.items()}
+    monkeypatch.setattr(ParetoNBDModel, "_distinct_predictions", False)
+    for name, f in calls.items():
+        per_customer = f(published)
+        pd.testing.assert_series_equal(grouped[name], per_customer, rtol=1e-14, atol=0)

@@ -145,6 +145,26 @@ def _compress(cols: tuple[Array, ...], weights: Array) -> tuple[tuple[Array, ...
     return tuple(out[::-1]), np.asarray(counts, dtype=np.float64)
 
 
+def _distinct_rows(cols: tuple[Array, ...]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Index of the first occurrence of each distinct row of the columns, and for every row
+    the position of its distinct row among them (hash-based, no sort)."""
+    n = cols[0].shape[0]
+    key = np.zeros(n, dtype=np.int64)
+    size = 1
+    for c in cols:
+        code, uniq = pd.factorize(c)
+        k = max(len(uniq), 1)
+        if size * k >= 2**62:  # the combined key would overflow: every row on its own
+            idx = np.arange(n, dtype=np.intp)
+            return idx, idx
+        key = key * k + code
+        size *= k
+    inverse, uniq_keys = pd.factorize(key)
+    first = np.empty(len(uniq_keys), dtype=np.intp)
+    first[inverse[::-1]] = np.arange(n - 1, -1, -1, dtype=np.intp)
+    return first, np.asarray(inverse, dtype=np.intp)
+
+
 def _plain(value: Any) -> Any:
     """JSON-friendly version of a value (NumPy scalars to Python, NaN to None)."""
     if isinstance(value, np.generic):
@@ -1059,6 +1079,8 @@ class _PurchaseModel(_BaseModel):
     """Base of the transaction (buy-'til-you-die) models: data (n_repeat, purchase_span, tenure)."""
 
     _columns: ClassVar[tuple[str, ...]] = (N_REPEAT, PURCHASE_SPAN, TENURE)
+    _distinct_predictions: ClassVar[bool] = False
+    """Compute predictions once per distinct (n_repeat, purchase_span, tenure) row."""
 
     def _check_identifiable(self, cols: tuple[Array, ...], counts: Array) -> None:
         super()._check_identifiable(cols, counts)
@@ -1077,6 +1099,20 @@ class _PurchaseModel(_BaseModel):
             if name not in self._shape_params:
                 theta[i] = mean_t
         return theta
+
+    def _per_row(self, fn: Any, cols: tuple[Array, ...], *extra: float) -> Array:
+        """``fn(*params, *cols, *extra)`` per row; with ``_distinct_predictions``, computed
+        once per distinct row of ``cols`` and expanded back (for models whose per-row cost
+        is high, like Pareto/NBD's quadrature). The values are elementwise functions of the
+        row, so this changes nothing but the time."""
+        theta = self._theta()
+        if not self._distinct_predictions or cols[0].shape[0] < 2:
+            return np.asarray(fn(*theta, *cols, *extra), dtype=np.float64)
+        first, inverse = _distinct_rows(cols)
+        if first.shape[0] > 0.8 * cols[0].shape[0]:  # too few repeats to pay for the gather
+            return np.asarray(fn(*theta, *cols, *extra), dtype=np.float64)
+        vals = np.asarray(fn(*theta, *(c[first] for c in cols), *extra), dtype=np.float64)
+        return np.asarray(vals[inverse])
 
     def _table_arrays(self, table: pd.DataFrame, method: str) -> tuple[Array, ...]:
         self._require_fitted(method)
@@ -1100,7 +1136,7 @@ class _PurchaseModel(_BaseModel):
             Named ``prob_alive``, indexed like ``table``; values in [0, 1].
         """
         cols = self._table_arrays(table, "prob_alive")
-        return self._series(self._math.prob_alive(*self._theta(), *cols), table, "prob_alive")
+        return self._series(self._per_row(self._math.prob_alive, cols), table, "prob_alive")
 
     def expected_purchases(self, table: pd.DataFrame, t: float) -> pd.Series:
         """Expected number of purchases in the next ``t`` time units, given each history.
@@ -1119,7 +1155,7 @@ class _PurchaseModel(_BaseModel):
         """
         cols = self._table_arrays(table, "expected_purchases")
         h = self._horizon(t)
-        vals = self._math.expected_purchases(*self._theta(), *cols, h)
+        vals = self._per_row(self._math.expected_purchases, cols, h)
         return self._series(vals, table, "expected_purchases")
 
     def prob_no_purchase(self, table: pd.DataFrame, t: float) -> pd.Series:
@@ -1139,7 +1175,7 @@ class _PurchaseModel(_BaseModel):
         """
         cols = self._table_arrays(table, "prob_no_purchase")
         h = self._horizon(t)
-        vals = self._math.prob_no_purchase(*self._theta(), *cols, h)
+        vals = self._per_row(self._math.prob_no_purchase, cols, h)
         return self._series(vals, table, "prob_no_purchase")
 
     def purchase_pmf(self, table: pd.DataFrame, n: int, t: float) -> pd.Series:
@@ -1162,7 +1198,7 @@ class _PurchaseModel(_BaseModel):
         cols = self._table_arrays(table, "purchase_pmf")
         k = check_scalar("n", n, minimum=0.0, integer=True)
         h = self._horizon(t)
-        vals = self._math.purchase_pmf(*self._theta(), *cols, k, h)
+        vals = self._per_row(self._math.purchase_pmf, cols, k, h)
         return self._series(vals, table, "purchase_pmf")
 
     def expected_purchases_new(self, t: ArrayLike) -> Any:

@@ -67,3 +67,4 @@ class ParetoNBDModel(_PurchaseModel):
     _shape_params: ClassVar[tuple[str, ...]] = ("r", "s")
     _lower: ClassVar[tuple[float, ...]] = (0.0, 0.0, 0.0, 0.0)
     _math: ClassVar[types.ModuleType] = _paretonbd_math
+    _distinct_predictions: ClassVar[bool] = True

@@ -314,15 +314,16 @@ def _second_sums(
     sum w e q_i q_j for i <= j (10 rows, in ``_PAIRS`` order).
     """
     Ec = E[:, None]
+    q1 = l1p - np.log1p(Ec)
+    q1 += zeta
+    q2 = u - 1.0
+    q3 = q2 / ((1.0 + eu) * (1.0 + Ec))
+    q = (zeta, q1, q2, q3)
     f = np.empty((14,) + e.shape)
-    np.subtract(u, 1.0, out=f[2])
-    f[0] = zeta
-    np.subtract(l1p, np.log1p(Ec), out=f[1])
-    f[1] += zeta
-    np.divide(f[2], (1.0 + eu) * (1.0 + Ec), out=f[3])
+    for i in range(4):
+        np.multiply(q[i], e, out=f[i])  # e q_i
     for k, (i, j) in enumerate(_PAIRS):
-        np.multiply(f[i], f[j], out=f[4 + k])
-    f *= e
+        np.multiply(f[i], q[j], out=f[4 + k])  # e q_i q_j
     np.matmul(f, weights, out=out)
 
 
@@ -348,13 +349,21 @@ def _arrays(*values: ArrayLike) -> list[FloatArray]:
 
 
 def _log_terms(
-    r: float, alpha: float, s: float, beta: float, x: FloatArray, t_x: FloatArray, T: FloatArray
+    r: float,
+    alpha: float,
+    s: float,
+    beta: float,
+    x: FloatArray,
+    t_x: FloatArray,
+    T: FloatArray,
+    moments: bool = True,
 ) -> tuple[FloatArray, FloatArray, _Integral]:
-    """The two terms of the bracket in the likelihood, in logs, and the integral."""
+    """The two terms of the bracket in the likelihood, in logs, and the integral (its
+    means only with ``moments``; the log value is the same either way)."""
     # Alive at T: (alpha + T)^-(r+x) (beta + T)^-s; dropped out at y in (t_x, T]:
     # s * integral (alpha + y)^-(r+x) (beta + y)^-(s+1) dy   (FH05 eq. 16-18).
     log_alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
-    integral = _log_power_integral(r + x, s + 1.0 + 0.0 * x, alpha, beta, t_x, T, moments=True)
+    integral = _log_power_integral(r + x, s + 1.0 + 0.0 * x, alpha, beta, t_x, T, moments=moments)
     log_dead = np.log(s) + integral.log_value
     return log_alive, log_dead, integral
 
@@ -551,7 +560,9 @@ def prob_alive(
     """
     x, t_x, T = _arrays(x, t_x, T)
     shape = x.shape
-    log_alive, log_dead, _ = _log_terms(r, alpha, s, beta, x.ravel(), t_x.ravel(), T.ravel())
+    log_alive, log_dead, _ = _log_terms(
+        r, alpha, s, beta, x.ravel(), t_x.ravel(), T.ravel(), moments=False
+    )
     # 1 / (1 + exp(log_dead - log_alive)) without overflow
     return np.exp(log_alive - np.logaddexp(log_alive, log_dead)).reshape(shape)
 
