@@ -2,9 +2,12 @@
 
 Everything a model class needs except its formulas lives here: hyperparameter checks, input
 validation, compression of identical customers into counts, the optimiser loop (BFGS in
-log-parameter space with analytic gradients, then guarded Newton polishing), standard errors
-from the Hessian, convergence reporting, parameter tables, JSON round-trips and the
-prediction wrappers that turn pandas tables into arrays and arrays back into named Series.
+log-parameter space with analytic gradients, then guarded Newton polishing; or, for models
+whose math provides the exact Hessian as ``weighted_loglik_grad_hess(*params, *columns,
+counts) -> (ll, grad, hess, grad outer products)``, summed over rows, Newton iterations with
+it), standard errors from the Hessian, convergence reporting, parameter tables, JSON
+round-trips and the prediction wrappers that turn pandas tables into arrays and arrays back
+into named Series.
 
 How to add a model
 ------------------

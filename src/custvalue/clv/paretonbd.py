@@ -31,7 +31,8 @@ class ParetoNBDModel(_PurchaseModel):
         Weight of ``sum (log theta)^2`` over the unit-free parameters (r, s) added to the mean
         negative log-likelihood (see :mod:`custvalue.clv._base`); 0 is maximum likelihood.
     max_iter : int, default 1000
-        Iteration limit of L-BFGS-B; reaching it raises ConvergenceError.
+        Iteration limit of the optimiser (Newton iterations with the exact Hessian, or
+        BFGS if those fail); reaching it raises ConvergenceError.
     tol : float, default 1e-7
         Largest accepted gradient norm (mean log-likelihood, log-parameter scale).
     initial_params : dict, optional

@@ -17,10 +17,12 @@ computed in log space by fixed Gauss-Legendre quadrature after the substitution
 ``p`` the exponent of the larger of alpha, beta), which is log-concave with slope between
 ``-K`` and ``-K + p``; the range is cut where the integrand has fallen by ``exp(-36)``
 (analytic bounds from log-concavity), and 32 nodes on the remaining range (16 where a
-Bernstein-ellipse bound shows the integrand is smooth enough) give ~1e-13 relative accuracy for ``x`` up to 1e5, ``t_x == T``, ``t_x = 0`` and ``alpha`` above,
+Bernstein-ellipse bound shows the integrand is smooth enough; 8 on short, nearly flat
+ranges) give ~1e-13 relative accuracy for ``x`` up to 1e5, ``t_x == T``, ``t_x = 0`` and ``alpha`` above,
 below or equal to ``beta`` (checked against mpmath in the tests). The endpoints do not
 depend on the parameters, so gradients are integrals of the same integrand times
-d log(integrand) / d theta, taken at the same nodes.
+d log(integrand) / d theta, taken at the same nodes, and so is the exact Hessian
+(``weighted_loglik_grad_hess``: second moments of those derivatives at the same nodes).
 """
 
 from __future__ import annotations
