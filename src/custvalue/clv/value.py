@@ -44,6 +44,8 @@ TOTAL_VALUE = "total_value"
 _BTYD = (N_REPEAT, PURCHASE_SPAN, TENURE)
 # Compress to distinct (n_repeat, purchase_span, tenure) rows only when that saves work.
 _COMPRESS_RATIO = 0.7
+# Whole-number columns spanning fewer values than this are coded without hashing.
+_DENSE_RANGE = 1 << 20
 
 
 class PurchaseModel(Protocol):
@@ -163,14 +165,37 @@ def _per_customer(
     return check_scalar(name, value, minimum=0.0 if positive else None, strict=positive)
 
 
+def _column_codes(col: np.ndarray) -> tuple[np.ndarray, int]:
+    """Integer codes of a column and their number: whole numbers in a short range are their
+    own codes (no hashing); anything else goes through ``pandas.factorize``."""
+    if len(col):
+        lo, hi = float(col.min()), float(col.max())
+        if hi - lo < _DENSE_RANGE and np.array_equal(col, np.floor(col)):
+            return (col - lo).astype(np.int64), int(hi - lo) + 1
+    codes, uniques = pd.factorize(col)
+    return codes.astype(np.int64, copy=False), len(uniques)
+
+
+def _relabel(key: np.ndarray, size: int) -> tuple[np.ndarray, int]:
+    """Consecutive codes 0..k-1 for the distinct values of ``key`` (values < ``size``)."""
+    if size <= max(_DENSE_RANGE, 4 * len(key)):
+        present = np.bincount(key, minlength=size) > 0
+        label = np.cumsum(present) - 1
+        return label[key], int(present.sum())
+    codes, uniques = pd.factorize(key)
+    return codes.astype(np.int64, copy=False), len(uniques)
+
+
 def _group_codes(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Codes of the distinct rows of the stacked columns and the first row of each code."""
-    key = np.zeros(len(columns[0]), dtype=np.int64)
-    for col in columns:
-        codes, uniques = pd.factorize(col)
-        # mixed-radix key; distinct rows <= customers, so re-factorising keeps it small
-        key, _ = pd.factorize(key * np.int64(len(uniques)) + codes)
-    n_groups = int(key.max()) + 1 if len(key) else 0
+    key, size = _column_codes(columns[0])
+    for col in columns[1:]:
+        codes, k = _column_codes(col)
+        if size * k >= 2**62:  # keep the mixed-radix key exact: relabel to <= len(key) codes
+            key, size = _relabel(key, size)
+        key = key * np.int64(k) + codes
+        size *= k
+    key, n_groups = _relabel(key, size)
     first = np.empty(n_groups, dtype=np.intp)
     first[key[::-1]] = np.arange(len(key) - 1, -1, -1)
     return key, first
