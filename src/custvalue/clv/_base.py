@@ -14,7 +14,9 @@ How to add a model
    ``_param_names``. A purchase model also provides ``prob_alive``, ``expected_purchases``,
    ``expected_purchases_new``, ``prob_no_purchase``, ``purchase_pmf``, ``purchase_pmf_new``
    and ``sample`` with the signatures used by :class:`_PurchaseModel` (``(*params, x, t_x,
-   T[, n][, t])``; ``sample(*params, T, rng) -> (x, t_x)``).
+   T[, n][, t])``; ``sample(*params, T, rng) -> (x, t_x)``). When the conditional
+   expectation factorises as P(alive) times a curve of (x, T, t), also provide
+   ``expected_purchases_alive(*params, x, T, t)`` (see :meth:`_PurchaseModel._alive_curve`).
 2. Subclass :class:`_PurchaseModel` (transaction models) or :class:`_BaseModel` and set the
    class attributes:
 
