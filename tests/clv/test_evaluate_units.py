@@ -157,9 +157,10 @@ def test_tracking_refuses_purchases_after_the_end() -> None:
 
 
 def test_tracking_needs_datetimes() -> None:
+    # ISO strings are read now (as customer_table reads them); a boolean column is not a time
     cal, tx = _tracking_inputs()
     with pytest.raises(TypeError, match="datetime64"):
-        tracking_series(HalfPerUnit(), cal, tx.assign(timestamp=tx["timestamp"].astype(str)))
+        tracking_series(HalfPerUnit(), cal, tx.assign(timestamp=tx["customer_id"] == "a"))
 
 
 def test_evaluate_with_transactions_attaches_tracking() -> None:

@@ -17,7 +17,9 @@ How to add a model
    ``_param_names``. A purchase model also provides ``prob_alive``, ``expected_purchases``,
    ``expected_purchases_new``, ``prob_no_purchase``, ``purchase_pmf``, ``purchase_pmf_new``
    and ``sample`` with the signatures used by :class:`_PurchaseModel` (``(*params, x, t_x,
-   T[, n][, t])``; ``sample(*params, T, rng) -> (x, t_x)``).
+   T[, n][, t])``; ``sample(*params, T, rng) -> (x, t_x)``). When the conditional
+   expectation factorises as P(alive) times a curve of (x, T, t), also provide
+   ``expected_purchases_alive(*params, x, T, t)`` (see :meth:`_PurchaseModel._alive_curve`).
 2. Subclass :class:`_PurchaseModel` (transaction models) or :class:`_BaseModel` and set the
    class attributes:
 
@@ -1160,6 +1162,39 @@ class _PurchaseModel(_BaseModel):
         h = self._horizon(t)
         vals = self._per_row(self._math.expected_purchases, cols, h)
         return self._series(vals, table, "expected_purchases")
+
+    def _alive_curve(self, x: ArrayLike, T: ArrayLike, t: ArrayLike) -> Array | None:
+        """The factorised conditional expectation, for models that have one (else None).
+
+        In the buy-'til-you-die models ``t_x`` enters the likelihood only through the
+        "dropped out before T" branch, so ``E[Y(t) | x, t_x, T] = P(alive at T | x, t_x, T)
+        * g(x, T, t)``, where ``g`` is the expected number of purchases in (T, T + t] of a
+        customer known to be alive at T. A model opts in by giving its math module
+        ``expected_purchases_alive(*params, x, T, t)`` (BG/NBD, MBG/NBD, Pareto/NBD and
+        BG/BB do); :func:`custvalue.customer_lifetime_value` then evaluates ``g`` once per
+        distinct (n_repeat, tenure) and scales it by each customer's :meth:`prob_alive`.
+
+        Parameters
+        ----------
+        x, T : array-like, shape (n,)
+            ``n_repeat`` and ``tenure`` (validated by the caller, e.g. via :meth:`prob_alive`).
+        t : array-like, shape (k,)
+            Horizons, checked as in :meth:`expected_purchases_new`.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n, k), or None
+            ``g`` for every (x, T) row and horizon; None when the model does not factorise.
+        """
+        curve = getattr(self._math, "expected_purchases_alive", None)
+        if curve is None:
+            return None
+        self._require_fitted("expected_purchases")
+        h = self._horizons(t).reshape(1, -1)
+        xs = np.asarray(x, dtype=np.float64).reshape(-1, 1)
+        Ts = np.asarray(T, dtype=np.float64).reshape(-1, 1)
+        out = np.broadcast_to(curve(*self._theta(), xs, Ts, h), (xs.shape[0], h.shape[1]))
+        return np.asarray(out, dtype=np.float64)
 
     def prob_no_purchase(self, table: pd.DataFrame, t: float) -> pd.Series:
         """Churn risk: P(no purchase in the next ``t`` time units | history).

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,17 @@ from .._validation import (
     numeric_array,
 )
 from ..exceptions import DataValidationError, NotFittedError, ValidationFailure
+from ..table import (
+    _PERIODS,
+    _TIME_UNITS,
+    Period,
+    TimeUnit,
+    _durations,
+    _period_numbers,
+    _period_start,
+    _read_transactions,
+    _report,
+)
 
 __all__ = ["HoldoutEvaluation", "compare_models", "evaluate_holdout", "tracking_series"]
 
@@ -158,8 +169,17 @@ def evaluate_holdout(
     transactions: pd.DataFrame | None = None,
     customer_col: Any = "customer_id",
     time_col: Any = "timestamp",
-    time_unit: str = "D",
-    period: str = "D",
+    amount_col: Any = None,
+    time_unit: TimeUnit = "D",
+    period: Period = "D",
+    tz: Any = None,
+    time_format: str | None = None,
+    integer_time_unit: str | None = None,
+    refunds: Literal["raise", "drop", "net"] = "raise",
+    zero_amounts: Literal["keep", "drop", "raise"] = "keep",
+    after_end: Literal["raise", "drop"] = "raise",
+    duplicates: Literal["keep", "drop"] = "keep",
+    missing: Literal["raise", "drop"] = "raise",
     step: float = 1.0,
 ) -> HoldoutEvaluation:
     """Compare a fitted purchase model's holdout predictions with what happened.
@@ -183,10 +203,11 @@ def evaluate_holdout(
         the conditional-expectation table (``"7+"`` as in Fader, Hardie & Lee 2005, Fig. 4).
     transactions : pandas.DataFrame, optional
         The cohort's purchases; when given, the result carries the tracking series (see
-        :func:`tracking_series`, which explains ``customer_col``, ``time_col``,
-        ``time_unit``, ``period`` and ``step``).
-    customer_col, time_col, time_unit, period, step
-        Passed to :func:`tracking_series` with ``transactions``.
+        :func:`tracking_series`).
+    customer_col, time_col, amount_col, time_unit, period, tz, time_format, \
+integer_time_unit, refunds, zero_amounts, after_end, duplicates, missing, step
+        Passed to :func:`tracking_series` with ``transactions``: how to read them, as for
+        :func:`custvalue.customer_table` (give the options the table was built with).
 
     Returns
     -------
@@ -254,18 +275,90 @@ def evaluate_holdout(
             holdout=holdout,
             customer_col=customer_col,
             time_col=time_col,
+            amount_col=amount_col,
             time_unit=time_unit,
             period=period,
+            tz=tz,
+            time_format=time_format,
+            integer_time_unit=integer_time_unit,
+            refunds=refunds,
+            zero_amounts=zero_amounts,
+            after_end=after_end,
+            duplicates=duplicates,
+            missing=missing,
             step=step,
         )
     logger.debug("evaluate_holdout: %s on %d customers", name, len(err))
     return HoldoutEvaluation(name, customers, metrics, table, tracking)
 
 
-# seconds per duration unit ("W" is days / 7, as in the customer table)
-_UNIT_SECONDS = {"s": 1.0, "min": 60.0, "h": 3600.0, "D": 86400.0, "W": 604800.0}
-_MERGE_PERIODS = {"s": "s", "min": "m", "h": "h", "D": "D"}
-_PERIOD_SECONDS = {"s": 1.0, "min": 60.0, "h": 3600.0, "D": 86400.0}
+_US = "datetime64[us]"
+
+
+def _series_window(
+    calibration: pd.DataFrame,
+    holdout: pd.DataFrame | None,
+    time_unit: str,
+    period: str,
+    what: str,
+) -> tuple[np.ndarray, int, int]:
+    """First purchase period of each calibration customer, and the calibration and series
+    end periods (period numbers as :func:`custvalue.customer_table` cuts them)."""
+    checks = Checks(f"{what}: calibration table", ids=calibration.index)
+    missing = [c for c in (FIRST_PURCHASE, TENURE) if c not in calibration.columns]
+    if missing:
+        checks.add(None, f"missing column(s) {missing}", len(missing))
+        checks.raise_if_failed()
+    if not calibration.index.is_unique:
+        dup = calibration.index[calibration.index.duplicated()]
+        checks.add(None, "duplicate customer ids", len(dup), tuple(dup[:5]))
+        checks.raise_if_failed()
+    first_col = calibration[FIRST_PURCHASE]
+    if not pd.api.types.is_datetime64_dtype(first_col.dtype):
+        raise TypeError(
+            f"{what}: column {FIRST_PURCHASE!r} must be naive datetime64 (as customer_table "
+            f"writes it), got {first_col.dtype}"
+        )
+    checks.rows(first_col.isna().to_numpy(), FIRST_PURCHASE, "missing values")
+    tenure = numeric_array(calibration[TENURE], TENURE, checks)
+    with np.errstate(invalid="ignore"):
+        checks.rows(tenure < 0, TENURE, "negative durations")
+    checks.raise_if_failed()
+    first = first_col.to_numpy().astype(_US)
+    first_per = _period_numbers(first, period)
+    checks.rows(
+        _period_start(first_per, period) != first,
+        FIRST_PURCHASE,
+        f"not the start of a period={period!r} period (was the table built with another period?)",
+    )
+    checks.raise_if_failed()
+    base, div = _TIME_UNITS[time_unit]
+    unit_us = float(base * div) * 1e6
+    cal_end = first + np.rint(tenure * unit_us).astype(np.int64).astype("timedelta64[us]")
+    cal_end_per = _period_numbers(cal_end, period)
+    cal_per = int(cal_end_per.max())
+    checks.rows(
+        cal_end_per != cal_per,
+        TENURE,
+        "first_purchase + tenure differs between customers (not one calibration end)",
+    )
+    checks.raise_if_failed()
+    end_per = cal_per
+    if holdout is not None or HOLDOUT_LENGTH in calibration.columns:
+        source = calibration if holdout is None else holdout
+        if HOLDOUT_LENGTH not in source.columns:
+            raise DataValidationError(
+                what, [ValidationFailure(HOLDOUT_LENGTH, "missing column", 1)]
+            )
+        lengths = source[HOLDOUT_LENGTH].to_numpy(dtype="float64", na_value=np.nan)
+        if not (np.all(np.isfinite(lengths)) and np.all(lengths > 0)):
+            raise DataValidationError(
+                what, [ValidationFailure(HOLDOUT_LENGTH, "values must be finite and > 0", 1)]
+            )
+        length = np.rint(float(np.max(lengths)) * unit_us).astype(np.int64)
+        end = _period_start(np.array([cal_per]), period) + np.timedelta64(int(length), "us")
+        end_per = int(_period_numbers(end, period)[0])
+    return first_per, cal_per, end_per
 
 
 def tracking_series(
@@ -276,8 +369,17 @@ def tracking_series(
     holdout: pd.DataFrame | None = None,
     customer_col: Any = "customer_id",
     time_col: Any = "timestamp",
-    time_unit: str = "D",
-    period: str = "D",
+    amount_col: Any = None,
+    time_unit: TimeUnit = "D",
+    period: Period = "D",
+    tz: Any = None,
+    time_format: str | None = None,
+    integer_time_unit: str | None = None,
+    refunds: Literal["raise", "drop", "net"] = "raise",
+    zero_amounts: Literal["keep", "drop", "raise"] = "keep",
+    after_end: Literal["raise", "drop"] = "raise",
+    duplicates: Literal["keep", "drop"] = "keep",
+    missing: Literal["raise", "drop"] = "raise",
     step: float = 1.0,
 ) -> pd.DataFrame:
     """Cumulative repeat purchases of the cohort per time step, actual vs predicted.
@@ -287,10 +389,14 @@ def tracking_series(
     at ``s_i`` (from ``first_purchase``), and the model predicts
     ``sum_i E[X(tau - s_i)]`` repeat purchases by time ``tau`` (``expected_purchases_new``,
     zero before ``s_i``). The actual count is the number of the cohort's purchase periods,
-    after each customer's first one, that start before ``tau``; purchases are merged per
-    ``period`` as in the customer table. As in the table, the observation window includes
-    the whole period of its end, so the series runs one merge period past the holdout end
-    (78 weekly steps for CDNOW: calibration to 30 September 1997, holdout to 30 June 1998).
+    after each customer's first one, that start before ``tau``.
+
+    The transactions are read exactly as :func:`custvalue.customer_table` reads them (same
+    reader, same options, same row policies), so the purchase periods are the table's:
+    pass the options the table was built with. As in the table, the observation window
+    includes the whole period of its end, so the series runs one merge period past the
+    holdout end (78 weekly steps for CDNOW: calibration to 30 September 1997, holdout to
+    30 June 1998).
 
     Parameters
     ----------
@@ -301,20 +407,21 @@ def tracking_series(
         built by ``custvalue.customer_table`` / ``split_calibration_holdout`` with the same
         ``time_unit`` and ``period``.
     transactions : pandas.DataFrame
-        The purchases of the cohort (calibration and holdout), one row per purchase, with a
-        naive ``datetime64`` column ``time_col`` (parse strings first: nothing is guessed).
-        Every customer must be in ``calibration``; purchases before a customer's
-        ``first_purchase`` period raise (the transactions do not match the table).
+        The purchases of the cohort (calibration and holdout), one row per purchase. Every
+        customer must be in ``calibration`` and have a purchase in its ``first_purchase``
+        period; purchases before it raise (the transactions do not match the table).
     holdout : pandas.DataFrame, optional
         Holdout facts (``holdout_length``), when ``calibration`` does not carry them; the
         series then runs to the end of the holdout. Without any, it ends at the calibration
-        end, and later purchases raise.
-    customer_col, time_col : column labels
-        Customer id and purchase-time columns of ``transactions``.
-    time_unit : {"s", "min", "h", "D", "W"}, default "D"
-        The time unit of the table (``"W"`` = days / 7).
-    period : {"s", "min", "h", "D"}, default "D"
-        The merge period of the table: purchases of a customer in one period count once.
+        end, and later purchases raise (``after_end="raise"``).
+    customer_col, time_col, amount_col, time_unit, period, tz, time_format, \
+integer_time_unit, refunds, zero_amounts, after_end, duplicates, missing
+        As for :func:`custvalue.customer_table`. The observation end is the end of the
+        series (calibration end plus ``holdout_length``); ``after_end="drop"`` drops and
+        counts later rows. ``amount_col`` matters only with the amount policies (a refund
+        or a dropped zero-amount row is not a purchase); ``duplicates`` cannot change the
+        counts (a duplicate row falls in the same period) and is accepted so that the
+        table's options can be passed unchanged.
     step : float, default 1.0
         Length of one step of the series, in ``time_unit`` (1 week for a weekly table).
 
@@ -324,7 +431,8 @@ def tracking_series(
         Index ``step`` (1, 2, ...): ``end`` (time since the earliest first purchase, in
         ``time_unit``), ``holdout`` (the step ends after the calibration window), ``actual`` and
         ``predicted`` repeat purchases in the step, ``actual_cumulative`` and
-        ``predicted_cumulative``.
+        ``predicted_cumulative``. ``attrs["report"]`` is the :class:`custvalue.TableReport`
+        of the transactions read (rows used and dropped by reason).
 
     Examples
     --------
@@ -337,7 +445,7 @@ def tracking_series(
     ...     {"first_purchase": pd.to_datetime(["2024-01-01", "2024-01-02"]),
     ...      "tenure": [3.0, 2.0]}, index=pd.Index([1, 2], name="customer_id"))
     >>> tx = pd.DataFrame({"customer_id": [1, 1, 2, 2],
-    ...     "timestamp": pd.to_datetime(["2024-01-01", "2024-01-03", "2024-01-02", "2024-01-04"])})
+    ...     "timestamp": ["2024-01-01", "2024-01-03", "2024-01-02", "2024-01-04"]})
     >>> tracking_series(OnePerDay(), cal, tx)[["actual_cumulative", "predicted_cumulative"]]
           actual_cumulative  predicted_cumulative
     step
@@ -354,100 +462,100 @@ def tracking_series(
         )
     check_frame(calibration, f"{what}: calibration", "a customer table (pandas DataFrame)")
     check_frame(transactions, f"{what}: transactions")
-    check_choice("time_unit", time_unit, tuple(_UNIT_SECONDS))
-    check_choice("period", period, tuple(_MERGE_PERIODS))
+    check_choice("time_unit", time_unit, tuple(_TIME_UNITS))
+    check_choice("period", period, _PERIODS)
+    check_choice("after_end", after_end, ("raise", "drop"))
     width = check_scalar("step", step, minimum=0.0, strict=True)
-    checks = Checks(f"{what}: calibration table", ids=calibration.index)
-    missing = [c for c in (FIRST_PURCHASE, TENURE) if c not in calibration.columns]
-    if missing:
-        checks.add(None, f"missing column(s) {missing}", len(missing))
-        checks.raise_if_failed()
-    first_col = calibration[FIRST_PURCHASE]
-    if not pd.api.types.is_datetime64_dtype(first_col.dtype):
-        raise TypeError(f"{what}: column {FIRST_PURCHASE!r} must be naive datetime64")
-    first_missing = first_col.isna().to_numpy()
-    checks.rows(first_missing, FIRST_PURCHASE, "missing values")
-    tenure = numeric_array(calibration[TENURE], TENURE, checks)
-    checks.raise_if_failed()
-    unit = np.timedelta64(1, "s") * _UNIT_SECONDS[time_unit]
-    first = first_col.to_numpy().astype("datetime64[us]")
-    origin = first.min()
-    s = (first - origin) / np.timedelta64(1, "s") / _UNIT_SECONDS[time_unit]
-    cal_end_each = s + tenure
-    cal_end = float(np.max(cal_end_each))
-    checks.rows(
-        ~np.isclose(cal_end_each, cal_end, rtol=0.0, atol=1e-6 * max(1.0, cal_end)),
-        TENURE,
-        "first_purchase + tenure differs between customers (not one calibration end)",
-    )
-    checks.raise_if_failed()
-    end = cal_end
-    if holdout is not None or HOLDOUT_LENGTH in calibration.columns:
-        source = calibration if holdout is None else holdout
-        if HOLDOUT_LENGTH not in source.columns:
-            raise DataValidationError(
-                what, [ValidationFailure(HOLDOUT_LENGTH, "missing column", 1)]
-            )
-        lengths = source[HOLDOUT_LENGTH].to_numpy(dtype="float64", na_value=np.nan)
-        if not (np.all(np.isfinite(lengths)) and np.all(lengths > 0)):
-            raise DataValidationError(
-                what, [ValidationFailure(HOLDOUT_LENGTH, "values must be finite and > 0", 1)]
-            )
-        end = cal_end + float(np.max(lengths))
+    first_per, cal_per, end_per = _series_window(calibration, holdout, time_unit, period, what)
+    end_start = _period_start(np.array([end_per]), period)[0]
 
-    # actual repeat purchase periods of the cohort
-    tx_checks = Checks(f"{what}: transactions")
-    for col in (customer_col, time_col):
-        if col not in transactions.columns:
-            tx_checks.add(None, f"missing column {col!r}")
-    tx_checks.raise_if_failed()
-    times = transactions[time_col]
-    if not pd.api.types.is_datetime64_dtype(times.dtype):
-        raise TypeError(
-            f"{what}: column {time_col!r} must be naive datetime64 (got {times.dtype}); parse "
-            "the times as for customer_table first"
-        )
-    ids = transactions[customer_col]
-    tx_checks.rows(ids.isna().to_numpy(), customer_col, "missing values")
-    tx_checks.rows(times.isna().to_numpy(), time_col, "missing values")
-    tx_checks.raise_if_failed()
-    pos = calibration.index.get_indexer(pd.Index(ids))
-    tx_checks.rows(pos < 0, customer_col, "customers not in the calibration table", ids=ids)
-    tx_checks.raise_if_failed()
-    per = times.to_numpy().astype(f"datetime64[{_MERGE_PERIODS[period]}]").astype("datetime64[us]")
-    tx_checks.rows(
-        per < first[pos],
-        time_col,
-        "purchases before the customer's first_purchase (transactions do not match the table)",
-        ids=ids,
+    # the cohort's purchase periods, read as customer_table reads them
+    tx_what = f"{what}: transactions"
+    prep, _ = _read_transactions(
+        transactions,
+        what=tx_what,
+        observation_end=end_start,
+        customer_col=customer_col,
+        time_col=time_col,
+        amount_col=amount_col,
+        time_unit=time_unit,
+        period=period,
+        tz=tz,
+        time_format=time_format,
+        integer_time_unit=integer_time_unit,
+        refunds=refunds,
+        zero_amounts=zero_amounts,
+        after_end="drop",  # counted here, refused below with the series' own message
+        duplicates=duplicates,
+        missing=missing,
     )
-    tx_checks.raise_if_failed()
-    pairs = pd.DataFrame({"c": pos, "p": per.view("int64")}).drop_duplicates()
-    c = pairs["c"].to_numpy()
-    p = pairs["p"].to_numpy().view("datetime64[us]")
-    repeat = p > first[c]
-    r = (p[repeat] - origin) / unit
-
-    # The observation window includes the whole period of its end (as in the customer
-    # table), so the series runs to end + one merge period: whole weeks for a daily-merged
-    # weekly table (CDNOW: 78 weeks).
-    period_len = _PERIOD_SECONDS[period] / _UNIT_SECONDS[time_unit]
-    cal_stop = cal_end + period_len
-    stop = end + period_len
-    eps = 1e-9 * max(1.0, stop)
-    late = r >= stop - eps
-    if np.any(late):
-        hint = "" if stop > cal_stop else "; give holdout facts to extend the series"
+    late = prep.counts.get("after_end", 0)
+    if after_end == "raise" and late:
+        hint = "give holdout facts to extend the series, or " if end_per == cal_per else ""
         raise DataValidationError(
-            what,
+            tx_what,
             [
                 ValidationFailure(
                     time_col,
-                    f"repeat purchases after the end of the series{hint}",
-                    int(late.sum()),
+                    f"rows after the end of the series (the period of {end_start}); "
+                    f"{hint}pass after_end='drop' to drop and count them",
+                    late,
                 )
             ],
         )
+    n_codes = prep.ids.n_codes
+    order, code_ids = prep.ids.ordered(np.arange(n_codes, dtype=np.int64))
+    row_of_code = np.empty(n_codes, dtype=np.int64)
+    row_of_code[order] = calibration.index.get_indexer(code_ids)
+    id_pos = np.empty(n_codes, dtype=np.int64)  # position of each code in code_ids
+    id_pos[order] = np.arange(n_codes)
+    codes, per = prep.codes, prep.per
+    row = row_of_code[codes]
+    checks = Checks(tx_what)
+
+    def bad_rows(mask: np.ndarray, column: Any, rule: str) -> None:
+        if mask.any():
+            examples = code_ids.take(id_pos[np.unique(codes[mask])[:5]])
+            checks.add(column, rule, int(mask.sum()), tuple(examples))
+
+    bad_rows(row < 0, customer_col, "customers not in the calibration table")
+    checks.raise_if_failed()
+    bad_rows(
+        per < first_per[row],
+        time_col,
+        "purchases before the customer's first_purchase (transactions do not match the table)",
+    )
+    checks.raise_if_failed()
+    # distinct (customer, period) pairs: the table's purchases
+    pmin = int(first_per.min())
+    span = int(end_per - pmin + 1)
+    if len(calibration) * span >= 2**62:
+        raise OverflowError(
+            "too many customers times periods for integer keys; use a coarser period"
+        )
+    key = np.unique(row * span + (per - pmin))
+    c = key // span
+    p = key % span + pmin
+    is_first = p == first_per[c]
+    has_first = np.zeros(len(calibration), dtype=bool)
+    has_first[c[is_first]] = True
+    checks = Checks(tx_what, ids=calibration.index)
+    checks.rows(
+        ~has_first,
+        customer_col,
+        "calibration customers without a purchase in their first_purchase period "
+        "(transactions do not match the table)",
+    )
+    checks.raise_if_failed()
+
+    # durations from the earliest first purchase, in time_unit, exactly as the table's
+    origin = _period_start(np.array([pmin]), period)
+    s = _durations(_period_start(first_per, period), origin, time_unit)
+    r = _durations(_period_start(p[~is_first], period), origin, time_unit)
+    cal_stop, stop = _durations(
+        _period_start(np.array([cal_per + 1, end_per + 1]), period), origin, time_unit
+    )
+    eps = 1e-9 * max(1.0, stop)
     n_steps = int(np.ceil(stop / width - 1e-9))
     ends = np.minimum(np.arange(1, n_steps + 1) * width, stop)
     ends[-1] = stop
@@ -470,6 +578,8 @@ def tracking_series(
         },
         index=pd.RangeIndex(1, n_steps + 1, name="step"),
     )
+    # refund rows under refunds="net" are read but are not purchases: used, nothing netted
+    out.attrs["report"] = _report(prep, (int(prep.r_codes.size), 0), len(calibration), {})
     return out
 
 

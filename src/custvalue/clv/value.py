@@ -44,6 +44,8 @@ TOTAL_VALUE = "total_value"
 _BTYD = (N_REPEAT, PURCHASE_SPAN, TENURE)
 # Compress to distinct (n_repeat, purchase_span, tenure) rows only when that saves work.
 _COMPRESS_RATIO = 0.7
+# Whole-number columns spanning fewer values than this are coded without hashing.
+_DENSE_RANGE = 1 << 20
 
 
 class PurchaseModel(Protocol):
@@ -163,14 +165,37 @@ def _per_customer(
     return check_scalar(name, value, minimum=0.0 if positive else None, strict=positive)
 
 
+def _column_codes(col: np.ndarray) -> tuple[np.ndarray, int]:
+    """Integer codes of a column and their number: whole numbers in a short range are their
+    own codes (no hashing); anything else goes through ``pandas.factorize``."""
+    if len(col):
+        lo, hi = float(col.min()), float(col.max())
+        if hi - lo < _DENSE_RANGE and np.array_equal(col, np.floor(col)):
+            return (col - lo).astype(np.int64), int(hi - lo) + 1
+    codes, uniques = pd.factorize(col)
+    return codes.astype(np.int64, copy=False), len(uniques)
+
+
+def _relabel(key: np.ndarray, size: int) -> tuple[np.ndarray, int]:
+    """Consecutive codes 0..k-1 for the distinct values of ``key`` (values < ``size``)."""
+    if size <= max(_DENSE_RANGE, 4 * len(key)):
+        present = np.bincount(key, minlength=size) > 0
+        label = np.cumsum(present) - 1
+        return label[key], int(present.sum())
+    codes, uniques = pd.factorize(key)
+    return codes.astype(np.int64, copy=False), len(uniques)
+
+
 def _group_codes(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Codes of the distinct rows of the stacked columns and the first row of each code."""
-    key = np.zeros(len(columns[0]), dtype=np.int64)
-    for col in columns:
-        codes, uniques = pd.factorize(col)
-        # mixed-radix key; distinct rows <= customers, so re-factorising keeps it small
-        key, _ = pd.factorize(key * np.int64(len(uniques)) + codes)
-    n_groups = int(key.max()) + 1 if len(key) else 0
+    key, size = _column_codes(columns[0])
+    for col in columns[1:]:
+        codes, k = _column_codes(col)
+        if size * k >= 2**62:  # keep the mixed-radix key exact: relabel to <= len(key) codes
+            key, size = _relabel(key, size)
+        key = key * np.int64(k) + codes
+        size *= k
+    key, n_groups = _relabel(key, size)
     first = np.empty(n_groups, dtype=np.intp)
     first[key[::-1]] = np.arange(len(key) - 1, -1, -1)
     return key, first
@@ -186,24 +211,8 @@ def _distinct_rows(
     return {c: arrays[c][first] for c in _BTYD}, codes
 
 
-# Purchase models whose conditional expectation factorises as
-#     E[Y(t) | x, t_x, T] = P(alive at T | x, t_x, T) * g(x, T, t):
-# t_x enters the likelihood only through the "died before T" branch, so given that the
-# customer is alive at T the posterior of the purchase (and dropout) process depends on
-# (x, T) alone. In the published formulas the conditional expectation is visibly P(alive)
-# times a factor free of t_x: BG/NBD (Fader, Hardie & Lee 2005, Marketing Science 24(2)),
-# Pareto/NBD (Schmittlein, Morrison & Colombo 1987), MBG/NBD (Batislam, Denizel & Filiztekin
-# 2007) and BG/BB (Fader, Hardie & Shang 2010). For them the per-period curve is computed once
-# per distinct (n_repeat, tenure) and scaled by each customer's P(alive); any other model
-# takes the generic path. tests/clv/test_value.py checks the two paths agree for every model.
-_FACTORISED = ("BetaGeoModel", "ModifiedBetaGeoModel", "ParetoNBDModel", "BetaGeoBetaBinomModel")
-
-
-def _factorises(model: object) -> bool:
-    from .. import clv
-
-    known = tuple(getattr(clv, name) for name in _FACTORISED if hasattr(clv, name))
-    return isinstance(model, known)
+# Cells of the (distinct (n_repeat, tenure) x period end) curve evaluated per model call.
+_CURVE_BLOCK = 1 << 20
 
 
 def _model_name(model: object) -> str:
@@ -238,8 +247,10 @@ def _purchase_present_value(
     arrays = customer_arrays(table, what)
     ends = schedule["end"].to_numpy()
     factors = schedule["discount_factor"].to_numpy()
-    if fast and _factorises(model):
-        return _present_value_factorised(model, table, arrays, ends, factors, what)
+    if fast:
+        pv_fast = _present_value_factorised(model, table, arrays, ends, factors)
+        if pv_fast is not None:
+            return pv_fast
     compressed = _distinct_rows(arrays)
     if compressed is None:
         small, codes = table[list(_BTYD)], None
@@ -260,29 +271,31 @@ def _present_value_factorised(
     arrays: dict[str, np.ndarray],
     ends: np.ndarray,
     factors: np.ndarray,
-    what: str,
-) -> np.ndarray:
+) -> np.ndarray | None:
     """PV of purchases as P(alive) times a curve computed per distinct (n_repeat, tenure).
 
-    The curve ``g(x, T, t) = E[Y(t)] / P(alive)`` is evaluated on one representative history
-    per (x, T): ``t_x = T`` for repeat buyers, 0 otherwise, where P(alive) is largest, so the
-    division is well conditioned.
+    For models whose conditional expectation factorises as
+    ``E[Y(t) | x, t_x, T] = P(alive at T | x, t_x, T) * g(x, T, t)`` and which say so through
+    the ``_alive_curve(x, T, t)`` hook of :class:`custvalue.clv._base._PurchaseModel` (see
+    there). Returns None for any other model, which then takes the generic path.
     """
+    curve_of = getattr(model, "_alive_curve", None)
+    if curve_of is None:
+        return None
+    alive = np.asarray(model.prob_alive(table), dtype="float64")  # validates the table
     x, T = arrays[N_REPEAT], arrays[TENURE]
     codes, first = _group_codes(x, T)
     ux, uT = x[first], T[first]
-    rep = pd.DataFrame(
-        {N_REPEAT: ux, PURCHASE_SPAN: np.where(ux > 0, uT, 0.0), TENURE: uT},
-        index=pd.RangeIndex(len(first)),
-    )
-    rep_alive = np.asarray(model.prob_alive(rep), dtype="float64")
-    cumulative = _expected_cumulative(model, rep, ends, what)
-    pv_rep = np.diff(cumulative, axis=1, prepend=0.0) @ factors
-    positive = rep_alive > 0
-    curve = np.zeros_like(pv_rep)
-    np.divide(pv_rep, rep_alive, out=curve, where=positive)
-    alive = np.asarray(model.prob_alive(table), dtype="float64")
-    return np.asarray(alive * curve[codes])
+    pv = np.zeros(len(first))
+    previous = np.zeros((len(first), 1))
+    block = max(1, _CURVE_BLOCK // max(1, len(first)))
+    for lo in range(0, len(ends), block):  # memory O(distinct rows x block)
+        cumulative = curve_of(ux, uT, ends[lo : lo + block])
+        if cumulative is None:
+            return None
+        pv += np.diff(cumulative, axis=1, prepend=previous) @ factors[lo : lo + block]
+        previous = cumulative[:, -1:]
+    return np.asarray(alive * pv[codes])
 
 
 def _expected_spend(spend_model: Any, table: pd.DataFrame, what: str) -> np.ndarray | float:
@@ -376,7 +389,11 @@ def customer_lifetime_value(
     lifetimes' ``customer_lifetime_value(time=12, discount_rate=0.01, freq="W")`` corresponds
     to ``horizon=12 * 4.345, period_length=4.345``.
 
-    The model's expected purchases are evaluated once per period end on the distinct
+    For the purchase models whose conditional expectation factorises as P(alive) times a
+    curve of (n_repeat, tenure) (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB: see
+    ``_PurchaseModel._alive_curve``), the curve is evaluated for all period ends at once on
+    the distinct (n_repeat, tenure) pairs and scaled by each customer's P(alive). Any other
+    model's expected purchases are evaluated once per period end on the distinct
     ``(n_repeat, purchase_span, tenure)`` rows (when there are clearly fewer of them than
     customers) and broadcast back, so the cost grows with distinct rows times periods.
 

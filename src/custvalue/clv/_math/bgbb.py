@@ -20,6 +20,7 @@ from scipy.special import betaln, digamma, gammaln
 
 __all__ = [
     "expected_purchases",
+    "expected_purchases_alive",
     "expected_purchases_new",
     "loglik",
     "loglik_grad",
@@ -218,6 +219,33 @@ def expected_purchases(
     log_p = betaln(alpha + x + 1.0, beta + n - x) - betaln(alpha, beta)
     out = np.exp(log_p - ll) * _survival_sum(gamma, delta, n, ns)
     return out.reshape(shape)
+
+
+def expected_purchases_alive(
+    alpha: float,
+    beta: float,
+    gamma: float,
+    delta: float,
+    x: ArrayLike,
+    n: ArrayLike,
+    n_star: ArrayLike,
+) -> FloatArray:
+    """E[X(n, n + n*) | alive at opportunity n + 1, x, n]: eq. (13) over eq. (11), free of t_x.
+
+    The ratio of FHS10 eq. (13) to eq. (11): B(alpha+x+1, beta+n-x) / B(alpha+x, beta+n-x)
+    = (alpha+x)/(alpha+beta+n) times sum_{k=1}^{n*} B(gamma, delta+n+k) / B(gamma, delta+n+1),
+    so ``expected_purchases = prob_alive * expected_purchases_alive``.
+
+    Examples
+    --------
+    >>> from custvalue.clv._math.bgbb import expected_purchases_alive, prob_alive
+    >>> e = expected_purchases_alive(1.204, 0.750, 0.657, 2.783, 6, 6, 5)
+    >>> round(float(prob_alive(1.204, 0.750, 0.657, 2.783, 6, 6, 6)[()] * e[()]), 3)
+    3.752
+    """
+    x, n, ns = _arrays(x, n, n_star)
+    survive = np.exp(betaln(gamma, delta) - betaln(gamma, delta + n + 1.0))
+    return (alpha + x) / (alpha + beta + n) * survive * _survival_sum(gamma, delta, n, ns)
 
 
 def expected_purchases_new(

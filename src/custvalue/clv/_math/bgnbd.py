@@ -24,6 +24,7 @@ from ._special import bg_expected_count, distinct_rows
 
 __all__ = [
     "expected_purchases",
+    "expected_purchases_alive",
     "expected_purchases_new",
     "loglik",
     "loglik_grad",
@@ -271,7 +272,25 @@ def expected_purchases(
     """
     x, t_x, T, t = _arrays(x, t_x, T, t)
     pa = prob_alive(r, alpha, a, b, x, t_x, T)
-    return pa * _posterior_count(r, alpha, a, b, x, T, t, 0.0)
+    return pa * expected_purchases_alive(r, alpha, a, b, x, T, t)
+
+
+def expected_purchases_alive(
+    r: float, alpha: float, a: float, b: float, x: ArrayLike, T: ArrayLike, t: ArrayLike
+) -> Array:
+    """E[Y(t) | alive at T, x, T]: eq. (10) divided by P(alive), free of t_x.
+
+    ``E(r + x, alpha + T, a, b + x; t)``, eq. (9) at the posterior parameters of a customer
+    known to be alive at T, so ``expected_purchases = prob_alive * expected_purchases_alive``.
+
+    Examples
+    --------
+    >>> from custvalue.clv._math import bgnbd
+    >>> bgnbd.expected_purchases_alive(0.243, 4.414, 0.793, 2.426, [0], [38.86], 52).round(3)
+    array([0.252])
+    """
+    x, T, t = _arrays(x, T, t)
+    return _posterior_count(r, alpha, a, b, x, T, t, 0.0)
 
 
 def _posterior_count(

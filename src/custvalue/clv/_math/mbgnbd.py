@@ -31,6 +31,7 @@ from .bgnbd import (
 
 __all__ = [
     "expected_purchases",
+    "expected_purchases_alive",
     "expected_purchases_new",
     "loglik",
     "loglik_grad",
@@ -146,7 +147,18 @@ def expected_purchases(
     """
     x_, tx_, T_, t_ = _arrays(x, t_x, T, t)
     pa = prob_alive(r, alpha, a, b, x_, tx_, T_)
-    return pa * _posterior_count(r, alpha, a, b, x_, T_, t_, 1.0)
+    return pa * expected_purchases_alive(r, alpha, a, b, x_, T_, t_)
+
+
+def expected_purchases_alive(
+    r: float, alpha: float, a: float, b: float, x: ArrayLike, T: ArrayLike, t: ArrayLike
+) -> Array:
+    """E[Y(t) | alive at T, x, T] = ``E_BG(r+x, alpha+T, a, b+x+1; t)``, free of t_x.
+
+    ``expected_purchases = prob_alive * expected_purchases_alive``.
+    """
+    x_, T_, t_ = _arrays(x, T, t)
+    return _posterior_count(r, alpha, a, b, x_, T_, t_, 1.0)
 
 
 def expected_purchases_new(r: float, alpha: float, a: float, b: float, t: ArrayLike) -> Array:

@@ -39,6 +39,7 @@ __all__ = [
     "N_NODES_EASY",
     "N_NODES_SMOOTH",
     "expected_purchases",
+    "expected_purchases_alive",
     "expected_purchases_new",
     "loglik",
     "loglik_grad",
@@ -603,6 +604,19 @@ def expected_purchases(
     x, t_x, T, tt = _arrays(x, t_x, T, t)
     pa = prob_alive(r, alpha, s, beta, x, t_x, T)
     return pa * (r + x) / (alpha + T) * _rate_times_horizon(s, beta + T, tt)
+
+
+def expected_purchases_alive(
+    r: float, alpha: float, s: float, beta: float, x: ArrayLike, T: ArrayLike, t: ArrayLike
+) -> FloatArray:
+    """E[Y(t) | alive at T, x, T]: FH05 eq. (22) without its P(alive) factor, free of t_x.
+
+    ``(r + x)(beta + T) / ((alpha + T)(s - 1)) [1 - ((beta + T)/(beta + T + t))^(s-1)]``
+    (the posterior purchase rate times the expected lifetime in (T, T + t]), so
+    ``expected_purchases = prob_alive * expected_purchases_alive``.
+    """
+    x, T, tt = _arrays(x, T, t)
+    return (r + x) / (alpha + T) * _rate_times_horizon(s, beta + T, tt)
 
 
 def expected_purchases_new(
