@@ -137,6 +137,22 @@ class GammaGammaModel(_BaseModel):
         -------
         pandas.Series
             Named ``expected_spend``, indexed like ``table``; finite and > 0.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from custvalue import GammaGammaModel
+        >>> gg = GammaGammaModel.from_params(p=6.25, q=3.74, gamma=15.44)
+        >>> table = pd.DataFrame(
+        ...     {"n_repeat": [0, 2, 26], "mean_repeat_spend": [float("nan"), 22.35, 40.0]},
+        ...     index=pd.Index([1, 2, 3], name="customer_id"),
+        ... )
+        >>> gg.expected_spend(table).round(2)
+        customer_id
+        1    35.22
+        2    24.66
+        3    39.92
+        Name: expected_spend, dtype: float64
         """
         self._require_fitted("expected_spend")
         x, m = self._read(table, f"{type(self).__name__}.expected_spend", fitting=False)
@@ -144,7 +160,14 @@ class GammaGammaModel(_BaseModel):
         return pd.Series(vals, index=table.index, name="expected_spend")
 
     def mean_spend(self) -> float:
-        """Population mean spend per transaction, ``p gamma / (q - 1)``."""
+        """Population mean spend per transaction, ``p gamma / (q - 1)``.
+
+        Examples
+        --------
+        >>> from custvalue import GammaGammaModel
+        >>> round(GammaGammaModel.from_params(p=6.25, q=3.74, gamma=15.44).mean_spend(), 2)
+        35.22
+        """
         self._require_fitted("mean_spend")
         p, q, gamma = self._theta()
         return float(p * gamma / (q - 1.0))
@@ -168,6 +191,13 @@ class GammaGammaModel(_BaseModel):
         -------
         pandas.DataFrame
             Columns ``n_repeat`` (int64) and ``mean_repeat_spend``; index ``customer_id``.
+
+        Examples
+        --------
+        >>> from custvalue import GammaGammaModel
+        >>> gg = GammaGammaModel.from_params(p=6.25, q=3.74, gamma=15.44)
+        >>> gg.sample([1, 3, 10], random_state=0).columns.tolist()
+        ['n_repeat', 'mean_repeat_spend']
         """
         self._require_fitted("sample")
         x = np.asarray(n_repeat, dtype=np.float64)
