@@ -24,7 +24,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Literal, overload
+from typing import Any, Literal, Unpack, overload
 
 import numpy as np
 import pandas as pd
@@ -32,9 +32,9 @@ import pandas as pd
 from ._validation import Checks, check_choice, check_frame, check_scalar
 from .exceptions import DataValidationError, InsufficientDataError, ValidationFailure
 from .table import (
-    Period,
+    ReadOptions,
     TableReport,
-    TimeUnit,
+    _check_option_names,
     _period_ticks,
     _read_transactions,
     _report,
@@ -140,7 +140,8 @@ def _read_periods(
     *,
     product_col: Any,
     need_spend: bool,
-    reading: dict[str, Any],
+    observation_end: Any,
+    options: ReadOptions,
 ) -> _Periods:
     """Read transactions with :func:`custvalue.table.customer_table`'s reader (same
     options, same row policies, same ids) and reduce them to distinct purchase periods
@@ -149,7 +150,8 @@ def _read_periods(
         transactions,
         what=f"{what}: transactions",
         extra_cols=None if product_col is None else {product_col: "product lines"},
-        **reading,
+        observation_end=observation_end,
+        **options,
     )
     codes, per, amount = prep.codes, prep.per, prep.amt
     if codes.size == 0:
@@ -403,20 +405,7 @@ def _cat(codes: np.ndarray, categories: Iterable[str], ordered: bool = True) -> 
 def lifecycle_stages(
     transactions: pd.DataFrame,
     *,
-    customer_col: Any = ...,
-    time_col: Any = ...,
-    amount_col: Any = ...,
     observation_end: Any = ...,
-    time_unit: TimeUnit = ...,
-    period: Period = ...,
-    tz: Any = ...,
-    time_format: str | None = ...,
-    integer_time_unit: str | None = ...,
-    refunds: Literal["raise", "drop", "net"] = ...,
-    zero_amounts: Literal["keep", "drop", "raise"] = ...,
-    after_end: Literal["raise", "drop"] = ...,
-    duplicates: Literal["keep", "drop"] = ...,
-    missing: Literal["raise", "drop"] = ...,
     prospects: Iterable[Any] | None = ...,
     method: Literal["rhythm", "model"] = ...,
     rhythm: Literal["median", "mean"] = ...,
@@ -433,6 +422,7 @@ def lifecycle_stages(
     horizon: float | None = ...,
     explain: Literal[False] = ...,
     return_report: Literal[False] = ...,
+    **options: Unpack[ReadOptions],
 ) -> pd.Series: ...
 
 
@@ -440,20 +430,7 @@ def lifecycle_stages(
 def lifecycle_stages(
     transactions: pd.DataFrame,
     *,
-    customer_col: Any = ...,
-    time_col: Any = ...,
-    amount_col: Any = ...,
     observation_end: Any = ...,
-    time_unit: TimeUnit = ...,
-    period: Period = ...,
-    tz: Any = ...,
-    time_format: str | None = ...,
-    integer_time_unit: str | None = ...,
-    refunds: Literal["raise", "drop", "net"] = ...,
-    zero_amounts: Literal["keep", "drop", "raise"] = ...,
-    after_end: Literal["raise", "drop"] = ...,
-    duplicates: Literal["keep", "drop"] = ...,
-    missing: Literal["raise", "drop"] = ...,
     prospects: Iterable[Any] | None = ...,
     method: Literal["rhythm", "model"] = ...,
     rhythm: Literal["median", "mean"] = ...,
@@ -470,6 +447,7 @@ def lifecycle_stages(
     horizon: float | None = ...,
     explain: Literal[True],
     return_report: Literal[False] = ...,
+    **options: Unpack[ReadOptions],
 ) -> pd.DataFrame: ...
 
 
@@ -477,20 +455,7 @@ def lifecycle_stages(
 def lifecycle_stages(
     transactions: pd.DataFrame,
     *,
-    customer_col: Any = ...,
-    time_col: Any = ...,
-    amount_col: Any = ...,
     observation_end: Any = ...,
-    time_unit: TimeUnit = ...,
-    period: Period = ...,
-    tz: Any = ...,
-    time_format: str | None = ...,
-    integer_time_unit: str | None = ...,
-    refunds: Literal["raise", "drop", "net"] = ...,
-    zero_amounts: Literal["keep", "drop", "raise"] = ...,
-    after_end: Literal["raise", "drop"] = ...,
-    duplicates: Literal["keep", "drop"] = ...,
-    missing: Literal["raise", "drop"] = ...,
     prospects: Iterable[Any] | None = ...,
     method: Literal["rhythm", "model"] = ...,
     rhythm: Literal["median", "mean"] = ...,
@@ -507,6 +472,7 @@ def lifecycle_stages(
     horizon: float | None = ...,
     explain: Literal[False] = ...,
     return_report: Literal[True],
+    **options: Unpack[ReadOptions],
 ) -> tuple[pd.Series, TableReport]: ...
 
 
@@ -514,20 +480,7 @@ def lifecycle_stages(
 def lifecycle_stages(
     transactions: pd.DataFrame,
     *,
-    customer_col: Any = ...,
-    time_col: Any = ...,
-    amount_col: Any = ...,
     observation_end: Any = ...,
-    time_unit: TimeUnit = ...,
-    period: Period = ...,
-    tz: Any = ...,
-    time_format: str | None = ...,
-    integer_time_unit: str | None = ...,
-    refunds: Literal["raise", "drop", "net"] = ...,
-    zero_amounts: Literal["keep", "drop", "raise"] = ...,
-    after_end: Literal["raise", "drop"] = ...,
-    duplicates: Literal["keep", "drop"] = ...,
-    missing: Literal["raise", "drop"] = ...,
     prospects: Iterable[Any] | None = ...,
     method: Literal["rhythm", "model"] = ...,
     rhythm: Literal["median", "mean"] = ...,
@@ -544,6 +497,7 @@ def lifecycle_stages(
     horizon: float | None = ...,
     explain: Literal[True],
     return_report: Literal[True],
+    **options: Unpack[ReadOptions],
 ) -> tuple[pd.DataFrame, TableReport]: ...
 
 
@@ -551,20 +505,7 @@ def lifecycle_stages(
 def lifecycle_stages(
     transactions: pd.DataFrame,
     *,
-    customer_col: Any = ...,
-    time_col: Any = ...,
-    amount_col: Any = ...,
     observation_end: Any = ...,
-    time_unit: TimeUnit = ...,
-    period: Period = ...,
-    tz: Any = ...,
-    time_format: str | None = ...,
-    integer_time_unit: str | None = ...,
-    refunds: Literal["raise", "drop", "net"] = ...,
-    zero_amounts: Literal["keep", "drop", "raise"] = ...,
-    after_end: Literal["raise", "drop"] = ...,
-    duplicates: Literal["keep", "drop"] = ...,
-    missing: Literal["raise", "drop"] = ...,
     prospects: Iterable[Any] | None = ...,
     method: Literal["rhythm", "model"] = ...,
     rhythm: Literal["median", "mean"] = ...,
@@ -581,26 +522,14 @@ def lifecycle_stages(
     horizon: float | None = ...,
     explain: bool,
     return_report: bool = ...,
+    **options: Unpack[ReadOptions],
 ) -> pd.Series | pd.DataFrame | tuple[pd.Series | pd.DataFrame, TableReport]: ...
 
 
 def lifecycle_stages(
     transactions: pd.DataFrame,
     *,
-    customer_col: Any = "customer_id",
-    time_col: Any = "timestamp",
-    amount_col: Any = None,
     observation_end: Any = None,
-    time_unit: TimeUnit = "D",
-    period: Period = "D",
-    tz: Any = None,
-    time_format: str | None = None,
-    integer_time_unit: str | None = None,
-    refunds: Literal["raise", "drop", "net"] = "raise",
-    zero_amounts: Literal["keep", "drop", "raise"] = "keep",
-    after_end: Literal["raise", "drop"] = "raise",
-    duplicates: Literal["keep", "drop"] = "keep",
-    missing: Literal["raise", "drop"] = "raise",
     prospects: Iterable[Any] | None = None,
     method: Literal["rhythm", "model"] = "rhythm",
     rhythm: Literal["median", "mean"] = "median",
@@ -617,6 +546,7 @@ def lifecycle_stages(
     horizon: float | None = None,
     explain: bool = False,
     return_report: bool = False,
+    **options: Unpack[ReadOptions],
 ) -> pd.Series | pd.DataFrame | tuple[pd.Series | pd.DataFrame, TableReport]:
     """Lifecycle stage of every customer, relative to each customer's own purchase rhythm.
 
@@ -685,14 +615,15 @@ def lifecycle_stages(
     transactions : pandas.DataFrame
         One row per purchase, read exactly as by :func:`custvalue.customer_table`
         (same id, time and row rules; the customer index is the table's index).
-    customer_col, time_col, amount_col, observation_end, time_unit, period, tz, \
-time_format, integer_time_unit, refunds, zero_amounts, after_end, duplicates, missing
-        As for :func:`custvalue.customer_table`. ``amount_col`` is needed only for
-        ``trend_on="spend"`` (spend per period, refunds netted under ``refunds="net"``).
-        ``time_unit`` is the unit of ``window``, ``population_gap``, ``horizon`` and of
-        the ``explain`` columns; stages do not depend on it. Durations run between
-        period starts, as in the customer table (calendar months, quarters or years with
-        ``period="M"``, ``"Q"``, ``"Y"``).
+    observation_end : date-like, optional
+        As for :func:`custvalue.customer_table`.
+    **options
+        Transaction reading options, exactly as in :func:`custvalue.customer_table`.
+        ``amount_col`` is needed only for ``trend_on="spend"`` (spend per period, refunds
+        netted under ``refunds="net"``). ``time_unit`` is the unit of ``window``,
+        ``population_gap``, ``horizon`` and of the ``explain`` columns; stages do not
+        depend on it. Durations run between period starts, as in the customer table
+        (calendar months, quarters or years with ``period="M"``, ``"Q"``, ``"Y"``).
     prospects : iterable, optional
         Known ids (e.g. a CRM list, may include buyers); those without purchases are
         prospects and are appended after the buyers, in the order given.
@@ -750,6 +681,7 @@ time_format, integer_time_unit, refunds, zero_amounts, after_end, duplicates, mi
     >>> lifecycle_stages(tx, prospects=["d"]).tolist()
     ['mature', 'churned', 'new', 'prospect']
     """
+    _check_option_names(options, lifecycle_stages)
     what = "lifecycle_stages"
     check_choice("method", method, ("rhythm", "model"))
     check_choice("rhythm", rhythm, ("median", "mean"))
@@ -763,7 +695,7 @@ time_format, integer_time_unit, refunds, zero_amounts, after_end, duplicates, mi
         window = check_scalar("window", window, minimum=0, strict=True)
     if population_gap is not None:
         population_gap = check_scalar("population_gap", population_gap, minimum=0, strict=True)
-    if trend_on == "spend" and amount_col is None:
+    if trend_on == "spend" and options.get("amount_col") is None:
         raise ValueError("trend_on='spend' needs amount_col")
     if method == "model" and p_alive is None:
         raise ValueError("method='model' needs p_alive (a Series of P(alive) per customer)")
@@ -779,22 +711,8 @@ time_format, integer_time_unit, refunds, zero_amounts, after_end, duplicates, mi
         what,
         product_col=None,
         need_spend=trend_on == "spend",
-        reading=dict(
-            customer_col=customer_col,
-            time_col=time_col,
-            amount_col=amount_col,
-            observation_end=observation_end,
-            time_unit=time_unit,
-            period=period,
-            tz=tz,
-            time_format=time_format,
-            integer_time_unit=integer_time_unit,
-            refunds=refunds,
-            zero_amounts=zero_amounts,
-            after_end=after_end,
-            duplicates=duplicates,
-            missing=missing,
-        ),
+        observation_end=observation_end,
+        options=options,
     )
     period_len = p.tick
     prospect_ids = _prospect_ids(prospects, p.ids, what)
@@ -864,7 +782,7 @@ time_format, integer_time_unit, refunds, zero_amounts, after_end, duplicates, mi
 
     n_pro = len(prospect_ids)
     index = p.ids.append(prospect_ids) if n_pro else p.ids
-    index.name = customer_col
+    index.name = p.ids.name
     all_codes = np.concatenate([code, np.full(n_pro, idx["prospect"], dtype=np.int8)])
     stages = _categorical(all_codes, LIFECYCLE_STAGES, index, "lifecycle_stage")
     if not explain:
@@ -903,20 +821,7 @@ def churn_status(
     transactions: pd.DataFrame,
     *,
     product_col: Any = ...,
-    customer_col: Any = ...,
-    time_col: Any = ...,
-    amount_col: Any = ...,
     observation_end: Any = ...,
-    time_unit: TimeUnit = ...,
-    period: Period = ...,
-    tz: Any = ...,
-    time_format: str | None = ...,
-    integer_time_unit: str | None = ...,
-    refunds: Literal["raise", "drop", "net"] = ...,
-    zero_amounts: Literal["keep", "drop", "raise"] = ...,
-    after_end: Literal["raise", "drop"] = ...,
-    duplicates: Literal["keep", "drop"] = ...,
-    missing: Literal["raise", "drop"] = ...,
     rhythm: Literal["median", "mean"] = ...,
     min_gaps: int = ...,
     population_gap: float | None = ...,
@@ -926,6 +831,7 @@ def churn_status(
     p_alive: pd.Series | None = ...,
     alive_threshold: float = ...,
     return_report: Literal[False] = ...,
+    **options: Unpack[ReadOptions],
 ) -> pd.DataFrame: ...
 
 
@@ -934,20 +840,7 @@ def churn_status(
     transactions: pd.DataFrame,
     *,
     product_col: Any = ...,
-    customer_col: Any = ...,
-    time_col: Any = ...,
-    amount_col: Any = ...,
     observation_end: Any = ...,
-    time_unit: TimeUnit = ...,
-    period: Period = ...,
-    tz: Any = ...,
-    time_format: str | None = ...,
-    integer_time_unit: str | None = ...,
-    refunds: Literal["raise", "drop", "net"] = ...,
-    zero_amounts: Literal["keep", "drop", "raise"] = ...,
-    after_end: Literal["raise", "drop"] = ...,
-    duplicates: Literal["keep", "drop"] = ...,
-    missing: Literal["raise", "drop"] = ...,
     rhythm: Literal["median", "mean"] = ...,
     min_gaps: int = ...,
     population_gap: float | None = ...,
@@ -957,6 +850,7 @@ def churn_status(
     p_alive: pd.Series | None = ...,
     alive_threshold: float = ...,
     return_report: Literal[True],
+    **options: Unpack[ReadOptions],
 ) -> tuple[pd.DataFrame, TableReport]: ...
 
 
@@ -964,20 +858,7 @@ def churn_status(
     transactions: pd.DataFrame,
     *,
     product_col: Any = "product",
-    customer_col: Any = "customer_id",
-    time_col: Any = "timestamp",
-    amount_col: Any = None,
     observation_end: Any = None,
-    time_unit: TimeUnit = "D",
-    period: Period = "D",
-    tz: Any = None,
-    time_format: str | None = None,
-    integer_time_unit: str | None = None,
-    refunds: Literal["raise", "drop", "net"] = "raise",
-    zero_amounts: Literal["keep", "drop", "raise"] = "keep",
-    after_end: Literal["raise", "drop"] = "raise",
-    duplicates: Literal["keep", "drop"] = "keep",
-    missing: Literal["raise", "drop"] = "raise",
     rhythm: Literal["median", "mean"] = "median",
     min_gaps: int = 2,
     population_gap: float | None = None,
@@ -987,6 +868,7 @@ def churn_status(
     p_alive: pd.Series | None = None,
     alive_threshold: float = 0.5,
     return_report: bool = False,
+    **options: Unpack[ReadOptions],
 ) -> pd.DataFrame | tuple[pd.DataFrame, TableReport]:
     """Full churn (客户流失) versus partial churn (客户业务流失) per customer.
 
@@ -1021,10 +903,12 @@ def churn_status(
     product_col : str
         Product-line column (any hashable, sortable values; missing values raise, whatever
         ``missing`` says). Rows dropped by a policy do not count for their line.
-    customer_col, time_col, amount_col, observation_end, time_unit, period, tz, \
-time_format, integer_time_unit, refunds, zero_amounts, after_end, duplicates, missing
-        As for :func:`custvalue.customer_table` (``amount_col`` only serves the amount
-        policies: refunds and zero amounts are never purchases of a line unless kept).
+    observation_end : date-like, optional
+        As for :func:`custvalue.customer_table`.
+    **options
+        Transaction reading options, exactly as in :func:`custvalue.customer_table`
+        (``amount_col`` only serves the amount policies: refunds and zero amounts are
+        never purchases of a line unless kept).
     rhythm, min_gaps, population_gap, churn_factor
         As in :func:`lifecycle_stages`.
     window : float, optional
@@ -1063,6 +947,7 @@ time_format, integer_time_unit, refunds, zero_amounts, after_end, duplicates, mi
     >>> out.loc["a", "dropped_lines"]
     ('tv',)
     """
+    _check_option_names(options, churn_status)
     what = "churn_status"
     check_choice("rhythm", rhythm, ("median", "mean"))
     min_gaps = int(check_scalar("min_gaps", min_gaps, minimum=1, integer=True))
@@ -1079,22 +964,8 @@ time_format, integer_time_unit, refunds, zero_amounts, after_end, duplicates, mi
         what,
         product_col=product_col,
         need_spend=False,
-        reading=dict(
-            customer_col=customer_col,
-            time_col=time_col,
-            amount_col=amount_col,
-            observation_end=observation_end,
-            time_unit=time_unit,
-            period=period,
-            tz=tz,
-            time_format=time_format,
-            integer_time_unit=integer_time_unit,
-            refunds=refunds,
-            zero_amounts=zero_amounts,
-            after_end=after_end,
-            duplicates=duplicates,
-            missing=missing,
-        ),
+        observation_end=observation_end,
+        options=options,
     )
     period_len = p.tick
     assert p.line_code is not None and p.line_cust is not None and p.line_age is not None

@@ -18,10 +18,11 @@ cannot be used as it stands, except zero amounts (kept as purchases worth nothin
 from __future__ import annotations
 
 import datetime as _dt
+import inspect
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
-from typing import Any, ClassVar, Literal, cast, overload
+from typing import Any, ClassVar, Literal, TypedDict, Unpack, cast, overload
 
 import numpy as np
 import pandas as pd
@@ -49,6 +50,7 @@ from ._validation import Checks, check_choice, check_frame, numeric_array
 from .exceptions import DataValidationError, ValidationFailure
 
 __all__ = [
+    "ReadOptions",
     "TableReport",
     "customer_table",
     "from_lifetimes",
@@ -187,21 +189,63 @@ class _Options:
     missing: str
 
 
+class ReadOptions(TypedDict, total=False):
+    """How a transaction log is read: the keyword options of :func:`customer_table`
+    (meaning and defaults documented there) that every function reading a transaction
+    log takes as ``**options``. All optional."""
+
+    customer_col: Any
+    time_col: Any
+    amount_col: Any
+    time_unit: TimeUnit
+    period: Period
+    tz: Any
+    time_format: str | None
+    integer_time_unit: str | None
+    refunds: Literal["raise", "drop", "net"]
+    zero_amounts: Literal["keep", "drop", "raise"]
+    after_end: Literal["raise", "drop"]
+    duplicates: Literal["keep", "drop"]
+    missing: Literal["raise", "drop"]
+
+
+_READ_OPTIONS: tuple[str, ...] = tuple(ReadOptions.__annotations__)
+
+
+def _check_option_names(options: Mapping[str, Any], func: Callable[..., Any]) -> None:
+    """Refuse keyword arguments that are neither ``func``'s own nor reading options, as
+    Python refuses an unknown keyword, but naming the valid ones."""
+    unknown = [k for k in options if k not in _READ_OPTIONS]
+    if unknown:
+        own = [
+            n
+            for n, p in inspect.signature(func).parameters.items()
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+        ]
+        raise TypeError(
+            f"{func.__name__}() got unexpected keyword argument(s) "
+            f"{', '.join(map(repr, unknown))}; valid keywords: {', '.join(own)} and the "
+            f"transaction reading options {', '.join(_READ_OPTIONS)}"
+        )
+
+
 def _options(
-    customer_col: Any,
-    time_col: Any,
-    amount_col: Any,
-    time_unit: str,
-    period: str,
-    tz: Any,
-    time_format: str | None,
-    integer_time_unit: str | None,
-    refunds: str,
-    zero_amounts: str,
-    after_end: str,
-    duplicates: str,
-    missing: str,
+    *,
+    customer_col: Any = "customer_id",
+    time_col: Any = "timestamp",
+    amount_col: Any = None,
+    time_unit: str = "D",
+    period: str = "D",
+    tz: Any = None,
+    time_format: str | None = None,
+    integer_time_unit: str | None = None,
+    refunds: str = "raise",
+    zero_amounts: str = "keep",
+    after_end: str = "raise",
+    duplicates: str = "keep",
+    missing: str = "raise",
 ) -> _Options:
+    """The reading options with their defaults (the one place they are set), validated."""
     check_choice("time_unit", time_unit, _TIME_UNITS)
     check_choice("period", period, _PERIODS)
     if integer_time_unit is not None:
@@ -759,19 +803,7 @@ def _read_transactions(
     what: str,
     observation_end: Any,
     extra_cols: Mapping[Any, str] | None = None,
-    customer_col: Any = "customer_id",
-    time_col: Any = "timestamp",
-    amount_col: Any = None,
-    time_unit: str = "D",
-    period: str = "D",
-    tz: Any = None,
-    time_format: str | None = None,
-    integer_time_unit: str | None = None,
-    refunds: str = "raise",
-    zero_amounts: str = "keep",
-    after_end: str = "raise",
-    duplicates: str = "keep",
-    missing: str = "raise",
+    **options: Unpack[ReadOptions],
 ) -> tuple[_Prepared, _Options]:
     """Transactions -> validated customer codes, period numbers and amounts after the
     row policies: the one reader behind every function that takes a transaction log.
@@ -779,21 +811,7 @@ def _read_transactions(
     Arguments as for :func:`customer_table`; ``extra_cols`` as for :func:`_prepare`.
     """
     df = check_frame(transactions, "transactions", "a pandas DataFrame (one row per purchase)")
-    opts = _options(
-        customer_col,
-        time_col,
-        amount_col,
-        time_unit,
-        period,
-        tz,
-        time_format,
-        integer_time_unit,
-        refunds,
-        zero_amounts,
-        after_end,
-        duplicates,
-        missing,
-    )
+    opts = _options(**options)
     return _prepare(df, opts, observation_end, what, extra_cols), opts
 
 
@@ -1018,21 +1036,9 @@ def _report(
 def customer_table(
     transactions: pd.DataFrame,
     *,
-    customer_col: Any = ...,
-    time_col: Any = ...,
-    amount_col: Any = ...,
     observation_end: Any = ...,
-    time_unit: TimeUnit = ...,
-    period: Period = ...,
-    tz: Any = ...,
-    time_format: str | None = ...,
-    integer_time_unit: str | None = ...,
-    refunds: Literal["raise", "drop", "net"] = ...,
-    zero_amounts: Literal["keep", "drop", "raise"] = ...,
-    after_end: Literal["raise", "drop"] = ...,
-    duplicates: Literal["keep", "drop"] = ...,
-    missing: Literal["raise", "drop"] = ...,
     return_report: Literal[False] = ...,
+    **options: Unpack[ReadOptions],
 ) -> pd.DataFrame: ...
 
 
@@ -1040,42 +1046,18 @@ def customer_table(
 def customer_table(
     transactions: pd.DataFrame,
     *,
-    customer_col: Any = ...,
-    time_col: Any = ...,
-    amount_col: Any = ...,
     observation_end: Any = ...,
-    time_unit: TimeUnit = ...,
-    period: Period = ...,
-    tz: Any = ...,
-    time_format: str | None = ...,
-    integer_time_unit: str | None = ...,
-    refunds: Literal["raise", "drop", "net"] = ...,
-    zero_amounts: Literal["keep", "drop", "raise"] = ...,
-    after_end: Literal["raise", "drop"] = ...,
-    duplicates: Literal["keep", "drop"] = ...,
-    missing: Literal["raise", "drop"] = ...,
     return_report: Literal[True],
+    **options: Unpack[ReadOptions],
 ) -> tuple[pd.DataFrame, TableReport]: ...
 
 
 def customer_table(
     transactions: pd.DataFrame,
     *,
-    customer_col: Any = "customer_id",
-    time_col: Any = "timestamp",
-    amount_col: Any = None,
     observation_end: Any = None,
-    time_unit: TimeUnit = "D",
-    period: Period = "D",
-    tz: Any = None,
-    time_format: str | None = None,
-    integer_time_unit: str | None = None,
-    refunds: Literal["raise", "drop", "net"] = "raise",
-    zero_amounts: Literal["keep", "drop", "raise"] = "keep",
-    after_end: Literal["raise", "drop"] = "raise",
-    duplicates: Literal["keep", "drop"] = "keep",
-    missing: Literal["raise", "drop"] = "raise",
     return_report: bool = False,
+    **options: Unpack[ReadOptions],
 ) -> pd.DataFrame | tuple[pd.DataFrame, TableReport]:
     """Build the customer table (one row per customer) from a transaction log.
 
@@ -1083,6 +1065,14 @@ def customer_table(
     ----------
     transactions : pandas.DataFrame
         One row per purchase. NumPy, nullable and Arrow dtypes give identical tables.
+    observation_end : date-like, optional
+        End of observation, inclusive of its whole period. Default: the latest time in
+        ``time_col``. Naive values are read on the same clock as the (converted) data.
+    return_report : bool, default False
+        Also return the :class:`TableReport`.
+    **options
+        The transaction reading options below (:class:`ReadOptions`), taken alike by
+        every function that reads a transaction log; an unknown name raises TypeError.
     customer_col : str, default "customer_id"
         Customer id column: integers, strings or categoricals (one type; mixed types
         raise). Values and dtype are kept in the output index.
@@ -1094,9 +1084,6 @@ def customer_table(
     amount_col : str, optional
         Amount of each row. Without it the spend columns are present and all NaN
         (spend is undefined). Amounts within one period are summed.
-    observation_end : date-like, optional
-        End of observation, inclusive of its whole period. Default: the latest time in
-        ``time_col``. Naive values are read on the same clock as the (converted) data.
     time_unit : {"s", "min", "h", "D", "W"}, default "D"
         Unit of the durations ``purchase_span``, ``tenure``, ``time_since_last``
         (floats; ``"W"`` is days / 7).
@@ -1126,8 +1113,6 @@ def customer_table(
         dropped and counted.
     missing : {"raise", "drop"}, default "raise"
         Rows with a missing id, time or amount (NaN amounts never become 0).
-    return_report : bool, default False
-        Also return the :class:`TableReport`.
 
     Returns
     -------
@@ -1142,7 +1127,8 @@ def customer_table(
     Raises
     ------
     TypeError
-        ``transactions`` is not a DataFrame, or a column has an unsupported dtype.
+        ``transactions`` is not a DataFrame, a column has an unsupported dtype, or a
+        keyword is unknown (the valid ones are listed).
     DataValidationError
         Rows break a rule whose policy is ``"raise"`` (all failures listed at once).
     ValueError
@@ -1167,23 +1153,12 @@ def customer_table(
     1                   1            2.0     4.0         35.0               20.0
     2                   0            0.0     3.0          7.0                NaN
     """
+    _check_option_names(options, customer_table)
     prep, opts = _read_transactions(
         transactions,
         what="customer_table: transactions",
         observation_end=observation_end,
-        customer_col=customer_col,
-        time_col=time_col,
-        amount_col=amount_col,
-        time_unit=time_unit,
-        period=period,
-        tz=tz,
-        time_format=time_format,
-        integer_time_unit=integer_time_unit,
-        refunds=refunds,
-        zero_amounts=zero_amounts,
-        after_end=after_end,
-        duplicates=duplicates,
-        missing=missing,
+        **options,
     )
     rows = _Rows(prep.codes, prep.per, prep.amt, prep.r_codes, prep.r_per, prep.r_amt)
     prep.codes = prep.per = prep.amt = None  # owned by the core from here on
@@ -1205,20 +1180,8 @@ def split_calibration_holdout(
     *,
     calibration_end: Any,
     observation_end: Any = ...,
-    customer_col: Any = ...,
-    time_col: Any = ...,
-    amount_col: Any = ...,
-    time_unit: TimeUnit = ...,
-    period: Period = ...,
-    tz: Any = ...,
-    time_format: str | None = ...,
-    integer_time_unit: str | None = ...,
-    refunds: Literal["raise", "drop", "net"] = ...,
-    zero_amounts: Literal["keep", "drop", "raise"] = ...,
-    after_end: Literal["raise", "drop"] = ...,
-    duplicates: Literal["keep", "drop"] = ...,
-    missing: Literal["raise", "drop"] = ...,
     return_report: Literal[False] = ...,
+    **options: Unpack[ReadOptions],
 ) -> pd.DataFrame: ...
 
 
@@ -1228,20 +1191,8 @@ def split_calibration_holdout(
     *,
     calibration_end: Any,
     observation_end: Any = ...,
-    customer_col: Any = ...,
-    time_col: Any = ...,
-    amount_col: Any = ...,
-    time_unit: TimeUnit = ...,
-    period: Period = ...,
-    tz: Any = ...,
-    time_format: str | None = ...,
-    integer_time_unit: str | None = ...,
-    refunds: Literal["raise", "drop", "net"] = ...,
-    zero_amounts: Literal["keep", "drop", "raise"] = ...,
-    after_end: Literal["raise", "drop"] = ...,
-    duplicates: Literal["keep", "drop"] = ...,
-    missing: Literal["raise", "drop"] = ...,
     return_report: Literal[True],
+    **options: Unpack[ReadOptions],
 ) -> tuple[pd.DataFrame, TableReport]: ...
 
 
@@ -1250,20 +1201,8 @@ def split_calibration_holdout(
     *,
     calibration_end: Any,
     observation_end: Any = None,
-    customer_col: Any = "customer_id",
-    time_col: Any = "timestamp",
-    amount_col: Any = None,
-    time_unit: TimeUnit = "D",
-    period: Period = "D",
-    tz: Any = None,
-    time_format: str | None = None,
-    integer_time_unit: str | None = None,
-    refunds: Literal["raise", "drop", "net"] = "raise",
-    zero_amounts: Literal["keep", "drop", "raise"] = "keep",
-    after_end: Literal["raise", "drop"] = "raise",
-    duplicates: Literal["keep", "drop"] = "keep",
-    missing: Literal["raise", "drop"] = "raise",
     return_report: bool = False,
+    **options: Unpack[ReadOptions],
 ) -> pd.DataFrame | tuple[pd.DataFrame, TableReport]:
     """Split a transaction log into a calibration table and per-customer holdout facts.
 
@@ -1286,9 +1225,10 @@ def split_calibration_holdout(
         Last moment of calibration (inclusive of its period).
     observation_end : date-like, optional
         End of the holdout (inclusive of its period); default the latest time in the log.
-    customer_col, time_col, amount_col, time_unit, period, tz, time_format, \
-integer_time_unit, refunds, zero_amounts, after_end, duplicates, missing, return_report
-        As for :func:`customer_table`.
+    return_report : bool, default False
+        Also return the :class:`TableReport`.
+    **options
+        Transaction reading options, exactly as in :func:`customer_table`.
 
     Returns
     -------
@@ -1314,24 +1254,13 @@ integer_time_unit, refunds, zero_amounts, after_end, duplicates, missing, return
     customer_id
     a                   1     9.0                  1            21.0
     """
+    _check_option_names(options, split_calibration_holdout)
     what = "split_calibration_holdout: transactions"
     prep, opts = _read_transactions(
         transactions,
         what=what,
         observation_end=observation_end,
-        customer_col=customer_col,
-        time_col=time_col,
-        amount_col=amount_col,
-        time_unit=time_unit,
-        period=period,
-        tz=tz,
-        time_format=time_format,
-        integer_time_unit=integer_time_unit,
-        refunds=refunds,
-        zero_amounts=zero_amounts,
-        after_end=after_end,
-        duplicates=duplicates,
-        missing=missing,
+        **options,
     )
     cal_end = _end_value(calibration_end, opts, "calibration_end")
     cal_per = int(_period_numbers(np.array([cal_end]), opts.period)[0])

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Unpack
 
 import numpy as np
 import pandas as pd
@@ -20,7 +20,6 @@ import pandas as pd
 from .._schema import FIRST_PURCHASE, HOLDOUT_LENGTH, HOLDOUT_PURCHASES, N_REPEAT, TENURE
 from .._validation import (
     Checks,
-    check_choice,
     check_frame,
     check_scalar,
     customer_arrays,
@@ -28,11 +27,11 @@ from .._validation import (
 )
 from ..exceptions import DataValidationError, NotFittedError, ValidationFailure
 from ..table import (
-    _PERIODS,
     _TIME_UNITS,
-    Period,
-    TimeUnit,
+    ReadOptions,
+    _check_option_names,
     _durations,
+    _options,
     _period_numbers,
     _period_start,
     _read_transactions,
@@ -167,20 +166,8 @@ def evaluate_holdout(
     *,
     top_code: int = 7,
     transactions: pd.DataFrame | None = None,
-    customer_col: Any = "customer_id",
-    time_col: Any = "timestamp",
-    amount_col: Any = None,
-    time_unit: TimeUnit = "D",
-    period: Period = "D",
-    tz: Any = None,
-    time_format: str | None = None,
-    integer_time_unit: str | None = None,
-    refunds: Literal["raise", "drop", "net"] = "raise",
-    zero_amounts: Literal["keep", "drop", "raise"] = "keep",
-    after_end: Literal["raise", "drop"] = "raise",
-    duplicates: Literal["keep", "drop"] = "keep",
-    missing: Literal["raise", "drop"] = "raise",
     step: float = 1.0,
+    **options: Unpack[ReadOptions],
 ) -> HoldoutEvaluation:
     """Compare a fitted purchase model's holdout predictions with what happened.
 
@@ -204,10 +191,12 @@ def evaluate_holdout(
     transactions : pandas.DataFrame, optional
         The cohort's purchases; when given, the result carries the tracking series (see
         :func:`tracking_series`).
-    customer_col, time_col, amount_col, time_unit, period, tz, time_format, \
-integer_time_unit, refunds, zero_amounts, after_end, duplicates, missing, step
-        Passed to :func:`tracking_series` with ``transactions``: how to read them, as for
-        :func:`custvalue.customer_table` (give the options the table was built with).
+    step : float, default 1.0
+        Passed to :func:`tracking_series` with ``transactions``.
+    **options
+        Transaction reading options, exactly as in :func:`custvalue.customer_table`:
+        passed to :func:`tracking_series` with ``transactions`` (give the options the
+        table was built with).
 
     Returns
     -------
@@ -234,6 +223,7 @@ integer_time_unit, refunds, zero_amounts, after_end, duplicates, missing, step
     >>> ev.metrics[["mae", "total_actual", "total_predicted"]].round(3).tolist()
     [1.224, 25.0, 22.169]
     """
+    _check_option_names(options, evaluate_holdout)
     what = "evaluate_holdout"
     _check_purchase_model(model, what)
     check_frame(calibration, f"{what}: calibration", "a customer table (pandas DataFrame)")
@@ -273,20 +263,8 @@ integer_time_unit, refunds, zero_amounts, after_end, duplicates, missing, step
             calibration,
             transactions,
             holdout=holdout,
-            customer_col=customer_col,
-            time_col=time_col,
-            amount_col=amount_col,
-            time_unit=time_unit,
-            period=period,
-            tz=tz,
-            time_format=time_format,
-            integer_time_unit=integer_time_unit,
-            refunds=refunds,
-            zero_amounts=zero_amounts,
-            after_end=after_end,
-            duplicates=duplicates,
-            missing=missing,
             step=step,
+            **options,
         )
     logger.debug("evaluate_holdout: %s on %d customers", name, len(err))
     return HoldoutEvaluation(name, customers, metrics, table, tracking)
@@ -367,20 +345,8 @@ def tracking_series(
     transactions: pd.DataFrame,
     *,
     holdout: pd.DataFrame | None = None,
-    customer_col: Any = "customer_id",
-    time_col: Any = "timestamp",
-    amount_col: Any = None,
-    time_unit: TimeUnit = "D",
-    period: Period = "D",
-    tz: Any = None,
-    time_format: str | None = None,
-    integer_time_unit: str | None = None,
-    refunds: Literal["raise", "drop", "net"] = "raise",
-    zero_amounts: Literal["keep", "drop", "raise"] = "keep",
-    after_end: Literal["raise", "drop"] = "raise",
-    duplicates: Literal["keep", "drop"] = "keep",
-    missing: Literal["raise", "drop"] = "raise",
     step: float = 1.0,
+    **options: Unpack[ReadOptions],
 ) -> pd.DataFrame:
     """Cumulative repeat purchases of the cohort per time step, actual vs predicted.
 
@@ -414,9 +380,9 @@ def tracking_series(
         Holdout facts (``holdout_length``), when ``calibration`` does not carry them; the
         series then runs to the end of the holdout. Without any, it ends at the calibration
         end, and later purchases raise (``after_end="raise"``).
-    customer_col, time_col, amount_col, time_unit, period, tz, time_format, \
-integer_time_unit, refunds, zero_amounts, after_end, duplicates, missing
-        As for :func:`custvalue.customer_table`. The observation end is the end of the
+    **options
+        Transaction reading options, exactly as in :func:`custvalue.customer_table`.
+        The observation end is the end of the
         series (calibration end plus ``holdout_length``); ``after_end="drop"`` drops and
         counts later rows. ``amount_col`` matters only with the amount policies (a refund
         or a dropped zero-amount row is not a purchase); ``duplicates`` cannot change the
@@ -454,6 +420,7 @@ integer_time_unit, refunds, zero_amounts, after_end, duplicates, missing
     3                   1.0                   5.0
     4                   2.0                   7.0
     """
+    _check_option_names(options, tracking_series)
     what = "tracking_series"
     if not hasattr(model, "expected_purchases_new"):
         raise TypeError(
@@ -462,35 +429,20 @@ integer_time_unit, refunds, zero_amounts, after_end, duplicates, missing
         )
     check_frame(calibration, f"{what}: calibration", "a customer table (pandas DataFrame)")
     check_frame(transactions, f"{what}: transactions")
-    check_choice("time_unit", time_unit, tuple(_TIME_UNITS))
-    check_choice("period", period, _PERIODS)
-    check_choice("after_end", after_end, ("raise", "drop"))
+    opts = _options(**options)  # validated here, before the calibration table is read
+    time_unit, period = opts.time_unit, opts.period
+    customer_col, time_col = opts.customer_col, opts.time_col
     width = check_scalar("step", step, minimum=0.0, strict=True)
     first_per, cal_per, end_per = _series_window(calibration, holdout, time_unit, period, what)
     end_start = _period_start(np.array([end_per]), period)[0]
 
     # the cohort's purchase periods, read as customer_table reads them
     tx_what = f"{what}: transactions"
-    prep, _ = _read_transactions(
-        transactions,
-        what=tx_what,
-        observation_end=end_start,
-        customer_col=customer_col,
-        time_col=time_col,
-        amount_col=amount_col,
-        time_unit=time_unit,
-        period=period,
-        tz=tz,
-        time_format=time_format,
-        integer_time_unit=integer_time_unit,
-        refunds=refunds,
-        zero_amounts=zero_amounts,
-        after_end="drop",  # counted here, refused below with the series' own message
-        duplicates=duplicates,
-        missing=missing,
-    )
+    # late rows are counted here, and refused below with the series' own message
+    reading: ReadOptions = {**options, "after_end": "drop"}
+    prep, _ = _read_transactions(transactions, what=tx_what, observation_end=end_start, **reading)
     late = prep.counts.get("after_end", 0)
-    if after_end == "raise" and late:
+    if opts.after_end == "raise" and late:
         hint = "give holdout facts to extend the series, or " if end_per == cal_per else ""
         raise DataValidationError(
             tx_what,
