@@ -321,9 +321,10 @@ class _BaseModel:
         """Whether the math module provides the exact Hessian (``weighted_loglik_grad_hess``)."""
         return hasattr(self._math, "weighted_loglik_grad_hess")
 
-    def _u_objective_hess(self, prepared: Any, total: float) -> Any:
+    def _u_objective_hess(self, cols: tuple[Array, ...], counts: Array, total: float) -> Any:
         """Like ``_u_objective`` but also the exact Hessian and the BHHH matrix in u.
 
+        It reads the compressed columns and counts directly (not ``_prepare``'s output).
         The math module's ``weighted_loglik_grad_hess(*params, *columns, counts)`` returns
         ``sum c ll``, ``sum c grad``, ``sum c hess`` and ``sum c grad grad^T`` in natural
         parameters; with theta = lower + exp(u) the Hessian in u is
@@ -332,7 +333,6 @@ class _BaseModel:
         """
         pen = float(self.penalizer)
         shape = np.array([n in self._shape_params for n in self._param_names])
-        cols, counts = prepared
 
         def fun(u: Array) -> tuple[float, Array, Array, Array]:
             k = u.shape[0]
@@ -393,9 +393,7 @@ class _BaseModel:
         sub_counts = np.where(heavy[idx], counts[idx], counts[idx] * k)
         sub_cols = tuple(c[idx] for c in cols)
         inner = self._newton_start(sub_cols, sub_counts, u0)
-        sub_fun = self._u_objective_hess(
-            self._prepare(sub_cols, sub_counts), float(sub_counts.sum())
-        )
+        sub_fun = self._u_objective_hess(sub_cols, sub_counts, float(sub_counts.sum()))
         # the subset optimum is a start: its sampling error (gradient ~1e-3 on the full data)
         # dwarfs 1e-4
         res = self._newton(sub_fun, u0 if inner is None else inner[0], gtol=1e-4)
@@ -543,7 +541,7 @@ class _BaseModel:
         total = float(counts.sum())
         prepared = self._prepare(cols, counts)
         fun = self._u_objective(prepared, total)
-        fun_hess = self._u_objective_hess(prepared, total) if self._has_hessian() else None
+        fun_hess = self._u_objective_hess(cols, counts, total) if self._has_hessian() else None
         u, info, hess = self._optimise(fun, cols, counts, fun_hess)
         theta = self._to_natural(u)
         loglik = info.get("loglik")
