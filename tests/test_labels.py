@@ -9,13 +9,14 @@ from _segdata import hand_table
 from custvalue import abc_classes, pyramid_tiers, rfm_scores, rfm_segments, value_matrix
 from custvalue.abc import ABC_CLASSES
 from custvalue.labels import LABELS, LANGS, display, labels_for
+from custvalue.lifecycle import CHURN_STATUSES, INTENT_STAGES, LIFECYCLE_STAGES
 from custvalue.pyramid import PYRAMID_SCHEMES, VALUE_CLASSES
 from custvalue.rfm import CN8_SEGMENTS, COMMON_SEGMENTS
 
-# codes of segb's outputs (lifecycle, churn, follow-up), agreed in the shared conventions
-LIFECYCLE = ("prospect", "new", "growing", "mature", "declining", "churned", "reactivated")
-CHURN = ("active", "partial_churn", "churned")
-INTENT = ("0", "1", "2", "3", "4", "E")
+# codes of the lifecycle module's outputs (lifecycle stages, churn, follow-up intent stages)
+LIFECYCLE = LIFECYCLE_STAGES
+CHURN = CHURN_STATUSES
+INTENT = INTENT_STAGES
 
 EVERY_OUTPUT = {
     "abc_class": ABC_CLASSES,
@@ -111,3 +112,20 @@ def test_kind_inferred_from_categories_or_given() -> None:
     assert display(amb, "zh", kind="churn_status").tolist() == ["客户流失"]
     with pytest.raises(TypeError, match="categorical"):
         display(pd.Series(["A"]))
+
+
+def test_display_and_report_on_lifecycle_outputs() -> None:
+    from custvalue import churn_status, customer_table, lifecycle_stages, segment_report
+    from custvalue.datasets import make_transactions
+
+    tx = make_transactions(300, product_lines=3, random_state=7)
+    end = "1998-06-30"
+    stages = lifecycle_stages(tx, amount_col="amount", observation_end=end)
+    churn = churn_status(tx, observation_end=end)["churn_status"]
+    table = customer_table(tx, amount_col="amount", observation_end=end)
+    for out in (stages, churn):
+        for lang in LANGS:
+            shown = display(out, lang)
+            assert (shown.cat.codes == out.cat.codes).all()
+        rep = segment_report(table, out.reindex(table.index), lang="zh")
+        assert rep["n_customers"].sum() == len(table)
