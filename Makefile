@@ -1,35 +1,62 @@
 # Two commands do everything on a fresh machine: `make demo` and `make test`.
-# Each creates .venv when it is missing and installs what it needs.
+# Each creates .venv when it is missing and installs what it needs:
+#   demo: the package and its plot extra, at the versions of the lock file;
+#   test: the whole development environment, exactly as locked in requirements/dev.lock.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.custvalue-installed
+LOCK   := requirements/dev.lock
+DEV    := $(VENV)/.dev-installed
+DEMO   := $(VENV)/.demo-installed
+# the extras the lock covers (make lock), and the newest-release environment (make test-latest)
+EXTRAS := dev,plot,dask,docs
+LATEST := .venv-latest
 
-.PHONY: demo test lint typecheck pytest bench clean
+.PHONY: demo test lint typecheck pytest bench lock test-latest clean
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,plot,dask]"
-	touch $(STAMP)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 
-demo: $(STAMP)
+$(DEMO): pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --constraint $(LOCK) -e ".[plot]"
+	touch $@
+
+$(DEV): pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --requirement $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@ $(DEMO)
+
+demo: $(DEMO)
 	$(BIN)/custvalue summary --dataset cdnow
 
-lint: $(STAMP)
+lint: $(DEV)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 
-typecheck: $(STAMP)
+typecheck: $(DEV)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(DEV)
 	$(BIN)/python -m pytest
 
 test: lint typecheck pytest
 
+# Refresh the lock file: the newest releases that satisfy pyproject.toml, for every platform
+# and Python >= 3.11. Review the diff, run `make test`, commit both.
+lock:
+	test -x .venv-lock/bin/uv || ($(PYTHON) -m venv .venv-lock && .venv-lock/bin/python -m pip install --quiet "uv>=0.5")
+	.venv-lock/bin/uv pip compile pyproject.toml $(foreach e,$(subst $(comma), ,$(EXTRAS)),--extra $(e)) \
+		--universal --python-version 3.11 --upgrade --quiet -o $(LOCK)
+
+# The suite against the newest releases of everything (not the lock): finds drift on purpose.
+test-latest:
+	test -x $(LATEST)/bin/python || $(PYTHON) -m venv $(LATEST)
+	$(LATEST)/bin/python -m pip install --quiet --upgrade --upgrade-strategy eager -e ".[$(EXTRAS)]"
+	$(LATEST)/bin/python -m pip list --format=freeze > $(LATEST)/versions.txt
+	$(LATEST)/bin/python -m pytest -p no:cacheprovider
+
 # Speed and memory against lifetimes and a bare pandas groupby (takes several minutes).
-bench: $(STAMP)
+bench: $(DEV)
 	$(BIN)/python benchmarks/table.py
 	$(BIN)/python benchmarks/models.py
 	$(BIN)/python benchmarks/value.py
@@ -37,4 +64,6 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/lifecycle.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist
+	rm -rf $(VENV) $(LATEST) .venv-lock .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist
+
+comma := ,
