@@ -1,7 +1,7 @@
 """Customer value for the segmentation modules: revenue, or profit when margin or cost is given.
 
-The seeds define a customer's financial value as transaction revenue minus the cost of
-serving that customer (DOMAIN.md, "Value is profit, not revenue"). Every segmentation
+A customer's financial value is transaction revenue minus the cost of serving that
+customer (the domain guide, "Value is profit, not revenue"). Every segmentation
 function that takes ``values`` builds its value through :func:`customer_value`:
 
 ``value = revenue * margin - cost_to_serve``

@@ -175,7 +175,7 @@ def pareto_share(
 
     Read off the concentration curve by linear interpolation, so a fraction that falls
     between two customers (or inside a tie block) is handled without arbitrary choices:
-    the "80/20 rule" of the seeds is ``pareto_share(values, 0.2) ~ 0.8``.
+    the "80/20 rule" is ``pareto_share(values, 0.2) ~ 0.8``.
 
     Parameters
     ----------

@@ -3,8 +3,8 @@
 Category codes are stable English identifiers (``"cant_lose_them"``, ``"vip"``, ...);
 reports and plots show display labels instead. :data:`LABELS` is the mapping as data:
 ``LABELS[kind][code] = {"en": ..., "zh": ...}``, ``kind`` being the name of the Series a
-segmentation function returns. Chinese labels follow the seed documents where they name
-the concept (客户金字塔: VIP客户 / 主要客户 / 普通客户 / 小客户 / 潜在客户; 贵宾型 / 改进型 /
+segmentation function returns. Chinese labels are the terms of Chinese CRM practice where
+one exists (客户金字塔: VIP客户 / 主要客户 / 普通客户 / 小客户 / 潜在客户; 贵宾型 / 改进型 /
 维持型 / 放弃型客户; 潜在获取期 / 成长期 / 成熟期 / 衰退期 / 终止期; 客户流失 / 客户业务流失;
 意向阶段 0-4 and E类客户).
 """

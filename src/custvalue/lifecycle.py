@@ -1,6 +1,7 @@
 """Where each relationship is going: lifecycle stages, full and partial churn, follow-up plan.
 
-Three questions a customer manager asks (DOMAIN.md, seeds 001, 003 and 004):
+Three questions a customer manager asks (the domain guide, ``docs/domain.md``, explains
+each in business terms):
 
 * :func:`lifecycle_stages` -- which stage of the relationship is each customer in?
   prospect (潜在获取期), new, growing (成长期), mature (成熟期), declining (衰退期),
@@ -9,10 +10,10 @@ Three questions a customer manager asks (DOMAIN.md, seeds 001, 003 and 004):
   purchases from a CLV model, passed in as Series (this module never imports ``clv``).
 * :func:`churn_status` -- full churn (客户流失: stopped buying everything) versus partial
   churn (客户业务流失: still buying, but dropped one or more product lines they used to buy;
-  seed 004; Buckinx & Van den Poel 2005, European Journal of Operational Research 164(1)).
-* :func:`followup_plan` and :func:`followup_load` -- the sales follow-up cadence of seed 001
-  for accounts at intent stages 0-4 and signed customers (E), the one-week first-contact
-  rule for newly assigned accounts (seed 003) and the suggested list sizes per salesperson.
+  Buckinx & Van den Poel 2005, European Journal of Operational Research 164(1)).
+* :func:`followup_plan` and :func:`followup_load` -- a common sales follow-up cadence for
+  accounts at intent stages 0-4 and signed customers (E), the one-week first-contact rule
+  for newly assigned accounts and the suggested list sizes per salesperson.
 
 Every per-customer result is an ordered categorical with every category present, on the
 customer index, so ``table.join(...)`` composes and reports have stable rows.
@@ -71,36 +72,35 @@ CHURN_STATUSES: tuple[str, ...] = ("active", "partial_churn", "churned")
 """Churn status codes, in order."""
 
 INTENT_STAGES: tuple[str, ...] = ("0", "1", "2", "3", "4", "E")
-"""Sales intent stages of seed 001 (0 = does not refuse ... 4 = decided; E = signed)."""
+"""Sales intent stages (0 = does not refuse ... 4 = decided; E = signed customer)."""
 
 DEFAULT_CADENCE: Mapping[str, float] = MappingProxyType(
     {"0": 15.0, "1": 7.0, "2": 7.0, "3": 3.0, "4": 3.0, "E": 15.0}
 )
-"""Maximum days between contacts per intent stage (seed 001).
+"""Maximum days between contacts per intent stage.
 
-Seed 001 gives the cadence on three pages: stage 0 ("15天最少联系一次", at least once in 15
-days), stages 1 and 2 together ("7天左右联系一次", about once a week), stages 3 and 4
-together ("3天以内联系一次", within 3 days), and signed customers E ("1个月联系至少2次", at
-least twice a month, i.e. every 15 days). The summary in DOMAIN.md writes the bands as
-"0-1", "1-2" and "3-4", which puts stage 1 in two bands; the seed's own stage pages put
-stage 1 with stage 2, so stage 1 gets 7 days (the stricter reading, too).
+The common cadence (see the domain guide): stage 0 at least once in 15 days
+(15天最少联系一次), stages 1 and 2 about once a week (7天左右联系一次), stages 3 and 4 within
+3 days (3天以内联系一次), and signed customers E at least twice a month (1个月联系至少2次),
+i.e. every 15 days. Summaries sometimes write the bands "0-1", "1-2" and "3-4", which puts
+stage 1 in two bands; custvalue groups stage 1 with stage 2 (7 days, the stricter reading).
 """
 
 LOAD_BANDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {"0": ("0",), "1-2": ("1", "2"), "3-4": ("3", "4"), "E": ("E",)}
 )
-"""Intent-stage bands of seed 001's list sizes (客户类别及分配)."""
+"""Intent-stage bands of the suggested list sizes (客户类别及分配)."""
 
 DEFAULT_LIST_SIZES: Mapping[str, int | None] = MappingProxyType(
     {"0": 20, "1-2": 40, "3-4": 10, "E": None}
 )
-"""Suggested accounts per salesperson and band (seed 001: ~20 at stage 0, ~40 at stages
-1-2, 10 at stages 3-4 "类似于A类(10家)"); the seed gives no size for signed customers (E),
-so None (not checked)."""
+"""Suggested accounts per salesperson and band (~20 at stage 0, ~40 at stages 1-2, 10 at
+stages 3-4, like an A-grade list); signed customers (E) have no suggested size, so None (not
+checked)."""
 
 NEW_ACCOUNT_DAYS = 7.0
-"""A newly assigned account must be contacted within a week (seed 003, 第四条(三):
-"业务员负责的新客户，应在一周内与客户进行沟通")."""
+"""A newly assigned account must be contacted within a week of its assignment
+(业务员负责的新客户, 应在一周内与客户进行沟通)."""
 
 
 # --------------------------------------------------------------------------------------
@@ -872,9 +872,9 @@ def churn_status(
 ) -> pd.DataFrame | tuple[pd.DataFrame, TableReport]:
     """Full churn (客户流失) versus partial churn (客户业务流失) per customer.
 
-    Seed 004 distinguishes customers who stop using every service (客户流失, full churn)
-    from customers who give up one or two services but keep using others (客户业务流失,
-    partial churn); Buckinx & Van den Poel (2005, EJOR 164(1), 252-268) study the same
+    Customers who stop using every service (客户流失, full churn) are told apart from
+    customers who give up one or two services but keep using others (客户业务流失, partial
+    churn; see the domain guide); Buckinx & Van den Poel (2005, EJOR 164(1), 252-268) study the same
     partial defection of customers who stay active.
 
     **Rules.** Purchases in the same ``period`` count once, per customer and per
@@ -1109,20 +1109,19 @@ def followup_plan(
     cadence: Mapping[Any, float] | None = None,
     list_sizes: Mapping[str, int | None] | None = None,
 ) -> pd.DataFrame:
-    """When each account is due for its next contact, under the cadence of seed 001.
+    """When each account is due for its next contact, under the follow-up cadence.
 
     **Policy** (:data:`DEFAULT_CADENCE`, days between contacts; override any stage with
     ``cadence``): stage 0 (客户不拒绝, does not refuse) every 15 days at least; stages 1
     (listens, 有互动) and 2 (evaluates the product) about every 7 days; stages 3 (considers
     closing) and 4 (decided) within 3 days; signed customers E at least twice a month,
-    i.e. every 15 days. Seed 001 lists stage 0 on its own page (15 days, ~20 accounts) and
-    stages 1 and 2 together (7 days, ~40 accounts), so stage 1 gets 7 days although the
-    summary band "0-1" of DOMAIN.md would also allow 15.
+    i.e. every 15 days. Stage 1 is grouped with stage 2 (7 days, ~40 accounts), although a
+    summary band "0-1" would also allow it 15 days (see :data:`DEFAULT_CADENCE`).
 
     * ``cadence_due = last_contact + cadence[stage]``.
     * With ``assigned_col``: an account not contacted since its assignment (no last
       contact, or one before the assignment date) is due ``NEW_ACCOUNT_DAYS`` (7) days after
-      assignment (seed 003: a new account must be contacted within a week).
+      assignment (a new account must be contacted within a week).
     * ``next_contact`` is the earlier of the applicable due dates; ``overdue`` when
       ``as_of`` is past it (contacting on the due date is on time); ``days_overdue`` is
       the whole days past it (0 when not overdue).
@@ -1318,9 +1317,9 @@ def followup_load(
     stage_col: str = "stage",
     list_sizes: Mapping[str, int | None] | None = None,
 ) -> pd.DataFrame:
-    """Accounts per salesperson and intent band against seed 001's suggested list sizes.
+    """Accounts per salesperson and intent band against the suggested list sizes.
 
-    Seed 001 suggests about 20 accounts at stage 0, about 40 at stages 1-2 and 10 at stages
+    The suggested sizes are about 20 accounts at stage 0, about 40 at stages 1-2 and 10 at stages
     3-4 per salesperson (:data:`DEFAULT_LIST_SIZES`; bands in :data:`LOAD_BANDS`; signed
     customers E have no suggested size). ``over`` flags a band above its size.
 

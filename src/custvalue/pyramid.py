@@ -3,15 +3,15 @@
 Two tier schemes (ordered categoricals, best tier first):
 
 * ``"seeds"``: VIP, major, ordinary, small customers (VIP客户, 主要客户, 普通客户, 小客户, the
-  customer pyramid of seed 000), plus ``"potential"`` (潜在客户) for prospects passed in
+  customer pyramid, 客户金字塔, of Chinese CRM practice), plus ``"potential"`` (潜在客户) for prospects passed in
   as ids without purchases. Default shares of customers 1 % / 4 % / 15 % / 80 % come from
   the customer pyramid of Curry & Curry (2000, *The Customer Marketing Method*: top, big,
-  medium and small customers), whose tiers the seeds' pyramid mirrors.
+  medium and small customers), whose tiers the customer pyramid mirrors.
 * ``"zrl"``: platinum, gold, iron, lead (Zeithaml, Rust & Lemon 2001, California
   Management Review 43(4)). Lead customers cost more than they bring: value < 0, which
   requires profit values (a ``margin`` or ``cost_to_serve``). The paper gives no fixed
   shares; the defaults (platinum the top 5 %, gold the next 15 %, iron every other customer
-  with value >= 0) put the top 20 % of the 80/20 rule (seed 000) in platinum + gold.
+  with value >= 0) put the top 20 % of the 80/20 rule in platinum + gold.
 
 Tiers are assigned by rank (``by="customers"``: a customer is in a tier when the share of
 customers with strictly larger value is below the tier's cumulative limit) or by value
@@ -209,8 +209,8 @@ def value_matrix(
 ) -> pd.Series:
     """Value class: most valuable, most growable, maintain, below zero.
 
-    The seeds' value classes (贵宾型 / 改进型 / 维持型 / 放弃型; Peppers & Rogers' MVC, MGC
-    and BZ). With ``profit = current_value - cost_to_serve`` (``cost_to_serve`` 0 when not
+    The value classes of Chinese CRM practice (贵宾型 / 改进型 / 维持型 / 放弃型; Peppers &
+    Rogers' MVC, MGC and BZ). With ``profit = current_value - cost_to_serve`` (``cost_to_serve`` 0 when not
     given), rules in this order, first match wins:
 
     1. ``most_valuable``: profit >= 0 and high current value;
@@ -222,7 +222,7 @@ def value_matrix(
     *High* means in the top ``current_top`` (``future_top``) share of customers by current
     profit (future value), ties kept together (a customer is high when fewer than that
     share of customers have a strictly larger value). Default 0.2: the top 20 % of the
-    80/20 rule (seed 000). Absolute thresholds (``value >= threshold``) replace the shares
+    80/20 rule. Absolute thresholds (``value >= threshold``) replace the shares
     when given.
 
     Parameters
