@@ -1,7 +1,10 @@
-"""The transaction-reading options: one definition (ReadOptions), one set of defaults
-(table._options), and an unknown keyword refused at the call by every function taking them."""
+"""The transaction-reading options: one definition (ReadOptions, with its defaults), a
+typed mirror for static checkers (ReadKeywords), and an unknown keyword refused at the call
+by every function taking them."""
 
+import dataclasses
 import inspect
+import typing
 from collections.abc import Callable
 from typing import Any
 
@@ -9,8 +12,9 @@ import pandas as pd
 import pytest
 
 import custvalue as cv
+from custvalue._read.options import READ_OPTION_NAMES
 from custvalue.clv.evaluate import tracking_series
-from custvalue.table import _READ_OPTIONS, ReadOptions, _options
+from custvalue.table import ReadKeywords, ReadOptions
 
 TX = pd.DataFrame(
     {
@@ -51,7 +55,7 @@ def test_misspelt_option_raises_type_error_naming_it(name: str) -> None:
     msg = str(info.value)
     assert msg.startswith(f"{name}() got unexpected keyword argument(s) 'time_unti'")
     # the valid ones are listed: every reading option, and the function's own keywords
-    for option in _READ_OPTIONS:
+    for option in READ_OPTION_NAMES:
         assert option in msg
     assert "return_report" in msg or "step" in msg
 
@@ -67,27 +71,47 @@ def test_every_bad_key_is_named() -> None:
         cv.customer_table(TX, tz_name="UTC", retrun_report=True)
 
 
-def test_options_defaults_cover_exactly_the_typed_options() -> None:
-    params = inspect.signature(_options).parameters
-    assert tuple(params) == _READ_OPTIONS == tuple(ReadOptions.__annotations__)
-    assert all(p.kind is p.KEYWORD_ONLY for p in params.values())
-    assert ReadOptions.__required_keys__ == frozenset()
+def test_keywords_mirror_the_options_exactly() -> None:
+    # ReadKeywords exists only for static type checkers: same names, same order, same types
+    fields = dataclasses.fields(ReadOptions)
+    assert tuple(f.name for f in fields) == READ_OPTION_NAMES
+    assert tuple(ReadKeywords.__annotations__) == READ_OPTION_NAMES
+    hints = typing.get_type_hints(ReadOptions)
+    mirror = typing.get_type_hints(ReadKeywords)
+    assert hints == mirror
+    assert ReadKeywords.__required_keys__ == frozenset()
+    assert all(f.metadata.get("help") for f in fields)
 
 
 def test_customer_table_documents_every_option_with_its_default() -> None:
     doc = cv.customer_table.__doc__
     assert doc is not None
     lines = doc.splitlines()
-    for name, p in inspect.signature(_options).parameters.items():
-        line = next(ln for ln in lines if ln.startswith(f"    {name} : "))
-        if p.default is None:
+    for f in dataclasses.fields(ReadOptions):
+        line = next(ln for ln in lines if ln.startswith(f"    {f.name} : "))
+        if f.default is None:
             assert line.endswith(", optional"), line
         else:
-            assert line.endswith(f'default "{p.default}"'), line
+            assert line.endswith(f'default "{f.default}"'), line
+
+
+def test_invalid_option_values_name_the_option() -> None:
+    with pytest.raises(ValueError, match="refunds='nett' is not valid"):
+        ReadOptions(refunds="nett")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="quantity_col and price_col go together"):
+        ReadOptions(quantity_col="qty")
+    with pytest.raises(ValueError, match="not both"):
+        ReadOptions(amount_col="amount", quantity_col="qty", price_col="price")
+    with pytest.raises(ValueError, match="invoice_col and cancel_prefix go together"):
+        ReadOptions(cancel_prefix="C")
+    with pytest.raises(ValueError, match="refunds='net' needs amount_col"):
+        ReadOptions(refunds="net")
+    with pytest.raises(ValueError, match="must name different columns"):
+        ReadOptions(customer_col="x", time_col="x")
 
 
 def test_signature_shows_the_options() -> None:
     sig = inspect.signature(cv.customer_table)
     var_kw = [p for p in sig.parameters.values() if p.kind is p.VAR_KEYWORD]
     assert [p.name for p in var_kw] == ["options"]
-    assert "ReadOptions" in str(var_kw[0].annotation)
+    assert "ReadKeywords" in str(var_kw[0].annotation)

@@ -486,7 +486,9 @@ def test_invalid_iso_dates_raise() -> None:
     tx = pd.DataFrame({"customer_id": [1, 2], "timestamp": ["2020-01-01", "2020-13-45"]})
     with pytest.raises(DataValidationError, match="invalid dates") as err:
         customer_table(tx)
-    assert err.value.failures[0].examples == ("2020-13-45",)
+    # the examples are customer ids; the offending value is quoted in the rule
+    assert err.value.failures[0].examples == (2,)
+    assert "'2020-13-45'" in err.value.failures[0].rule
 
 
 def test_integer_observation_end_follows_the_time_options() -> None:

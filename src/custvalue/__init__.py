@@ -30,17 +30,12 @@ from .exceptions import (
     InsufficientDataError,
     NotFittedError,
 )
+from .interop import from_lifetimes, to_lifetimes
 from .lifecycle import churn_status, followup_load, followup_plan, lifecycle_stages
 from .pyramid import pyramid_tiers, value_matrix
 from .report import segment_report
 from .rfm import rfm_scores, rfm_segments
-from .table import (
-    TableReport,
-    customer_table,
-    from_lifetimes,
-    split_calibration_holdout,
-    to_lifetimes,
-)
+from .table import TableReport, customer_table, split_calibration_holdout
 
 __version__ = "0.1.0"
 

@@ -30,16 +30,21 @@ from typing import Any, Literal, Unpack, overload
 import numpy as np
 import pandas as pd
 
-from ._validation import Checks, check_choice, check_frame, check_scalar
-from .exceptions import DataValidationError, InsufficientDataError, ValidationFailure
-from .table import (
+from ._calendar import period_ticks
+from ._read import (
+    ReadKeywords,
     ReadOptions,
     TableReport,
-    _check_option_names,
-    _period_ticks,
-    _read_transactions,
-    _report,
+    no_purchases,
+    period_spend,
+    purchase_periods,
+    read_options,
+    read_transactions,
+    refund_counts,
+    rows_report,
 )
+from ._validation import Checks, check_choice, check_frame, check_scalar
+from .exceptions import DataValidationError, InsufficientDataError
 
 __all__ = [
     "CHURN_STATUSES",
@@ -112,7 +117,7 @@ NEW_ACCOUNT_DAYS = 7.0
 class _Periods:
     """Distinct purchase periods, sorted by customer then time (oldest first).
 
-    Durations are integer ticks (:func:`custvalue.table._period_ticks`: one per period
+    Durations are integer ticks (:func:`custvalue._calendar.period_ticks`: one per period
     for fixed periods, one per day for months, quarters and years); ``tick`` converts
     them to time units.
     """
@@ -141,32 +146,25 @@ def _read_periods(
     product_col: Any,
     need_spend: bool,
     observation_end: Any,
-    options: ReadOptions,
+    opts: ReadOptions,
 ) -> _Periods:
-    """Read transactions with :func:`custvalue.table.customer_table`'s reader (same
-    options, same row policies, same ids) and reduce them to distinct purchase periods
-    per customer, and per customer and product line."""
-    prep, opts = _read_transactions(
+    """Read transactions with :func:`custvalue.customer_table`'s reader (same options, same
+    row policies, same ids) and reduce them with its kernel to distinct purchase periods per
+    customer, and per customer and product line."""
+    rows = read_transactions(
         transactions,
+        opts,
         what=f"{what}: transactions",
         extra_cols=None if product_col is None else {product_col: "product lines"},
         observation_end=observation_end,
-        **options,
     )
-    codes, per, amount = prep.codes, prep.per, prep.amt
+    codes, per, amount = rows.codes, rows.per, rows.amt
     if codes.size == 0:
-        raise DataValidationError(
-            f"{what}: transactions",
-            [
-                ValidationFailure(
-                    None, f"no purchase rows left after the policies ({prep.counts})", 0
-                )
-            ],
-        )
+        raise no_purchases(f"{what}: transactions", rows.counts)
     # customer codes in id order, exactly customer_table's index
-    n_codes = prep.ids.n_codes
+    n_codes = rows.ids.n_codes
     present = np.flatnonzero(np.bincount(codes, minlength=n_codes))
-    order, ids = prep.ids.ordered(present)
+    order, ids = rows.ids.ordered(present)
     ids = ids.rename(opts.customer_col)
     n_cust = len(ids)
     rank: np.ndarray | None = None
@@ -177,79 +175,65 @@ def _read_periods(
         rank[order] = np.arange(n_cust)
         code = rank[codes]
     del codes
-
-    pmin = int(per.min())
-    pidx = per - pmin
-    span = int(pidx.max()) + 1
-
-    def dedupe(
-        group: np.ndarray, n_groups: int, with_inverse: bool
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """Unique (group, period) pairs sorted by group then period [, each row's pair]."""
-        if n_groups * span < 2**62:
-            key = group * span + pidx
-            if not with_inverse:  # an in-place sort is much cheaper than an argsort
-                key.sort()
-                keep = np.ones(key.size, dtype=bool)
-                keep[1:] = key[1:] != key[:-1]
-                uniq = key[keep]
-                return uniq // span, uniq % span, None
-            uniq, inverse = np.unique(key, return_inverse=True)
-            return uniq // span, uniq % span, inverse
-        order = np.lexsort((pidx, group))
-        g, p = group[order], pidx[order]
-        new = np.ones(g.size, dtype=bool)
-        new[1:] = (g[1:] != g[:-1]) | (p[1:] != p[:-1])
-        pos = np.cumsum(new) - 1
-        inverse = np.empty_like(pos)
-        inverse[order] = pos
-        return g[new], p[new], inverse
-
-    spend_needed = need_spend and amount is not None
-    pcode, pper, inverse = dedupe(code, n_cust, spend_needed)
+    r_code = rows.r_codes if rank is None else rank[rows.r_codes]
+    r_known = r_code >= 0  # refunds of customers without purchases are unmatched
+    r_amt = rows.r_amt[r_known]
+    rel = per.copy() if product_col is not None else per
+    periods = purchase_periods(
+        code, rel, amount, r_code[r_known], rows.r_per[r_known], r_amt, n_cust
+    )
+    if not periods.key.size:
+        raise no_purchases(f"{what}: transactions", {**rows.counts, **refund_counts(periods)})
+    pcode, pper = periods.code, periods.period
     # durations are whole ticks, whatever time_unit is: the unit only relabels inputs and
     # outputs, and every comparison below is exact
-    ticks, tick = _period_ticks(pper + pmin, opts.period, opts.time_unit)
-    end_tick = int(_period_ticks(np.array([prep.end_per]), opts.period, opts.time_unit)[0][0])
+    ticks, tick = period_ticks(pper, opts.period, opts.time_unit)
+    end_tick = int(period_ticks(np.array([rows.end_per]), opts.period, opts.time_unit)[0][0])
     age = (end_tick - ticks).astype(np.float64)
     spend = None
-    if spend_needed:
-        assert inverse is not None and amount is not None
-        spend = np.bincount(inverse, weights=amount, minlength=pcode.size)
-    del inverse
-    netted = unmatched = 0
-    if prep.r_codes.size:
-        # refunds="net": a refund reduces the spend of the customer's latest purchase
-        # period at or before it (as in customer_table); the others are unmatched
-        r_code = prep.r_codes if rank is None else rank[prep.r_codes]
-        rel = prep.r_per - pmin
-        ok = (r_code >= 0) & (rel >= 0)
-        ukey = pcode * span + pper
-        rkey = r_code * span + np.minimum(rel, span - 1)
-        pos = np.searchsorted(ukey, rkey, side="right") - 1
-        ok &= pos >= 0
-        ok[ok] = pcode[pos[ok]] == r_code[ok]
-        netted = int(ok.sum())
-        unmatched = int(ok.size - netted)
-        if spend is not None:
-            spend += np.bincount(pos[ok], weights=prep.r_amt[ok], minlength=pcode.size)
-    n = np.bincount(pcode, minlength=n_cust)
-    last = np.cumsum(n) - 1
-    first = last - n + 1
+    if need_spend and amount is not None:
+        spend = period_spend(periods, code, rel, amount, r_amt)
+    present_n = np.bincount(pcode, minlength=n_cust)
+    last = np.cumsum(present_n) - 1
+    first = last - present_n + 1
 
     line_code = line_cust = line_age = line_period = None
     lines = None
     if product_col is not None:
-        lcodes, lines = prep.extra[0]
+        lcodes, lines = rows.extra[0]
         n_lines = len(lines)
-        pair = code * n_lines + lcodes
-        pg, pp, _ = dedupe(pair, n_cust * n_lines, False)
-        line_cust = pg // n_lines
-        line_code = pg % n_lines
-        line_period, _ = _period_ticks(pp + pmin, opts.period, opts.time_unit)
+        live = np.ones(code.size, dtype=bool)
+        if periods.removed.size:  # rows of cancelled periods buy no line
+            row_key = code * periods.span + rel
+            live = ~np.isin(row_key, periods.removed)
+        pair = code[live] * n_lines + lcodes[live]
+        lp = purchase_periods(
+            pair,
+            per[live],
+            None,
+            np.empty(0, np.int64),
+            np.empty(0, np.int64),
+            np.empty(0),
+            n_cust * n_lines,
+        )
+        line_cust = lp.code // n_lines
+        line_code = lp.code % n_lines
+        line_period, _ = period_ticks(lp.period, opts.period, opts.time_unit)
         line_age = (end_tick - line_period).astype(np.float64)
 
-    report = _report(prep, (netted, unmatched), n_cust, {})
+    n_dropped = int(np.count_nonzero(present_n == 0))
+    if n_dropped:  # every period of these customers was cancelled by refunds
+        keep = present_n > 0
+        remap = np.cumsum(keep) - 1
+        ids = ids[keep]
+        pcode = remap[pcode]
+        present_n = present_n[keep]
+        last = np.cumsum(present_n) - 1
+        first = last - present_n + 1
+        if line_cust is not None:
+            line_cust = remap[line_cust]
+    unmatched = int(np.count_nonzero(~r_known))
+    report = rows_report(rows, len(ids), refund_counts(periods, unmatched))
     return _Periods(
         ids=ids,
         code=pcode,
@@ -258,7 +242,7 @@ def _read_periods(
         spend=spend,
         first=first,
         last=last,
-        n=n,
+        n=present_n,
         line_code=line_code,
         line_cust=line_cust,
         line_age=line_age,
@@ -422,7 +406,7 @@ def lifecycle_stages(
     horizon: float | None = ...,
     explain: Literal[False] = ...,
     return_report: Literal[False] = ...,
-    **options: Unpack[ReadOptions],
+    **options: Unpack[ReadKeywords],
 ) -> pd.Series: ...
 
 
@@ -447,7 +431,7 @@ def lifecycle_stages(
     horizon: float | None = ...,
     explain: Literal[True],
     return_report: Literal[False] = ...,
-    **options: Unpack[ReadOptions],
+    **options: Unpack[ReadKeywords],
 ) -> pd.DataFrame: ...
 
 
@@ -472,7 +456,7 @@ def lifecycle_stages(
     horizon: float | None = ...,
     explain: Literal[False] = ...,
     return_report: Literal[True],
-    **options: Unpack[ReadOptions],
+    **options: Unpack[ReadKeywords],
 ) -> tuple[pd.Series, TableReport]: ...
 
 
@@ -497,7 +481,7 @@ def lifecycle_stages(
     horizon: float | None = ...,
     explain: Literal[True],
     return_report: Literal[True],
-    **options: Unpack[ReadOptions],
+    **options: Unpack[ReadKeywords],
 ) -> tuple[pd.DataFrame, TableReport]: ...
 
 
@@ -522,7 +506,7 @@ def lifecycle_stages(
     horizon: float | None = ...,
     explain: bool,
     return_report: bool = ...,
-    **options: Unpack[ReadOptions],
+    **options: Unpack[ReadKeywords],
 ) -> pd.Series | pd.DataFrame | tuple[pd.Series | pd.DataFrame, TableReport]: ...
 
 
@@ -546,7 +530,7 @@ def lifecycle_stages(
     horizon: float | None = None,
     explain: bool = False,
     return_report: bool = False,
-    **options: Unpack[ReadOptions],
+    **options: Unpack[ReadKeywords],
 ) -> pd.Series | pd.DataFrame | tuple[pd.Series | pd.DataFrame, TableReport]:
     """Lifecycle stage of every customer, relative to each customer's own purchase rhythm.
 
@@ -681,7 +665,7 @@ def lifecycle_stages(
     >>> lifecycle_stages(tx, prospects=["d"]).tolist()
     ['mature', 'churned', 'new', 'prospect']
     """
-    _check_option_names(options, lifecycle_stages)
+    opts = read_options(options, lifecycle_stages)
     what = "lifecycle_stages"
     check_choice("method", method, ("rhythm", "model"))
     check_choice("rhythm", rhythm, ("median", "mean"))
@@ -695,8 +679,8 @@ def lifecycle_stages(
         window = check_scalar("window", window, minimum=0, strict=True)
     if population_gap is not None:
         population_gap = check_scalar("population_gap", population_gap, minimum=0, strict=True)
-    if trend_on == "spend" and options.get("amount_col") is None:
-        raise ValueError("trend_on='spend' needs amount_col")
+    if trend_on == "spend" and not opts.has_amount:
+        raise ValueError("trend_on='spend' needs amount_col (or quantity_col and price_col)")
     if method == "model" and p_alive is None:
         raise ValueError("method='model' needs p_alive (a Series of P(alive) per customer)")
     if method == "rhythm" and (p_alive is not None or expected_purchases is not None):
@@ -712,7 +696,7 @@ def lifecycle_stages(
         product_col=None,
         need_spend=trend_on == "spend",
         observation_end=observation_end,
-        options=options,
+        opts=opts,
     )
     period_len = p.tick
     prospect_ids = _prospect_ids(prospects, p.ids, what)
@@ -831,7 +815,7 @@ def churn_status(
     p_alive: pd.Series | None = ...,
     alive_threshold: float = ...,
     return_report: Literal[False] = ...,
-    **options: Unpack[ReadOptions],
+    **options: Unpack[ReadKeywords],
 ) -> pd.DataFrame: ...
 
 
@@ -850,7 +834,7 @@ def churn_status(
     p_alive: pd.Series | None = ...,
     alive_threshold: float = ...,
     return_report: Literal[True],
-    **options: Unpack[ReadOptions],
+    **options: Unpack[ReadKeywords],
 ) -> tuple[pd.DataFrame, TableReport]: ...
 
 
@@ -868,7 +852,7 @@ def churn_status(
     p_alive: pd.Series | None = None,
     alive_threshold: float = 0.5,
     return_report: bool = False,
-    **options: Unpack[ReadOptions],
+    **options: Unpack[ReadKeywords],
 ) -> pd.DataFrame | tuple[pd.DataFrame, TableReport]:
     """Full churn (客户流失) versus partial churn (客户业务流失) per customer.
 
@@ -947,7 +931,7 @@ def churn_status(
     >>> out.loc["a", "dropped_lines"]
     ('tv',)
     """
-    _check_option_names(options, churn_status)
+    opts = read_options(options, churn_status)
     what = "churn_status"
     check_choice("rhythm", rhythm, ("median", "mean"))
     min_gaps = int(check_scalar("min_gaps", min_gaps, minimum=1, integer=True))
@@ -965,7 +949,7 @@ def churn_status(
         product_col=product_col,
         need_spend=False,
         observation_end=observation_end,
-        options=options,
+        opts=opts,
     )
     period_len = p.tick
     assert p.line_code is not None and p.line_cust is not None and p.line_age is not None

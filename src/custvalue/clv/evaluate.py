@@ -9,6 +9,7 @@ repeat purchases (their Figure 4), and cumulative repeat purchases of the cohort
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,6 +18,8 @@ from typing import Any, Unpack
 import numpy as np
 import pandas as pd
 
+from .._calendar import durations, period_numbers, period_start, unit_seconds
+from .._read import ReadKeywords, purchase_periods, read_options, read_transactions
 from .._schema import FIRST_PURCHASE, HOLDOUT_LENGTH, HOLDOUT_PURCHASES, N_REPEAT, TENURE
 from .._validation import (
     Checks,
@@ -26,17 +29,6 @@ from .._validation import (
     numeric_array,
 )
 from ..exceptions import DataValidationError, NotFittedError, ValidationFailure
-from ..table import (
-    _TIME_UNITS,
-    ReadOptions,
-    _check_option_names,
-    _durations,
-    _options,
-    _period_numbers,
-    _period_start,
-    _read_transactions,
-    _report,
-)
 
 __all__ = ["HoldoutEvaluation", "compare_models", "evaluate_holdout", "tracking_series"]
 
@@ -167,7 +159,7 @@ def evaluate_holdout(
     top_code: int = 7,
     transactions: pd.DataFrame | None = None,
     step: float = 1.0,
-    **options: Unpack[ReadOptions],
+    **options: Unpack[ReadKeywords],
 ) -> HoldoutEvaluation:
     """Compare a fitted purchase model's holdout predictions with what happened.
 
@@ -223,7 +215,7 @@ def evaluate_holdout(
     >>> ev.metrics[["mae", "total_actual", "total_predicted"]].round(3).tolist()
     [1.224, 25.0, 22.169]
     """
-    _check_option_names(options, evaluate_holdout)
+    read_options(options, evaluate_holdout)  # validated here, before any work
     what = "evaluate_holdout"
     _check_purchase_model(model, what)
     check_frame(calibration, f"{what}: calibration", "a customer table (pandas DataFrame)")
@@ -303,17 +295,16 @@ def _series_window(
         checks.rows(tenure < 0, TENURE, "negative durations")
     checks.raise_if_failed()
     first = first_col.to_numpy().astype(_US)
-    first_per = _period_numbers(first, period)
+    first_per = period_numbers(first, period)
     checks.rows(
-        _period_start(first_per, period) != first,
+        period_start(first_per, period) != first,
         FIRST_PURCHASE,
         f"not the start of a period={period!r} period (was the table built with another period?)",
     )
     checks.raise_if_failed()
-    base, div = _TIME_UNITS[time_unit]
-    unit_us = float(base * div) * 1e6
+    unit_us = float(unit_seconds(time_unit)) * 1e6
     cal_end = first + np.rint(tenure * unit_us).astype(np.int64).astype("timedelta64[us]")
-    cal_end_per = _period_numbers(cal_end, period)
+    cal_end_per = period_numbers(cal_end, period)
     cal_per = int(cal_end_per.max())
     checks.rows(
         cal_end_per != cal_per,
@@ -334,8 +325,8 @@ def _series_window(
                 what, [ValidationFailure(HOLDOUT_LENGTH, "values must be finite and > 0", 1)]
             )
         length = np.rint(float(np.max(lengths)) * unit_us).astype(np.int64)
-        end = _period_start(np.array([cal_per]), period) + np.timedelta64(int(length), "us")
-        end_per = int(_period_numbers(end, period)[0])
+        end = period_start(np.array([cal_per]), period) + np.timedelta64(int(length), "us")
+        end_per = int(period_numbers(end, period)[0])
     return first_per, cal_per, end_per
 
 
@@ -346,7 +337,7 @@ def tracking_series(
     *,
     holdout: pd.DataFrame | None = None,
     step: float = 1.0,
-    **options: Unpack[ReadOptions],
+    **options: Unpack[ReadKeywords],
 ) -> pd.DataFrame:
     """Cumulative repeat purchases of the cohort per time step, actual vs predicted.
 
@@ -397,8 +388,9 @@ def tracking_series(
         Index ``step`` (1, 2, ...): ``end`` (time since the earliest first purchase, in
         ``time_unit``), ``holdout`` (the step ends after the calibration window), ``actual`` and
         ``predicted`` repeat purchases in the step, ``actual_cumulative`` and
-        ``predicted_cumulative``. ``attrs["report"]`` is the :class:`custvalue.TableReport`
-        of the transactions read (rows used and dropped by reason).
+        ``predicted_cumulative``. The rows read and dropped by reason are those of
+        ``customer_table(transactions, return_report=True, **options)``, which reads the
+        transactions the same way.
 
     Examples
     --------
@@ -420,28 +412,26 @@ def tracking_series(
     3                   1.0                   5.0
     4                   2.0                   7.0
     """
-    _check_option_names(options, tracking_series)
     what = "tracking_series"
+    opts = read_options(options, tracking_series)  # validated before any work
     if not hasattr(model, "expected_purchases_new"):
         raise TypeError(
             f"{what}: expected a fitted purchase model with expected_purchases_new(t), "
             f"got {type(model).__name__}"
         )
     check_frame(calibration, f"{what}: calibration", "a customer table (pandas DataFrame)")
-    check_frame(transactions, f"{what}: transactions")
-    opts = _options(**options)  # validated here, before the calibration table is read
     time_unit, period = opts.time_unit, opts.period
     customer_col, time_col = opts.customer_col, opts.time_col
     width = check_scalar("step", step, minimum=0.0, strict=True)
     first_per, cal_per, end_per = _series_window(calibration, holdout, time_unit, period, what)
-    end_start = _period_start(np.array([end_per]), period)[0]
+    end_start = period_start(np.array([end_per]), period)[0]
 
     # the cohort's purchase periods, read as customer_table reads them
     tx_what = f"{what}: transactions"
     # late rows are counted here, and refused below with the series' own message
-    reading: ReadOptions = {**options, "after_end": "drop"}
-    prep, _ = _read_transactions(transactions, what=tx_what, observation_end=end_start, **reading)
-    late = prep.counts.get("after_end", 0)
+    reading = dataclasses.replace(opts, after_end="drop")
+    rows = read_transactions(transactions, reading, what=tx_what, observation_end=end_start)
+    late = rows.counts.get("after_end", 0)
     if opts.after_end == "raise" and late:
         hint = "give holdout facts to extend the series, or " if end_per == cal_per else ""
         raise DataValidationError(
@@ -455,13 +445,13 @@ def tracking_series(
                 )
             ],
         )
-    n_codes = prep.ids.n_codes
-    order, code_ids = prep.ids.ordered(np.arange(n_codes, dtype=np.int64))
+    n_codes = rows.ids.n_codes
+    order, code_ids = rows.ids.ordered(np.arange(n_codes, dtype=np.int64))
     row_of_code = np.empty(n_codes, dtype=np.int64)
     row_of_code[order] = calibration.index.get_indexer(code_ids)
     id_pos = np.empty(n_codes, dtype=np.int64)  # position of each code in code_ids
     id_pos[order] = np.arange(n_codes)
-    codes, per = prep.codes, prep.per
+    codes, per = rows.codes, rows.per
     row = row_of_code[codes]
     checks = Checks(tx_what)
 
@@ -471,6 +461,7 @@ def tracking_series(
             checks.add(column, rule, int(mask.sum()), tuple(examples))
 
     bad_rows(row < 0, customer_col, "customers not in the calibration table")
+    r_row = row_of_code[rows.r_codes]
     checks.raise_if_failed()
     bad_rows(
         per < first_per[row],
@@ -478,16 +469,19 @@ def tracking_series(
         "purchases before the customer's first_purchase (transactions do not match the table)",
     )
     checks.raise_if_failed()
-    # distinct (customer, period) pairs: the table's purchases
-    pmin = int(first_per.min())
-    span = int(end_per - pmin + 1)
-    if len(calibration) * span >= 2**62:
-        raise OverflowError(
-            "too many customers times periods for integer keys; use a coarser period"
-        )
-    key = np.unique(row * span + (per - pmin))
-    c = key // span
-    p = key % span + pmin
+    # the table's purchase periods: the one kernel, refunds netted as in the table
+    known = r_row >= 0
+    periods = purchase_periods(
+        row,
+        per.copy(),
+        rows.amt,
+        r_row[known],
+        rows.r_per[known],
+        rows.r_amt[known],
+        len(calibration),
+    )
+    c = periods.code
+    p = periods.period
     is_first = p == first_per[c]
     has_first = np.zeros(len(calibration), dtype=bool)
     has_first[c[is_first]] = True
@@ -501,11 +495,11 @@ def tracking_series(
     checks.raise_if_failed()
 
     # durations from the earliest first purchase, in time_unit, exactly as the table's
-    origin = _period_start(np.array([pmin]), period)
-    s = _durations(_period_start(first_per, period), origin, time_unit)
-    r = _durations(_period_start(p[~is_first], period), origin, time_unit)
-    cal_stop, stop = _durations(
-        _period_start(np.array([cal_per + 1, end_per + 1]), period), origin, time_unit
+    origin = period_start(np.array([int(first_per.min())]), period)
+    s = durations(period_start(first_per, period), origin, time_unit)
+    r = durations(period_start(p[~is_first], period), origin, time_unit)
+    cal_stop, stop = durations(
+        period_start(np.array([cal_per + 1, end_per + 1]), period), origin, time_unit
     )
     eps = 1e-9 * max(1.0, stop)
     n_steps = int(np.ceil(stop / width - 1e-9))
@@ -530,8 +524,6 @@ def tracking_series(
         },
         index=pd.RangeIndex(1, n_steps + 1, name="step"),
     )
-    # refund rows under refunds="net" are read but are not purchases: used, nothing netted
-    out.attrs["report"] = _report(prep, (int(prep.r_codes.size), 0), len(calibration), {})
     return out
 
 
