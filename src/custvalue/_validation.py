@@ -8,6 +8,7 @@ Nothing here repairs data.
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -20,9 +21,13 @@ from .exceptions import DataValidationError, ValidationFailure
 
 __all__ = [
     "Checks",
+    "categorical",
+    "check_aligned",
     "check_choice",
+    "check_columns",
     "check_frame",
     "check_scalar",
+    "check_weights",
     "customer_arrays",
     "numeric_array",
 ]
@@ -213,3 +218,130 @@ def customer_arrays(
             )
     checks.raise_if_failed()
     return out
+
+
+def check_columns(
+    table: pd.DataFrame, needed: Sequence[Any], checks: Checks, hint: str = ""
+) -> bool:
+    """Record the columns of ``needed`` that ``table`` lacks (with close matches).
+
+    Returns True when every column is present. ``hint`` says how to get them (e.g. "build
+    the table with custvalue.customer_table").
+    """
+    absent = [c for c in needed if c not in table.columns]
+    if not absent:
+        return True
+    present = [str(c) for c in table.columns]
+    near = []
+    for c in absent:
+        match = difflib.get_close_matches(str(c), present, n=1, cutoff=0.7)
+        if match:
+            near.append(f"{c!r} -> {match[0]!r}?")
+    rule = f"missing column(s) {absent}"
+    if near:
+        rule += f" (did you mean {', '.join(near)})"
+    if hint:
+        rule += f"; {hint}"
+    checks.add(None, rule, len(absent))
+    return False
+
+
+def check_aligned(
+    series: Any,
+    index: pd.Index,
+    name: str,
+    checks: Checks,
+    *,
+    minimum: float | None = None,
+    strict: bool = False,
+    maximum: float | None = None,
+) -> np.ndarray | None:
+    """Values of a per-customer Series on ``index`` (float64), every misalignment recorded.
+
+    One policy everywhere: ``series`` must be a pandas Series with exactly the customers of
+    ``index``, each once (order free). Customers missing from it, customers it has that
+    ``index`` lacks, duplicate ids, missing or non-finite values and values outside
+    ``[minimum, maximum]`` (``minimum`` excluded with ``strict``) are recorded in ``checks``.
+    Returns None when the values cannot be aligned. Nothing is filled.
+    """
+    if not isinstance(series, pd.Series):
+        raise TypeError(
+            f"{name} must be a pandas Series indexed by customer id, got {type(series).__name__}"
+        )
+    if not series.index.equals(index):  # the fast path: same customers, same order
+        if series.index.has_duplicates:
+            checks.rows(
+                np.asarray(series.index.duplicated()),
+                name,
+                "duplicate customer ids in the index",
+                ids=series.index,
+            )
+            return None
+        bad = checks.rows(
+            ~index.isin(series.index), name, "customers with no value (never filled)", ids=index
+        )
+        bad |= checks.rows(
+            ~series.index.isin(index), name, "customers not in the table", ids=series.index
+        )
+        if bad:
+            return None
+        series = series.reindex(index)
+    sub = Checks(checks.what, ids=index)
+    values = numeric_array(series, name, sub)
+    checks.failures.extend(sub.failures)
+    with np.errstate(invalid="ignore"):
+        if minimum is not None:
+            low = values <= minimum if strict else values < minimum
+            op = ">" if strict else ">="
+            checks.rows(low, name, f"values must be {op} {minimum}", ids=index)
+        if maximum is not None:
+            checks.rows(values > maximum, name, f"values must be <= {maximum}", ids=index)
+    return values
+
+
+def check_weights(weights: Any, index: pd.Index, what: str) -> np.ndarray:
+    """Row weights (float64, >= 0, not all 0), one per row of a table on ``index``.
+
+    ``weights`` is None (every weight 1), an array in table order, or a Series on the
+    table's index (same order).
+    """
+    n = len(index)
+    if weights is None:
+        return np.ones(n, dtype=np.float64)
+    checks = Checks(f"{what}: weights", ids=index)
+    if isinstance(weights, pd.Series):
+        if not weights.index.equals(index):
+            raise ValueError(
+                f"{what}: weights is a Series whose index differs from the table's index; "
+                "pass weights aligned on the table (e.g. weights.reindex(table.index)) "
+                "or a plain array in table order"
+            )
+        if not pd.api.types.is_numeric_dtype(weights.dtype) or pd.api.types.is_bool_dtype(
+            weights.dtype
+        ):
+            raise TypeError(f"{what}: weights must be numeric, got dtype {weights.dtype}")
+        w = weights.to_numpy(dtype="float64", na_value=np.nan)
+    else:
+        w = np.asarray(weights, dtype=np.float64)
+    if w.ndim != 1 or w.shape[0] != n:
+        raise ValueError(
+            f"{what}: weights must be one number per customer ({n}), got shape {w.shape}"
+        )
+    checks.rows(np.isnan(w), "weights", "missing values")
+    checks.rows(np.isinf(w), "weights", "infinite values")
+    with np.errstate(invalid="ignore"):
+        checks.rows(w < 0, "weights", "negative weights")
+    if not checks.failed and not np.any(w > 0):
+        checks.add("weights", "every weight is 0", n)
+    checks.raise_if_failed()
+    return w
+
+
+def categorical(
+    codes: np.ndarray, categories: Sequence[str], index: pd.Index, name: str
+) -> pd.Series:
+    """Ordered categorical Series from integer codes, every category present."""
+    cat = pd.Categorical.from_codes(
+        np.asarray(codes, dtype="int64"), categories=pd.Index(list(categories)), ordered=True
+    )
+    return pd.Series(cat, index=index, name=name)
