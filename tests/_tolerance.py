@@ -23,6 +23,18 @@ from numpy.typing import ArrayLike
 UNIT_ROUNDOFF = float(np.finfo(np.float64).eps) / 2.0
 
 
+def gamma_n(n: int) -> float:
+    """Higham's ``gamma_n = n u / (1 - n u)``: relative error bound of a float64 sum of n
+    non-negative terms (or of n rounded operations), in any order.
+
+    Examples
+    --------
+    >>> gamma_n(12) < 13 * UNIT_ROUNDOFF
+    True
+    """
+    return n * UNIT_ROUNDOFF / (1.0 - n * UNIT_ROUNDOFF)
+
+
 def summation_tolerance(
     terms: ArrayLike, weights: ArrayLike | None = None, *, term_ulps: float = 0.0
 ) -> float:
@@ -36,8 +48,8 @@ def summation_tolerance(
         Weights ``w_i`` of a weighted sum (a dot product); default all 1.
     term_ulps : float, default 0
         When the terms are themselves computed (log-likelihood contributions from
-        ``betaln`` and ``log``), the relative error of each term in units of ``u``;
-        it adds ``term_ulps * u * sum |w_i t_i|``. 0 when the terms are exact inputs.
+        ``betaln``, ``log`` or quadrature), a bound on the relative error of each term in
+        units of ``u``; it adds ``term_ulps * u * sum |w_i t_i|``. 0 for exact inputs.
 
     Returns
     -------
@@ -59,6 +71,4 @@ def summation_tolerance(
     w = np.ones_like(t) if weights is None else np.asarray(weights, dtype=np.float64).ravel()
     if w.shape != t.shape:
         raise ValueError(f"weights has {w.size} values for {t.size} terms")
-    n = t.size
-    gamma_n = n * UNIT_ROUNDOFF / (1.0 - n * UNIT_ROUNDOFF)
-    return float((gamma_n + term_ulps * UNIT_ROUNDOFF) * np.sum(np.abs(w * t)))
+    return float((gamma_n(t.size) + term_ulps * UNIT_ROUNDOFF) * np.sum(np.abs(w * t)))
