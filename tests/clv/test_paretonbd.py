@@ -76,6 +76,7 @@ def test_predictions_in_range(fitted, cdnow_cal):
 
 
 def test_horizon_zero(fitted, cdnow_cal):
+    # exactly 0: the lifetime term is base * log1p(t / base) * exprel(...), log1p(0) = 0
     assert (fitted.expected_purchases(cdnow_cal, 0.0) == 0).all()
     np.testing.assert_allclose(fitted.prob_no_purchase(cdnow_cal, 0.0), 1.0)
 
