@@ -183,6 +183,7 @@ def test_split_matches_calibration_and_holdout_data() -> None:
     _compare(ours, cal.rename(columns=lambda c: c.removesuffix("_cal")))
     theirs = theirs.loc[ours.index]
     np.testing.assert_array_equal(ours["holdout_purchases"], theirs["frequency_holdout"])
+    # whole days divided once by 7 on both sides: bit-identical
     np.testing.assert_array_equal(ours["holdout_length"], theirs["duration_holdout"])
     # lifetimes' holdout monetary value averages raw rows (not merged days, unlike its
     # calibration column), so the comparable quantity is the holdout sum
