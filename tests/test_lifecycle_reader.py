@@ -121,7 +121,8 @@ def test_monthly_periods() -> None:
     end = "2025-05-31"
     ex = lifecycle_stages(tx, observation_end=end, period="M", explain=True)
     table = customer_table(tx, observation_end=end, period="M")
-    # durations between month starts, in days, as in the customer table
+    # durations between month starts, in days, as in the customer table (whole days both
+    # ways, so bit-identical)
     np.testing.assert_array_equal(ex["tenure"], table["tenure"])
     np.testing.assert_array_equal(ex["time_since_last"], table["time_since_last"])
     # both buy once a month: rhythm = the median month length between month starts (31

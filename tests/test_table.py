@@ -110,6 +110,7 @@ def test_observation_end_is_inclusive_of_its_period() -> None:
 def test_time_since_last_is_tenure_minus_span() -> None:
     tx = _tx([1, 1, 2], ["2020-01-01", "2020-01-04", "2020-01-02"])
     t = customer_table(tx, observation_end="2020-01-11", time_unit="W")
+    # exact: the table computes time_since_last as this very subtraction
     assert (t["time_since_last"] == t["tenure"] - t["purchase_span"]).all()
 
 

@@ -22,6 +22,8 @@ def _compare(ours: pd.DataFrame, theirs: pd.DataFrame) -> None:
     lt = to_lifetimes(ours)
     assert lt.index.tolist() == theirs.index.sort_values().tolist()
     theirs = theirs.loc[lt.index]
+    # exact: both compute whole numbers of days (hours, weeks) and divide once by the same
+    # multiplier (7 for weeks of days), a correctly rounded division of the same numbers
     for col in ("frequency", "recency", "T"):
         np.testing.assert_array_equal(lt[col].to_numpy(), theirs[col].to_numpy(), err_msg=col)
     if "monetary_value" in theirs:
@@ -181,6 +183,7 @@ def test_split_matches_calibration_and_holdout_data() -> None:
     _compare(ours, cal.rename(columns=lambda c: c.removesuffix("_cal")))
     theirs = theirs.loc[ours.index]
     np.testing.assert_array_equal(ours["holdout_purchases"], theirs["frequency_holdout"])
+    # whole days divided once by 7 on both sides: bit-identical
     np.testing.assert_array_equal(ours["holdout_length"], theirs["duration_holdout"])
     # lifetimes' holdout monetary value averages raw rows (not merged days, unlike its
     # calibration column), so the comparable quantity is the holdout sum

@@ -56,6 +56,8 @@ def test_predictions_are_named_series_on_the_index(fitted, cdnow_cal):
 
 
 def test_horizon_zero(fitted, cdnow_cal):
+    # exactly 0: at t = 0, z = 0 and both parts of the bracket, -expm1(0) and 2F1 - 1 (its
+    # power series in z), are exactly 0
     assert (fitted.expected_purchases(cdnow_cal, 0.0) == 0).all()
     np.testing.assert_allclose(fitted.prob_no_purchase(cdnow_cal, 0.0), 1.0)
     assert fitted.expected_purchases_new(0.0) == 0.0
@@ -96,6 +98,7 @@ def test_extreme_customers_finite_and_in_range():
     )
     pa = m.prob_alive(table)
     assert ((pa >= 0) & (pa <= 1)).all()
+    # x = 0 is alive with probability exactly 1 (no dropout before a repeat purchase)
     assert pa.iloc[0] == 1.0 and pa.iloc[1] > 0.999 and pa.iloc[2] < 1e-12
     ey = m.expected_purchases(table, 365.0)
     assert np.isfinite(ey).all() and (ey >= 0).all()

@@ -243,7 +243,8 @@ def test_shuffling_and_relabelling_change_nothing(case: Case):
     shuffled = table.iloc[perm]
     shuffled.index = pd.Index([f"other-{i}" for i in range(len(table))], name="id")
     other = case.model().fit(shuffled)
-    assert other.params_ == model.params_  # identical bits: compression sorts the rows
+    # identical bits: compression sorts the distinct rows, so the fit sees the same arrays
+    assert other.params_ == model.params_
     assert other.loglik_ == model.loglik_
 
 
@@ -254,6 +255,7 @@ def test_duplicate_rows_as_weights_change_nothing(case: Case):
     expanded = table.loc[table.index.repeat(reps)].reset_index(drop=True)
     a = case.model().fit(expanded)
     b = case.model().fit(table, weights=reps)
+    # identical bits: both compress to the same sorted rows with the same whole-number counts
     assert b.params_ == a.params_
     assert b.loglik_ == a.loglik_
     assert b.n_customers_ == a.n_customers_ == int(reps.sum())
@@ -295,5 +297,6 @@ def test_dtype_backends_give_identical_results(case: Case, backend: str):
     )
     a = case.model().fit(table)
     b = case.model().fit(other)
+    # identical bits: every backend is read into the same float64 arrays before any arithmetic
     assert a.params_ == b.params_
     _assert_preds_equal(case.predict(a, table, 1.0), case.predict(b, other, 1.0), 0.0)

@@ -67,7 +67,7 @@ def test_likelihood_is_a_distribution_over_histories():
 
 def test_prob_alive_limits():
     pa = bgnbd.prob_alive(*PARAMS, X, TX, T)
-    assert pa[0] == 1.0
+    assert pa[0] == 1.0  # exactly: x = 0 is set to 1, no dropout before a repeat purchase
     assert np.all((pa >= 0) & (pa <= 1))
     # t_x == T: the odds are a / (b + x - 1)
     assert pa[3] == pytest.approx(1 / (1 + 0.793 / (2.426 + 6.0)), rel=1e-12)

@@ -252,6 +252,7 @@ def test_exact_hessian_matches_finite_differences_of_the_gradient(params):
         plus = c @ P.loglik_grad(*(theta + step), x, t_x, T)[1]
         minus = c @ P.loglik_grad(*(theta - step), x, t_x, T)[1]
         fd[:, j] = (plus - minus) / (2.0 * step[j])
+    # exact: the Hessian is filled symmetrically (hess[i, j] = hess[j, i] = the same sum)
     np.testing.assert_allclose(h, h.T, rtol=0, atol=0)
     np.testing.assert_allclose(h, fd, rtol=1e-6, atol=1e-7 * np.abs(fd).max())
 

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import custvalue as cv
+from _tolerance import gamma_n
 from custvalue.clv.value import discount_schedule
 
 YEAR = {"horizon": 52.0, "period_length": 52.0 / 12.0}  # one year in monthly steps (weeks)
@@ -452,8 +453,15 @@ def test_shuffling_and_relabelling_change_nothing(
     order = np.random.default_rng(0).permutation(len(cal))
     shuffled = cal.iloc[order]
     out = cv.customer_lifetime_value(bg, gg, shuffled, **kw)
-    pd.testing.assert_series_equal(out, base.iloc[order], check_exact=True)
+    # Same customers, same ids, same values up to the rounding of each customer's sum over
+    # the 12 periods: that sum is a BLAS matrix-vector product over the distinct
+    # (n_repeat, tenure) rows, kept in order of first appearance, and BLAS rounds a row
+    # differently depending on its position (1 ulp seen on simulated tables), so it is
+    # within 2 gamma_12 relative, not bit-identical.
+    assert out.index.equals(base.index[order])
+    pd.testing.assert_series_equal(out, base.iloc[order], rtol=2 * gamma_n(12), atol=0.0)
     relabelled = cal.set_axis(pd.Index([f"id-{i}" for i in cal.index], name="customer_id"))
     out = cv.customer_lifetime_value(bg, gg, relabelled, **kw)
+    # same rows in the same order: the same arithmetic, so the same bits
     np.testing.assert_array_equal(out.to_numpy(), base.to_numpy())
     assert out.index.equals(relabelled.index)
