@@ -296,3 +296,14 @@ def test_dtype_backends_give_identical_classes(dtype: str) -> None:
     assert out.index.equals(base.index) and out.index.dtype == base.index.dtype
     with pytest.raises(TypeError, match="numeric"):
         abc_classes(base.astype(str))
+
+
+def test_concentration_shares_never_exceed_one() -> None:
+    # many zeros at the end used to push the value share above 1 by rounding (1.3e-15)
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        v = np.concatenate([rng.gamma(0.5, 30.0, 111).round(2), np.zeros(89)])
+        curve = concentration_curve(pd.Series(v))
+        share = curve["value_share"].to_numpy()
+        assert share.max() == 1.0 and share[-1] == 1.0
+        assert np.all(np.diff(share) >= 0)

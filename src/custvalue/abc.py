@@ -119,8 +119,10 @@ def concentration_curve(
 def _curve(v: np.ndarray) -> pd.DataFrame:
     n = v.size
     s = np.sort(v)[::-1]
-    y = np.concatenate(([0.0], np.cumsum(s) / s.sum()))
-    y[-1] = 1.0
+    # cumulative sums of non-negative values never decrease, so dividing by the last one
+    # keeps every share <= 1 (s.sum() may round differently and exceed it)
+    csum = np.cumsum(s)
+    y = np.concatenate(([0.0], csum / csum[-1]))
     x = np.arange(n + 1, dtype="float64") / n
     return pd.DataFrame({"customer_share": x, "value_share": y})
 

@@ -196,7 +196,8 @@ def customer_table(
         Nothing is guessed: other inputs raise.
     amount_col : str, optional
         Amount of each row. Without it (and without ``quantity_col``) the spend columns
-        are present and all NaN (spend is undefined). Amounts within one period are summed.
+        are present and all NaN (spend is undefined). Amounts within one period are summed
+        (in row order, so reordering the rows can change a spend in its last bit).
     quantity_col : str, optional
         Quantity of each row; with ``price_col`` the amount is ``quantity x price`` per row
         (missing when either is). Not together with ``amount_col``.
