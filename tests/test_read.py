@@ -7,8 +7,8 @@ import pyarrow as pa
 import pytest
 
 import custvalue as cv
-from custvalue.datasets import make_transactions
 from custvalue import DataValidationError
+from custvalue.datasets import make_transactions
 
 
 def _retail() -> pd.DataFrame:
