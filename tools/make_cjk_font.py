@@ -88,7 +88,7 @@ def make(source: Path, weight: str) -> None:
     target = TARGETS / f"custvalue-cjk-{weight.lower()}.otf"
     target.parent.mkdir(parents=True, exist_ok=True)
     font.save(target)
-    print(f"{target}: {len(text)} characters, {target.stat().st_size:,} bytes")
+    print(f"{target}: {len(text)} characters, {target.stat().st_size:,} bytes")  # noqa: T201
 
 
 def main(argv: list[str]) -> None:

@@ -204,7 +204,6 @@ PLOT_TEXTS: Mapping[str, Mapping[str, str]] = _kind(
         "customers": ("Customers", "客户数"),
         "share_of_customers": ("Share of customers", "客户占比"),
         "share_of_value": ("Share of value", "价值占比"),
-        "share": ("Share", "占比"),
         "actual": ("Actual", "实际"),
         "predicted": ("Predicted", "预测"),
         "predicted_by": ("Predicted ({model})", "预测（{model}）"),

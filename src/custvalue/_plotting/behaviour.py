@@ -247,9 +247,9 @@ def plot_segments(
         ax.set_xlim(min(lo * 1.2, 0.0), max(hi, 0.01) * 1.16)
         ax.set_ylim(-0.6, k - 0.4)
         ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-        ax.set_xlabel(text("share", lang))
         set_title(ax, title, text("segments.title", lang))
-        legend(ax, loc="lower right", ncols=1)
+        # below the axis, in place of an axis label: clear of bars of any length
+        legend(ax, loc="upper center", bbox_to_anchor=(0.5, -0.07), ncols=2, borderaxespad=0.0)
         finish(ax, grid="x")
         ax.tick_params(axis="y", length=0)
     return ax
