@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
+from typing import Any
 
 import pandas as pd
 
 from ._validation import check_choice
 
-__all__ = ["LABELS", "LANGS", "display", "labels_for"]
+__all__ = ["LABELS", "LANGS", "PLOT_TEXTS", "display", "labels_for", "plot_text"]
 
 LANGS: tuple[str, ...] = ("en", "zh")
 """Supported display languages."""
@@ -194,3 +195,173 @@ def display(series: pd.Series, lang: str = "en", *, kind: str | None = None) -> 
         raise ValueError(f"no {k!r} labels for categories {unknown}")
     mapping = {c: table[str(c)][lang] for c in series.cat.categories}
     return series.cat.rename_categories(mapping)
+
+
+# --- plot texts (custvalue.plotting): axis labels, titles, legend entries --------------------
+PLOT_TEXTS: Mapping[str, Mapping[str, str]] = _kind(
+    {
+        # shared
+        "customers": ("Customers", "客户数"),
+        "share_of_customers": ("Share of customers", "客户占比"),
+        "share_of_value": ("Share of value", "价值占比"),
+        "actual": ("Actual", "实际"),
+        "predicted": ("Predicted", "预测"),
+        "predicted_by": ("Predicted ({model})", "预测（{model}）"),
+        # time units of the customer table (time_unit=...), and BG/BB's opportunities
+        "unit.s": ("seconds", "秒"),
+        "unit.s.one": ("second", "秒"),
+        "unit.min.one": ("minute", "分钟"),
+        "unit.h.one": ("hour", "小时"),
+        "unit.D.one": ("day", "天"),
+        "unit.W.one": ("week", "周"),
+        "unit.opportunities.one": ("opportunity", "次机会"),
+        "unit.none.one": ("time unit", "时间单位"),
+        "unit.min": ("minutes", "分钟"),
+        "unit.h": ("hours", "小时"),
+        "unit.D": ("days", "天"),
+        "unit.W": ("weeks", "周"),
+        "unit.opportunities": ("opportunities", "次机会"),
+        "unit.none": ("time units", "时间单位"),
+        # value columns named in titles and colour bars
+        "column.total_spend": ("total spend", "消费总额"),
+        "column.mean_spend": ("mean spend", "平均消费额"),
+        "column.clv": ("CLV", "客户终身价值"),
+        "column.historical_value": ("historical value", "历史价值"),
+        "column.value": ("value", "价值"),
+        # plot_concentration
+        "concentration.title": ("Value concentration", "客户价值集中度"),
+        "concentration.x": (
+            "Share of customers, highest value first",
+            "客户累计占比（按价值从高到低）",
+        ),
+        "concentration.y": ("Cumulative share of value", "价值累计占比"),
+        "concentration.curve": (
+            "Concentration curve (Gini {gini:.2f})",
+            "集中度曲线（基尼系数 {gini:.2f}）",
+        ),
+        "concentration.equality": ("Equal value for everyone", "完全平均线"),
+        "concentration.limit": (
+            "{customers} of customers bring {value} of the value",
+            "{customers} 的客户贡献 {value} 的价值",
+        ),
+        # plot_rfm_heatmap
+        "rfm.title.count": ("Customers per RFM cell", "各 RFM 单元的客户数"),
+        "rfm.title.mean": ("Mean {value} per RFM cell", "各 RFM 单元的平均{value}"),
+        "rfm.x": ("Recency score R (higher: bought more recently)", "最近购买得分 R（越高越近）"),
+        "rfm.y": ("Frequency score F (higher: bought more often)", "购买频率得分 F（越高越频繁）"),
+        "rfm.mean": ("Mean {value}", "平均{value}"),
+        # plot_segments
+        "segments.title": ("Segments: customers and value", "细分群体：客户与价值"),
+        # plot_probability_alive_matrix / plot_expected_purchases_matrix
+        "alive.title": (
+            "Probability alive after {tenure} {unit} of observation",
+            "观察 {tenure} {unit}后的存活概率",
+        ),
+        "alive.colorbar": ("P(alive)", "存活概率"),
+        "expected.title": (
+            "Expected purchases in the next {horizon} {unit}",
+            "未来 {horizon} {unit}的预期购买次数",
+        ),
+        "expected.subtitle": (
+            "customers observed for {tenure} {unit}",
+            "观察期 {tenure} {unit}",
+        ),
+        "expected.colorbar": ("Expected purchases", "预期购买次数"),
+        "matrix.x": (
+            "Time from first to last purchase ({unit})",
+            "首次到最近一次购买的时间（{unit}）",
+        ),
+        "matrix.y": ("Repeat purchases", "重复购买次数"),
+        # plot_calibration_holdout
+        "calhold.title": (
+            "Holdout purchases by calibration purchases",
+            "按校准期购买次数分组的验证期购买",
+        ),
+        "calhold.x": (
+            "Repeat purchases in the calibration period (customers in brackets)",
+            "校准期重复购买次数（括号内为客户数）",
+        ),
+        "calhold.y": ("Mean purchases in the holdout period", "验证期平均购买次数"),
+        # plot_tracking
+        "tracking.title.cumulative": ("Cumulative repeat purchases", "累计重复购买次数"),
+        "tracking.title.per_period": (
+            "Repeat purchases per {step} {unit}",
+            "每 {step} {unit}的重复购买次数",
+        ),
+        "tracking.title.per_unit": ("Repeat purchases per {unit}", "每{unit}重复购买次数"),
+        "tracking.x": (
+            "Time since the first purchase of the cohort ({unit})",
+            "自首位客户首次购买起的时间（{unit}）",
+        ),
+        "tracking.y": ("Repeat purchases", "重复购买次数"),
+        "tracking.calibration_end": ("End of calibration", "校准期结束"),
+        # plot_pyramid
+        "pyramid.title": ("Customer pyramid", "客户金字塔"),
+        "pyramid.band": ("{n:,} customers ({customers})", "{n:,} 位客户（{customers}）"),
+        "pyramid.band_value": (
+            "{n:,} customers ({customers}), {value} of the value",
+            "{n:,} 位客户（{customers}），价值占 {value}",
+        ),
+        # plot_lifecycle
+        "lifecycle.title": ("Customers by lifecycle stage", "各生命周期阶段的客户数"),
+        # plot_value_matrix
+        "value_matrix.title": ("Value matrix", "客户价值矩阵"),
+        "value_matrix.x": ("Current value", "当前价值"),
+        "value_matrix.y": ("Future value", "未来价值"),
+        "value_matrix.high": ("High", "高"),
+        "value_matrix.other": ("Not high", "非高"),
+        "value_matrix.cell": (
+            "{n:,} customers ({customers})",
+            "{n:,} 位客户（{customers}）",
+        ),
+        "value_matrix.cell_value": (
+            "{n:,} customers ({customers})\n{value} of the value",
+            "{n:,} 位客户（{customers}）\n价值占 {value}",
+        ),
+        # plot_clv_distribution
+        "clv.title": ("Distribution of customer lifetime value", "客户终身价值分布"),
+        "clv.y.hist": ("Customers", "客户数"),
+        "clv.y.ecdf": ("Share of customers at or below", "不高于该值的客户占比"),
+        "clv.mean": ("Mean {v:,.2f}", "均值 {v:,.2f}"),
+        "clv.median": ("Median {v:,.2f}", "中位数 {v:,.2f}"),
+        "clv.clipped": (
+            "{n:,} customers above {x:,.2f} not shown",
+            "另有 {n:,} 位客户高于 {x:,.2f}，未显示",
+        ),
+    }
+)
+"""``PLOT_TEXTS[key][lang]``: axis labels, titles and legend entries of :mod:`custvalue.plotting`.
+
+Some texts have ``{fields}`` (filled by :func:`plot_text`); both languages of a key have the
+same fields.
+"""
+
+
+def plot_text(key: str, lang: str = "en", **fields: Any) -> str:
+    """One text of the plots in one language, with its ``{fields}`` filled in.
+
+    Parameters
+    ----------
+    key : str
+        A key of :data:`PLOT_TEXTS`.
+    lang : {"en", "zh"}
+        Display language.
+    **fields
+        Values of the text's fields.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from custvalue.labels import plot_text
+    >>> plot_text("concentration.curve", "zh", gini=0.6312)
+    '集中度曲线（基尼系数 0.63）'
+    """
+    check_choice("lang", lang, LANGS)
+    check_choice("key", key, tuple(PLOT_TEXTS))
+    return PLOT_TEXTS[key][lang].format(**fields)
+
+
+# --- end plot texts --------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Private implementation of :mod:`custvalue.plotting` (import the public facade)."""
