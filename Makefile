@@ -1,6 +1,6 @@
 # Two commands do everything on a fresh machine: `make demo` and `make test`.
 # Each creates .venv when it is missing and installs what it needs:
-#   demo: the package and its plot extra, at the versions of the lock file;
+#   demo: the package and its report extra (plots, HTML), at the versions of the lock file;
 #   test: the whole development environment, exactly as locked in requirements/dev.lock.
 PYTHON ?= python3
 VENV   := .venv
@@ -9,7 +9,7 @@ LOCK   := requirements/dev.lock
 DEV    := $(VENV)/.dev-installed
 DEMO   := $(VENV)/.demo-installed
 # the extras the lock covers (make lock), and the newest-release environment (make test-latest)
-EXTRAS := dev,plot,dask,docs
+EXTRAS := dev,plot,report,dask,docs
 LATEST := .venv-latest
 
 .PHONY: demo test lint typecheck pytest bench lock test-latest clean
@@ -18,7 +18,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(DEMO): pyproject.toml $(LOCK) | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --constraint $(LOCK) -e ".[plot]"
+	$(BIN)/python -m pip install --quiet --constraint $(LOCK) -e ".[report]"
 	touch $@
 
 $(DEV): pyproject.toml $(LOCK) | $(BIN)/python
@@ -27,7 +27,8 @@ $(DEV): pyproject.toml $(LOCK) | $(BIN)/python
 	touch $@ $(DEMO)
 
 demo: $(DEMO)
-	$(BIN)/custvalue summary --dataset cdnow
+	$(BIN)/custvalue demo --output custvalue-demo
+	@echo "Open custvalue-demo/report.html in a browser."
 
 lint: $(DEV)
 	$(BIN)/ruff check src tests benchmarks

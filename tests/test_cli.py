@@ -54,7 +54,7 @@ def test_summary_csv_input(tmp_path: Path) -> None:
     # day/month order is never guessed
     res = CliRunner().invoke(main, [*base, "--amount-col", "value"])
     assert res.exit_code != 0
-    assert "time_format" in res.output
+    assert "--time-format" in res.output and "time_format" not in res.output
     res = CliRunner().invoke(
         main, [*base, "--amount-col", "value", "--time-format", "%d/%m/%Y", "--refunds", "drop"]
     )

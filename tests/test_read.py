@@ -53,7 +53,7 @@ def test_cancellations_are_never_purchases() -> None:
     opts = {**READ, "quantity_col": "Qty", "price_col": "Price", "invoice_col": "Invoice"}
     with pytest.raises(DataValidationError, match="cancellations") as err:
         cv.customer_table(tx, cancel_prefix="C", **opts)
-    assert "refunds='drop' or 'net'" in str(err.value)
+    assert "refunds='drop' or refunds='net'" in str(err.value)
     t, rep = cv.customer_table(tx, cancel_prefix="C", refunds="net", return_report=True, **opts)
     # the cancellation (-10) nets against invoice 100 (day 1): still 2 purchase days
     assert t.loc[1, "n_purchases"] == 2

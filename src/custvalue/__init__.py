@@ -8,6 +8,7 @@ tier of the customer pyramid each sits in and where each relationship is going.
 from __future__ import annotations
 
 from .abc import abc_classes, concentration_curve, gini, pareto_share
+from .analysis import Analysis, analyze
 from .clv import (
     BetaGeoBetaBinomModel,  # clv/bgbb.py
     BetaGeoModel,
@@ -41,6 +42,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "__version__",
+    # the whole analysis in one call (analysis.py)
+    "Analysis",
+    "analyze",
     # the customer table (table.py)
     "TableReport",
     "customer_table",

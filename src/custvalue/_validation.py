@@ -75,8 +75,10 @@ class Checks:
         labels = self.ids if ids is None else ids
         examples: tuple[Any, ...] = ()
         if labels is not None:
-            pos = np.flatnonzero(bad)[:_N_EXAMPLES]
-            examples = tuple(_plain(v) for v in np.asarray(labels)[pos])
+            # the first distinct labels: one customer's many bad rows show once
+            pos = np.flatnonzero(bad)[: 50 * _N_EXAMPLES]
+            shown = pd.unique(pd.Series(np.asarray(labels)[pos], dtype=object))
+            examples = tuple(_plain(v) for v in shown[:_N_EXAMPLES])
         self.failures.append(ValidationFailure(column, rule, n, examples))
         return True
 

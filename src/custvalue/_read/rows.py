@@ -203,7 +203,8 @@ def read_rows(
     if observation_end is None:
         valid = ~t_na
         if not valid.any():
-            checks.add(opts.time_col, "no valid times", n)
+            if not t_unread.any():  # unreadable times are already reported
+                checks.add(opts.time_col, "no valid times", n)
             checks.raise_if_failed()
         end = t[valid].max() if not valid.all() else t.max()
     else:
@@ -245,16 +246,19 @@ def read_rows(
             if cancel is None
             else f"negative amounts or cancellations (invoice starting with {opts.cancel_prefix!r})"
         )
-        choices = "'drop' or 'net'" if amt is not None else "'drop'"
+        choices = "refunds='drop' or refunds='net'" if amt is not None else "refunds='drop'"
         checks.rows(
             refund & ~t_na & ~id_na,
             amount_name if cancel is None else opts.invoice_col,
-            f"{what_rows}; pass refunds={choices}",
+            f"{what_rows}; pass {choices}",
             ids=id_labels,
         )
     if zero is not None and opts.zero_amounts == "raise":
         checks.rows(
-            zero, amount_name, "zero amounts; pass zero_amounts='keep' or 'drop'", ids=id_labels
+            zero,
+            amount_name,
+            "zero amounts; pass zero_amounts='keep' or zero_amounts='drop'",
+            ids=id_labels,
         )
     checks.raise_if_failed()
 

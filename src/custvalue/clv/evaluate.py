@@ -463,12 +463,6 @@ def tracking_series(
     bad_rows(row < 0, customer_col, "customers not in the calibration table")
     r_row = row_of_code[rows.r_codes]
     checks.raise_if_failed()
-    bad_rows(
-        per < first_per[row],
-        time_col,
-        "purchases before the customer's first_purchase (transactions do not match the table)",
-    )
-    checks.raise_if_failed()
     # the table's purchase periods: the one kernel, refunds netted as in the table
     known = r_row >= 0
     periods = purchase_periods(
@@ -482,6 +476,15 @@ def tracking_series(
     )
     c = periods.code
     p = periods.period
+    early = p < first_per[c]  # purchase periods, after netting: cancelled ones do not count
+    if early.any():
+        checks.add(
+            time_col,
+            "purchases before the customer's first_purchase (transactions do not match the table)",
+            int(early.sum()),
+            tuple(calibration.index[np.unique(c[early])[:5]]),
+        )
+        checks.raise_if_failed()
     is_first = p == first_per[c]
     has_first = np.zeros(len(calibration), dtype=bool)
     has_first[c[is_first]] = True

@@ -1,0 +1,5 @@
+"""``python -m custvalue``: the ``custvalue`` command."""
+
+from custvalue.cli import main
+
+main()

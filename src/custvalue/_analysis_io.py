@@ -1,0 +1,112 @@
+"""Writing an :class:`~custvalue.analysis.Analysis` to disk: the scored customers, the models
+and the report, in one folder.
+
+* ``customers.parquet`` and ``customers.csv``: one row per customer, index ``customer_id``;
+* ``models.json``: every model's parameters, standard errors, log-likelihood and fit
+  information, the holdout metrics of every candidate, the choice and why, the options used
+  and the row report;
+* ``report.html``: the self-contained briefing.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from .analysis import Analysis
+
+__all__ = ["models_document", "save_analysis"]
+
+
+def _json_safe(v: Any) -> Any:
+    """Plain JSON values: NaN and infinities become None, NumPy scalars Python numbers."""
+    if isinstance(v, dict):
+        return {str(k): _json_safe(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_json_safe(x) for x in v]
+    if hasattr(v, "item") and not isinstance(v, str):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, bool | int | float | str) or v is None:
+        return v
+    return str(v)
+
+
+def _model_entry(model: Any) -> dict[str, Any]:
+    out = model.to_dict()
+    table = model.param_table()
+    out["standard_errors"] = {str(k): v for k, v in table["std_error"].items()}
+    out["intervals_95"] = {str(k): [row["lower"], row["upper"]] for k, row in table.iterrows()}
+    out["aic"] = model.aic_
+    out["bic"] = model.bic_
+    out.pop("cov", None)
+    return out
+
+
+def models_document(analysis: Analysis) -> dict[str, Any]:
+    """Everything ``models.json`` holds, as a JSON-friendly dict."""
+    from . import __version__
+
+    evaluation = None
+    if analysis.evaluation is not None:
+        evaluation = {
+            str(name): {str(k): v for k, v in row.items()}
+            for name, row in analysis.evaluation.iterrows()
+        }
+    doc: dict[str, Any] = {
+        "custvalue_version": __version__,
+        "purchase_model": {
+            "choice": analysis.choice,
+            "reason": analysis.reason,
+            **analysis.choice_detail,
+        },
+        "models": {"purchase": _model_entry(analysis.models["purchase"])},
+        "candidates": {name: _model_entry(m) for name, m in analysis.models["candidates"].items()},
+        "candidate_failures": analysis.failures,
+        "evaluation": evaluation,
+        "spend": None if analysis.spend is None else vars(analysis.spend),
+        "settings": analysis.settings,
+        "rows": analysis.table_report.as_dict(),
+        "timings_seconds": analysis.timings,
+    }
+    if analysis.models.get("spend") is not None:
+        doc["models"]["spend"] = _model_entry(analysis.models["spend"])
+    return dict(_json_safe(doc))
+
+
+def save_analysis(analysis: Analysis, folder: Any, *, report: bool = True) -> dict[str, Any]:
+    """Write the analysis files into ``folder``; return kind -> path."""
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    customers = analysis.customers
+    paths: dict[str, Any] = {}
+    paths["parquet"] = out / "customers.parquet"
+    customers.to_parquet(paths["parquet"])
+    paths["csv"] = out / "customers.csv"
+    _csv_frame(customers).to_csv(paths["csv"])
+    paths["models"] = out / "models.json"
+    paths["models"].write_text(
+        json.dumps(models_document(analysis), indent=2, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
+    if report:
+        paths["report"] = out / "report.html"
+        analysis.to_html(paths["report"])
+    return paths
+
+
+def _csv_frame(customers: pd.DataFrame) -> pd.DataFrame:
+    """The customers with dates as ISO dates (no clock time where none is meaningful)."""
+    frame = customers.copy()
+    for col in frame.columns:
+        if pd.api.types.is_datetime64_dtype(frame[col].dtype):
+            stamps = frame[col]
+            if (stamps == stamps.dt.normalize()).all():
+                frame[col] = stamps.dt.strftime("%Y-%m-%d")
+    return frame
