@@ -361,7 +361,10 @@ def analyze(
     choice, detail = _choose(evaluation, model, holdout is not None, failures)
 
     with step("fit the chosen model on the whole history"):
-        purchase = fitted[choice] if holdout is None else _fit(MODELS[choice], table)
+        if holdout is None:
+            purchase = fitted[choice]
+        else:
+            purchase, choice = _refit(table, choice, detail, failures)
         spend_model, spend_summary, expected_spend = _spend(table, has_amount)
 
     with step("score customers"):
@@ -465,7 +468,26 @@ def _choose(
     crit = "mae" if has_holdout else "bic"
     best = str(evaluation[crit].idxmin())
     values = {str(k): float(v) for k, v in evaluation[crit].items()}
-    return best, {"criterion": crit, "values": values, "failed": list(failures)}
+    return best, {"criterion": crit, "values": values, "failed": list(failures), "best": best}
+
+
+def _refit(
+    table: pd.DataFrame, choice: str, detail: dict[str, Any], failures: dict[str, str]
+) -> tuple[Any, str]:
+    """Refit the chosen model on the whole history; if it cannot be fitted there, the next
+    best candidate (recorded in ``detail["refit_failed"]`` and ``failures``)."""
+    values = detail["values"]
+    order = [choice] + sorted((k for k in values if k != choice), key=values.__getitem__)
+    for name in order:
+        try:
+            model = _fit(MODELS[name], table)
+        except (InsufficientDataError, ConvergenceError) as err:
+            failures[name] = f"on the whole history: {err}"
+            detail.setdefault("refit_failed", []).append(name)
+            continue
+        return model, name
+    reasons = "; ".join(f"{MODEL_NAMES[k]}: {failures[k]}" for k in order)
+    raise InsufficientDataError(f"analyze: no purchase model could be fitted ({reasons})")
 
 
 def choice_reason(choice: str, detail: Mapping[str, Any], lang: str = "en") -> str:
@@ -481,14 +503,16 @@ def choice_reason(choice: str, detail: Mapping[str, Any], lang: str = "en") -> s
         )
     else:
         values = detail["values"]
-        others = [f"{MODEL_NAMES[k]} {v:.4g}" for k, v in values.items() if k != choice]
+        best = detail.get("best", choice)
+        name = MODEL_NAMES[best]
+        others = [f"{MODEL_NAMES[k]} {v:.4g}" for k, v in values.items() if k != best]
         if zh:
             what = (
                 "验证期每位客户购买次数的平均绝对误差最低"
                 if crit == "mae"
                 else ("在全部历史上的 BIC 最低（未指定验证期）")
             )
-            text = f"{name} 的{what}：{values[choice]:.4g}"
+            text = f"{name} 的{what}：{values[best]:.4g}"
             if others:
                 text += f"（其他：{'，'.join(others)}）"
         else:
@@ -497,12 +521,21 @@ def choice_reason(choice: str, detail: Mapping[str, Any], lang: str = "en") -> s
                 if crit == "mae"
                 else "the lowest BIC on the whole history (no holdout given)"
             )
-            text = f"{name} has {what}: {values[choice]:.4g}"
+            text = f"{name} has {what}: {values[best]:.4g}"
             if others:
                 text += f" (vs {', '.join(others)})"
     if detail["failed"]:
         failed = ", ".join(MODEL_NAMES[k] for k in detail["failed"])
         text += f"；无法拟合 {failed}" if zh else f"; could not fit {failed}"
+    for name in detail.get("refit_failed", []):
+        text += (
+            f"；{MODEL_NAMES[name]} 无法在全部历史上拟合，改用下一个最佳模型"
+            if zh
+            else f"; {MODEL_NAMES[name]} could not be fitted on the whole history, so the "
+            "next best candidate is used"
+        )
+    if detail.get("refit_failed"):
+        text += f"：{MODEL_NAMES[choice]}" if zh else f": {MODEL_NAMES[choice]}"
     return text
 
 

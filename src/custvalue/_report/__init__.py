@@ -302,9 +302,7 @@ def _context(analysis: Analysis, lang: str) -> dict[str, Any]:
     if s["holdout"] is not None:
         end = analysis.table_report.observation_end
         assert end is not None
-        cal_end = end - pd.Timedelta(
-            seconds=s["holdout"] * _unit_seconds(unit)
-        )
+        cal_end = end - pd.Timedelta(seconds=s["holdout"] * _unit_seconds(unit))
         ctx["model_intro"] = text(
             "m_intro",
             lang,
