@@ -273,7 +273,10 @@ def _context(analysis: Analysis, lang: str) -> dict[str, Any]:
     ctx["fig_lifecycle"] = figs.draw("plot_lifecycle", customers["lifecycle_stage"])
     if "churn_status" in customers:
         ctx["fig_churn"] = figs.draw(
-            "plot_segments", customers["churn_status"], hist if has_value else None
+            "plot_segments",
+            customers["churn_status"],
+            hist if has_value else None,
+            title=text("l_churn", lang),
         )
     # model check
     model_rows = []
