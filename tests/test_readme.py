@@ -34,5 +34,7 @@ def test_quick_start_runs_and_reproduces_the_stated_fit() -> None:
     assert bg.loglik_ == pytest.approx(-9582.4, abs=0.05)  # type: ignore[attr-defined]
     # Fader & Hardie (2013), Gamma-Gamma on the 946 repeat buyers: p, q, gamma
     assert gg.params_["p"] == pytest.approx(6.25, abs=5e-3)  # type: ignore[attr-defined]
+    # the one-call analysis: the holdout check picks Pareto/NBD on the CDNOW sample
+    assert namespace["a"].choice == "pnbd"  # type: ignore[attr-defined]
     clv = namespace["clv"]
     assert len(clv) == 2357  # type: ignore[arg-type]
