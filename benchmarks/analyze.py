@@ -51,7 +51,7 @@ def main() -> None:
         tx,
         amount_col="amount",
         time_unit="W",
-        holdout=39.0,
+        holdout_length=39.0,
         observation_end="1998-06-30",
         on_step=on_step,
     )

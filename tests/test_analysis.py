@@ -36,7 +36,12 @@ def export() -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def netted(export: pd.DataFrame) -> cv.Analysis:
     return cv.analyze(
-        export, missing="drop", refunds="net", holdout=60.0, product_col="StockCode", **OPTIONS
+        export,
+        missing="drop",
+        refunds="net",
+        holdout_length=60.0,
+        product_col="StockCode",
+        **OPTIONS,
     )
 
 

@@ -39,7 +39,7 @@ def _analyze(path: Path, out: Path, *extra: str) -> object:
 
 
 def test_analyze_writes_every_file(csv_file: Path, export: pd.DataFrame, tmp_path: Path) -> None:
-    res = _analyze(csv_file, tmp_path, "--refunds", "net", "--holdout", "60", "--no-report")
+    res = _analyze(csv_file, tmp_path, "--refunds", "net", "--holdout-length", "60", "--no-report")
     assert res.exit_code == 0, res.output
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "customers.csv",

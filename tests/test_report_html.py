@@ -25,7 +25,7 @@ def analysis() -> cv.Analysis:
         tx,
         amount_col="amount",
         time_unit="W",
-        holdout=39.0,
+        holdout_length=39.0,
         observation_end="1998-06-30",
         product_col=None,
     )

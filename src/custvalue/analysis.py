@@ -216,7 +216,7 @@ def analyze(
     transactions: Any,
     *,
     observation_end: Any = None,
-    holdout: float | None = None,
+    holdout_length: float | None = None,
     model: Literal["auto", "bgnbd", "pnbd", "mbgnbd"] = "auto",
     margin: float = 1.0,
     cost_to_serve: float = 0.0,
@@ -238,8 +238,9 @@ def analyze(
         :func:`custvalue.customer_table` reads it.
     observation_end : date-like, optional
         End of observation (inclusive of its period); default the latest time.
-    holdout : float, optional
-        Length of a holdout period at the end of the history, in ``time_unit``. The
+    holdout_length : float, optional
+        Length of a holdout period at the end of the history, in ``time_unit`` (the
+        ``holdout_length`` column of :func:`custvalue.split_calibration_holdout`). The
         candidate models are fitted on the history before it, compared on it, and the
         chosen one is refitted on the whole history for scoring. Without it, the
         candidates are compared by BIC on the whole history.
@@ -285,7 +286,7 @@ def analyze(
     >>> import custvalue as cv
     >>> from custvalue.datasets import load_cdnow
     >>> tx = load_cdnow(subset="sample")
-    >>> a = cv.analyze(tx, amount_col="amount", time_unit="W", holdout=39.0,
+    >>> a = cv.analyze(tx, amount_col="amount", time_unit="W", holdout_length=39.0,
     ...                observation_end="1998-06-30")
     >>> a.choice, len(a.customers)
     ('pnbd', 2357)
@@ -304,8 +305,8 @@ def analyze(
     if period_length is None:
         period_length = _unit_length(_MONTH_DAYS, unit)
     check_scalar("period_length", period_length, minimum=0.0, strict=True)
-    if holdout is not None:
-        check_scalar("holdout", holdout, minimum=0.0, strict=True)
+    if holdout_length is not None:
+        check_scalar("holdout_length", holdout_length, minimum=0.0, strict=True)
     timings: dict[str, float] = {}
     step = _steps(on_step, timings)
     reading = dataclasses.asdict(opts)
@@ -323,9 +324,9 @@ def analyze(
     fitted: dict[str, Any] = {}
     failures: dict[str, str] = {}
     evaluation: pd.DataFrame | None = None
-    if holdout is not None:
+    if holdout_length is not None:
         with step("calibration/holdout split"):
-            cal_end = pd.Timestamp(end) - pd.Timedelta(seconds=holdout * unit_seconds(unit))
+            cal_end = pd.Timestamp(end) - pd.Timedelta(seconds=holdout_length * unit_seconds(unit))
             cal = split_calibration_holdout(
                 transactions,
                 calibration_end=cal_end,
@@ -358,10 +359,10 @@ def analyze(
     if not fitted:
         reasons = "; ".join(f"{MODEL_NAMES[k]}: {v}" for k, v in failures.items())
         raise InsufficientDataError(f"analyze: no purchase model could be fitted ({reasons})")
-    choice, detail = _choose(evaluation, model, holdout is not None, failures)
+    choice, detail = _choose(evaluation, model, holdout_length is not None, failures)
 
     with step("fit the chosen model on the whole history"):
-        if holdout is None:
+        if holdout_length is None:
             purchase = fitted[choice]
         else:
             purchase, choice = _refit(table, choice, detail, failures)
@@ -413,7 +414,7 @@ def analyze(
     settings = {
         "read": {k: _plain(v) for k, v in reading.items()},
         "observation_end": str(end),
-        "holdout": holdout,
+        "holdout_length": holdout_length,
         "model": model,
         "margin": margin,
         "cost_to_serve": cost_to_serve,
@@ -430,7 +431,7 @@ def analyze(
         models={
             "purchase": purchase,
             "spend": spend_model,
-            "candidates": fitted if holdout is not None else {},
+            "candidates": fitted if holdout_length is not None else {},
         },
         evaluation=evaluation,
         holdout=holdout_evals,

@@ -34,7 +34,7 @@ from .exceptions import CustvalueError
 _ANALYSIS_OPTIONS = (
     "observation_end",
     "calibration_end",
-    "holdout",
+    "holdout_length",
     "model",
     "margin",
     "cost_to_serve",
@@ -414,7 +414,9 @@ def analysis_flags(func: Callable[..., Any]) -> Callable[..., Any]:
             help="End of observation (ISO date); default: the latest time.",
         ),
         click.option(
+            "--holdout-length",
             "--holdout",
+            "holdout_length",
             type=float,
             default=None,
             help="Length of a holdout period at the end, in --time-unit: the candidate models are compared on it.",
@@ -541,7 +543,7 @@ def demo(output: Path, lang: str) -> None:
         "amount_col": "amount",
         "time_unit": "W",
     }
-    settings = {"observation_end": "1998-06-30", "holdout": 39.0, "lang": lang}
+    settings = {"observation_end": "1998-06-30", "holdout_length": 39.0, "lang": lang}
     _run_analysis(
         tx,
         "CDNOW transaction log (bundled)",

@@ -302,15 +302,15 @@ def _context(analysis: Analysis, lang: str) -> dict[str, Any]:
         for k in ("model", "loglik", "bic", "mae", "rmse", "pred", "actual")
     ]
     ctx["model_rows"] = model_rows
-    if s["holdout"] is not None:
+    if s["holdout_length"] is not None:
         end = analysis.table_report.observation_end
         assert end is not None
-        cal_end = end - pd.Timedelta(seconds=s["holdout"] * _unit_seconds(unit))
+        cal_end = end - pd.Timedelta(seconds=s["holdout_length"] * _unit_seconds(unit))
         ctx["model_intro"] = text(
             "m_intro",
             lang,
             cal_end=f"{cal_end:%Y-%m-%d}",
-            holdout=_duration(s["holdout"], unit, lang),
+            holdout=_duration(s["holdout_length"], unit, lang),
             reason=choice_reason(analysis.choice, analysis.choice_detail, lang),
         )
         chosen = analysis.holdout[analysis.choice]
