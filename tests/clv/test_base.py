@@ -65,18 +65,34 @@ def test_not_fitted_error_names_model_and_fix():
 
 
 @pytest.mark.parametrize("bad", [-0.1, float("nan"), float("inf")])
-def test_bad_penalizer_raises(bad):
+def test_bad_penalizer_raises_at_fit(bad):
+    # scikit-learn's rule: the constructor stores hyperparameters verbatim, fit validates
+    model = BetaGeoModel(penalizer=bad)
+    assert model.penalizer is bad
     with pytest.raises(ValueError, match="penalizer"):
-        BetaGeoModel(penalizer=bad)
+        model.fit(small_bgnbd_table())
 
 
-def test_bad_max_iter_and_tol_raise():
+def test_bad_max_iter_and_tol_raise_at_fit():
+    table = small_bgnbd_table()
     with pytest.raises(ValueError, match="max_iter"):
-        BetaGeoModel(max_iter=0)
+        BetaGeoModel(max_iter=0).fit(table)
     with pytest.raises(ValueError, match="max_iter"):
-        BetaGeoModel(max_iter=2.5)
+        BetaGeoModel(max_iter=2.5).fit(table)
     with pytest.raises(ValueError, match="tol"):
-        BetaGeoModel(tol=0.0)
+        BetaGeoModel(tol=0.0).fit(table)
+
+
+def test_get_and_set_params_follow_the_constructor_signature():
+    m = BetaGeoModel(penalizer=0.1, initial_params={"r": 1.0, "alpha": 1.0, "a": 1.0, "b": 1.0})
+    assert list(m.get_params()) == ["penalizer", "max_iter", "tol", "initial_params"]
+    assert m.set_params(tol=1e-6, max_iter=50) is m
+    assert m.get_params()["tol"] == 1e-6 and m.max_iter == 50
+    with pytest.raises(ValueError, match="valid"):
+        m.set_params(learning_rate=0.1)
+    assert repr(BetaGeoModel()) == (
+        "BetaGeoModel(penalizer=0.0, max_iter=1000, tol=1e-07, initial_params=None)"
+    )
 
 
 def test_constructor_is_keyword_only():
@@ -236,7 +252,7 @@ class _Toy(_BaseModel):
     _columns: ClassVar[tuple[str, ...]] = ("y",)
     _math = types.SimpleNamespace(loglik_grad=_toy_loglik_grad)  # type: ignore[assignment]
 
-    def _validate(self, table, what):
+    def _validate(self, table, what, *, fitting):
         return (table["y"].to_numpy(dtype=float),)
 
 
@@ -297,7 +313,7 @@ def test_large_data_path_agrees_with_small_data_path(model_cls, monkeypatch):
     # above _WARM_MIN_ROWS distinct rows, the fit starts from a subset fit and iterates
     # Newton steps with the subset's Hessian; it must land on the same optimum
     import custvalue
-    import custvalue.clv._base as base
+    import custvalue.clv._optimize as optimize
 
     cls = getattr(custvalue, model_cls) if isinstance(model_cls, str) else model_cls
     if cls is BetaGeoModel:
@@ -309,7 +325,7 @@ def test_large_data_path_agrees_with_small_data_path(model_cls, monkeypatch):
         table = truth.sample(np.tile(np.arange(1, 7), 10_000), random_state=1)
     large = cls().fit(table)
     assert large.fit_info_["warm_start_rows"] > 0
-    monkeypatch.setattr(base, "_WARM_MIN_ROWS", 10**9)
+    monkeypatch.setattr(optimize, "WARM_MIN_ROWS", 10**9)
     small = cls().fit(table)
     assert small.fit_info_["warm_start_rows"] == 0
     for name, value in small.params_.items():

@@ -10,9 +10,9 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from .._schema import N_REPEAT, PURCHASE_SPAN, TENURE
-from .._validation import Checks, check_scalar, customer_arrays
-from ._base import _PurchaseModel
+from .._validation import Checks, check_scalar
 from ._math import bgbb as _bgbb_math
+from ._purchase import _PurchaseModel
 
 __all__ = ["BetaGeoBetaBinomModel"]
 
@@ -70,10 +70,9 @@ class BetaGeoBetaBinomModel(_PurchaseModel):
     _lower: ClassVar[tuple[float, ...]] = (0.0, 0.0, 0.0, 0.0)
     _math: ClassVar[types.ModuleType] = _bgbb_math
 
-    def _validate(self, table: pd.DataFrame, what: str) -> tuple[Array, ...]:
+    def _validate(self, table: pd.DataFrame, what: str, *, fitting: bool) -> tuple[Array, ...]:
         """Customer-table checks plus the discrete-opportunity rules of BG/BB."""
-        arrays = customer_arrays(table, what, self._columns)
-        x, t_x, n = (arrays[c] for c in self._columns)
+        x, t_x, n = super()._validate(table, what, fitting=fitting)
         checks = Checks(f"{what}: customer table (BG/BB: counts of opportunities)", table.index)
         checks.rows(t_x != np.floor(t_x), PURCHASE_SPAN, "non-integer opportunity index")
         checks.rows(n != np.floor(n), TENURE, "non-integer number of opportunities")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import types
 from typing import ClassVar
 
-from ._base import _PurchaseModel
 from ._math import bgnbd as _bgnbd_math
+from ._purchase import _PurchaseModel
 
 __all__ = ["BetaGeoModel"]
 

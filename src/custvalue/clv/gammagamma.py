@@ -100,8 +100,8 @@ class GammaGammaModel(_BaseModel):
         checks.raise_if_failed()
         return x, m
 
-    def _validate(self, table: pd.DataFrame, what: str) -> tuple[Array, ...]:
-        return self._read(table, what, fitting=True)
+    def _validate(self, table: pd.DataFrame, what: str, *, fitting: bool) -> tuple[Array, ...]:
+        return self._read(table, what, fitting=fitting)
 
     def _check_identifiable(self, cols: tuple[Array, ...], counts: Array) -> None:
         total = float(counts.sum())

@@ -18,11 +18,11 @@ from __future__ import annotations
 import copy
 import logging
 import math
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from .._schema import N_REPEAT, PURCHASE_SPAN, TENURE, TOTAL_SPEND
 from .._validation import Checks, check_frame, check_scalar, customer_arrays, numeric_array
@@ -49,9 +49,40 @@ _DENSE_RANGE = 1 << 20
 
 
 class PurchaseModel(Protocol):
-    """What :func:`customer_lifetime_value` needs from a fitted purchase model."""
+    """What :func:`customer_lifetime_value` needs from a fitted purchase model.
 
-    def expected_purchases(self, table: pd.DataFrame, t: float) -> pd.Series: ...
+    Any object with this method works (custvalue's models, or your own).
+    """
+
+    def expected_purchases(self, table: pd.DataFrame, t: float) -> pd.Series:
+        """Expected purchases of each customer of ``table`` in the next ``t`` time units."""
+        ...
+
+
+@runtime_checkable
+class FactorisedPurchaseModel(PurchaseModel, Protocol):
+    """A purchase model whose conditional expectation factorises as P(alive) times a curve.
+
+    In the buy-'til-you-die models ``purchase_span`` enters only through P(alive at T), so
+    ``E[Y(t) | x, t_x, T] = P(alive at T | x, t_x, T) * g(x, T, t)``. A model that provides
+    both methods below (custvalue's BG/NBD, MBG/NBD, Pareto/NBD and BG/BB do) lets
+    :func:`customer_lifetime_value` evaluate ``g`` once per distinct ``(n_repeat, tenure)``
+    for every period end at once, instead of calling ``expected_purchases`` once per period.
+    """
+
+    def prob_alive(self, table: pd.DataFrame) -> pd.Series:
+        """P(alive at the end of observation) of each customer of ``table`` (validates it)."""
+        ...
+
+    def expected_purchases_alive(
+        self, n_repeat: ArrayLike, tenure: ArrayLike, *, horizon: ArrayLike
+    ) -> NDArray[np.float64] | None:
+        """``g(x, T, t)`` for customers alive at ``T``: shape (customers, horizons).
+
+        Returns None when the model does not factorise after all (then
+        ``expected_purchases`` is used).
+        """
+        ...
 
 
 class SpendModel(Protocol):
@@ -266,7 +297,7 @@ def _purchase_present_value(
 
 
 def _present_value_factorised(
-    model: Any,
+    model: PurchaseModel,
     table: pd.DataFrame,
     arrays: dict[str, np.ndarray],
     ends: np.ndarray,
@@ -274,13 +305,10 @@ def _present_value_factorised(
 ) -> np.ndarray | None:
     """PV of purchases as P(alive) times a curve computed per distinct (n_repeat, tenure).
 
-    For models whose conditional expectation factorises as
-    ``E[Y(t) | x, t_x, T] = P(alive at T | x, t_x, T) * g(x, T, t)`` and which say so through
-    the ``_alive_curve(x, T, t)`` hook of :class:`custvalue.clv._base._PurchaseModel` (see
-    there). Returns None for any other model, which then takes the generic path.
+    For models of the :class:`FactorisedPurchaseModel` protocol. Returns None for any other
+    model, which then takes the generic path.
     """
-    curve_of = getattr(model, "_alive_curve", None)
-    if curve_of is None:
+    if not isinstance(model, FactorisedPurchaseModel):
         return None
     alive = np.asarray(model.prob_alive(table), dtype="float64")  # validates the table
     x, T = arrays[N_REPEAT], arrays[TENURE]
@@ -290,7 +318,7 @@ def _present_value_factorised(
     previous = np.zeros((len(first), 1))
     block = max(1, _CURVE_BLOCK // max(1, len(first)))
     for lo in range(0, len(ends), block):  # memory O(distinct rows x block)
-        cumulative = curve_of(ux, uT, ends[lo : lo + block])
+        cumulative = model.expected_purchases_alive(ux, uT, horizon=ends[lo : lo + block])
         if cumulative is None:
             return None
         pv += np.diff(cumulative, axis=1, prepend=previous) @ factors[lo : lo + block]
@@ -390,8 +418,8 @@ def customer_lifetime_value(
     to ``horizon=12 * 4.345, period_length=4.345``.
 
     For the purchase models whose conditional expectation factorises as P(alive) times a
-    curve of (n_repeat, tenure) (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB: see
-    ``_PurchaseModel._alive_curve``), the curve is evaluated for all period ends at once on
+    curve of (n_repeat, tenure) (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB: the
+    :class:`FactorisedPurchaseModel` protocol), the curve is evaluated for all period ends at once on
     the distinct (n_repeat, tenure) pairs and scaled by each customer's P(alive). Any other
     model's expected purchases are evaluated once per period end on the distinct
     ``(n_repeat, purchase_span, tenure)`` rows (when there are clearly fewer of them than
