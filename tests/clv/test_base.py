@@ -19,7 +19,7 @@ from custvalue import (
     InsufficientDataError,
     NotFittedError,
 )
-from custvalue.clv._base import _BaseModel, _compress
+from custvalue.clv._base import _BaseModel
 
 from .clv_data import small_bgnbd_table
 
@@ -219,15 +219,6 @@ def test_pickle_is_small_and_has_no_data(cdnow_cal):
     assert back.params_ == m.params_
 
 
-def test_compress_merges_identical_rows_and_sums_weights():
-    x = np.array([1.0, 0.0, 1.0, 1.0])
-    t = np.array([2.0, 0.0, 2.0, 3.0])
-    cols, counts = _compress((x, t), np.array([1.0, 2.0, 0.5, 1.0]))
-    assert cols[0].tolist() == [0.0, 1.0, 1.0]
-    assert cols[1].tolist() == [0.0, 2.0, 3.0]
-    assert counts.tolist() == [2.0, 1.5, 1.0]
-
-
 # --------------------------------------------------------------- a toy model for the base
 def _toy_loglik_grad(mu: float, sigma: float, y: np.ndarray):
     """Log-normal-ish toy: y ~ Normal(log mu, sigma); grads w.r.t. (mu, sigma)."""
@@ -356,29 +347,3 @@ def test_non_finite_objective_is_reported_as_such():
         _NaNModel().fit(pd.DataFrame({"y": y}))
     msg = str(err.value)
     assert "not finite" in msg and "not a matter of adding a penalizer" in msg
-
-
-def test_distinct_rows_round_trip():
-    from custvalue.clv._math._special import distinct_rows
-
-    x = np.array([3.0, 1.0, 3.0, 1.0, 2.0])
-    t = np.array([5.0, 2.0, 5.0, 7.0, 2.0])
-    inverse, (ux, ut) = distinct_rows(x, t)
-    assert len(ux) == 4
-    np.testing.assert_array_equal(ux[inverse], x)
-    np.testing.assert_array_equal(ut[inverse], t)
-
-
-def test_distinct_rows_first_occurrence_and_inverse():
-    from custvalue.clv._base import _distinct_rows
-
-    rng = np.random.default_rng(4)
-    x = rng.integers(0, 4, 500).astype(float)
-    t = rng.integers(0, 3, 500) / 7.0
-    T = np.where(rng.random(500) < 0.5, 38.0, 38.0 + 1e-12)  # differ in the last bits
-    first, inverse = _distinct_rows((x, t, T))
-    rows = list(zip(x, t, T, strict=True))
-    assert len(first) == len(set(rows))
-    for i, row in enumerate(rows):
-        assert rows[first[inverse[i]]] == row  # each row maps to an identical first row
-        assert first[inverse[i]] <= i  # ... that is its first occurrence

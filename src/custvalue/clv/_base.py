@@ -73,6 +73,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy.stats import norm
 
+from .._rows import distinct_rows
 from .._validation import Checks, check_scalar, customer_arrays, customer_arrays_for_scoring
 from ..exceptions import ConvergenceWarning, InsufficientDataError, NotFittedError
 from . import _optimize
@@ -84,84 +85,6 @@ logger = logging.getLogger(__name__)
 Array = NDArray[np.float64]
 
 _MIN_CUSTOMERS = 10
-
-
-def _compress(cols: tuple[Array, ...], weights: Array) -> tuple[tuple[Array, ...], Array]:
-    """Collapse identical rows of the columns into distinct rows with summed weights.
-
-    The distinct rows come back in lexicographic order whatever the input order, so shuffling
-    the input changes nothing (weights are summed with ``bincount``; integer weights sum
-    exactly). Each column is hashed to sorted integer codes (``pandas.factorize``), the codes
-    are combined into one exact mixed-radix int64 key and the keys are sorted; a
-    lexicographic sort of the rows is the fallback when the key would overflow.
-    """
-    n = weights.shape[0]
-    if n == 0:
-        return cols, weights
-    codes: list[NDArray[np.int64]] = []
-    uniques: list[Array] = []
-    for c in cols:
-        top = float(c.max())
-        if c.min() >= 0 and top < 2**20 and np.array_equal(c, np.floor(c)):
-            # small whole numbers (counts): their value is their code
-            codes.append(c.astype(np.int64))
-            uniques.append(np.arange(int(top) + 1, dtype=np.float64))
-            continue
-        code, uniq = pd.factorize(c, sort=True)
-        codes.append(np.asarray(code, dtype=np.int64))
-        uniques.append(np.asarray(uniq, dtype=np.float64))
-    sizes = [u.shape[0] for u in uniques]
-    if math.prod(sizes) >= 2**62:
-        order = np.lexsort(cols[::-1])
-        sorted_cols = tuple(c[order] for c in cols)
-        new = np.ones(n, dtype=bool)
-        same = np.ones(n - 1, dtype=bool)
-        for c in sorted_cols:
-            same &= c[1:] == c[:-1]
-        new[1:] = ~same
-        starts = np.flatnonzero(new)
-        counts = np.add.reduceat(weights[order], starts)
-        return tuple(c[starts] for c in sorted_cols), counts
-    key = codes[0]
-    for code, size in zip(codes[1:], sizes[1:], strict=True):
-        key = key * size + code
-    if np.all(weights == 1.0):
-        # unit weights (the usual case): a plain sort of the keys gives groups and counts
-        sorted_key = np.sort(key)
-        starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
-        keys = sorted_key[starts]
-        counts = np.diff(np.r_[starts, n]).astype(np.float64)
-    else:
-        order = np.argsort(key, kind="stable")
-        sorted_key = key[order]
-        starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
-        keys = sorted_key[starts]
-        counts = np.add.reduceat(weights[order], starts)
-    out: list[Array] = []
-    for uniq, size in zip(uniques[::-1], sizes[::-1], strict=True):
-        out.append(uniq[keys % size])
-        keys = keys // size
-    return tuple(out[::-1]), np.asarray(counts, dtype=np.float64)
-
-
-def _distinct_rows(cols: tuple[Array, ...]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
-    """Index of the first occurrence of each distinct row of the columns, and for every row
-    the position of its distinct row among them (hash-based, no sort)."""
-    n = cols[0].shape[0]
-    key = np.zeros(n, dtype=np.int64)
-    size = 1
-    for c in cols:
-        code, uniq = pd.factorize(c)
-        k = max(len(uniq), 1)
-        if size * k >= 2**62:  # the combined key would overflow: every row on its own
-            idx = np.arange(n, dtype=np.intp)
-            return idx, idx
-        key = key * k + code
-        size *= k
-    inverse, uniq_keys = pd.factorize(key)
-    first = np.empty(len(uniq_keys), dtype=np.intp)
-    first[inverse[::-1]] = np.arange(n - 1, -1, -1, dtype=np.intp)
-    return first, np.asarray(inverse, dtype=np.intp)
 
 
 def _plain(value: Any) -> Any:
@@ -487,7 +410,8 @@ class _BaseModel:
         if not np.all(keep):
             cols = tuple(c[keep] for c in cols)
             w = w[keep]
-        cols, counts = _compress(cols, w)
+        rows = distinct_rows(*cols, weights=w, inverse=False)
+        cols, counts = rows.columns, rows.counts
         self._check_identifiable(cols, counts)
         total = float(counts.sum())
         u_ref = self._to_internal(self._initial_params(cols, counts))

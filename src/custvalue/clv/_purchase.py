@@ -16,14 +16,16 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from .._rows import distinct_rows
 from .._schema import CUSTOMER_ID, N_REPEAT, PURCHASE_SPAN, TENURE
 from .._validation import check_scalar
 from ..exceptions import InsufficientDataError
-from ._base import Array, _BaseModel, _distinct_rows
+from ._base import Array, _BaseModel
 
 __all__: list[str] = []
 
 _F = TypeVar("_F", bound=Callable[..., Any])
+_BLOCK = 1 << 16  # rows per block of a prediction
 
 _EXAMPLE_SETUP = """\
 >>> import pandas as pd
@@ -88,20 +90,30 @@ class _PurchaseModel(_BaseModel):
 
     # ------------------------------------------------------------------ plumbing
     def _per_row(self, fn: Any, cols: tuple[Array, ...], *extra: float) -> Array:
-        """``fn(*params, *cols, *extra)`` per row.
+        """``fn(*params, *cols, *extra)`` per row, in blocks of rows.
 
         With ``_distinct_predictions`` it is computed once per distinct row of ``cols`` and
         expanded back (for models whose per-row cost is high, like Pareto/NBD's quadrature).
-        The values are elementwise functions of the row, so this changes nothing but the time.
+        The values are elementwise functions of the row, so neither changes anything but
+        the time; the blocks keep the temporaries small (memory linear in the rows).
         """
+        n = cols[0].shape[0]
+        if self._distinct_predictions and n >= 2:
+            rows = distinct_rows(*cols)
+            if rows.counts.shape[0] <= 0.8 * n and rows.inverse is not None:
+                # enough repeats to pay for the gather
+                return np.asarray(self._per_row_plain(fn, rows.columns, *extra)[rows.inverse])
+        return self._per_row_plain(fn, cols, *extra)
+
+    def _per_row_plain(self, fn: Any, cols: tuple[Array, ...], *extra: float) -> Array:
+        """``fn(*params, *cols, *extra)`` per row, in blocks of rows (no deduplication)."""
         theta = self._theta()
-        if not self._distinct_predictions or cols[0].shape[0] < 2:
-            return np.asarray(fn(*theta, *cols, *extra), dtype=np.float64)
-        first, inverse = _distinct_rows(cols)
-        if first.shape[0] > 0.8 * cols[0].shape[0]:  # too few repeats to pay for the gather
-            return np.asarray(fn(*theta, *cols, *extra), dtype=np.float64)
-        vals = np.asarray(fn(*theta, *(c[first] for c in cols), *extra), dtype=np.float64)
-        return np.asarray(vals[inverse])
+        m = cols[0].shape[0]
+        out = np.empty(m)
+        for lo in range(0, m, _BLOCK):
+            blk = slice(lo, lo + _BLOCK)
+            out[blk] = np.asarray(fn(*theta, *(c[blk] for c in cols), *extra), dtype=np.float64)
+        return out
 
     def _table_arrays(self, table: pd.DataFrame, method: str) -> tuple[Array, ...]:
         self._require_fitted(method)
@@ -176,7 +188,16 @@ class _PurchaseModel(_BaseModel):
         """
         cols = self._table_arrays(table, "expected_purchases")
         h = self._horizon(t)
-        vals = self._per_row(self._math.expected_purchases, cols, h)
+        curve = getattr(self._math, "expected_purchases_alive", None)
+        if curve is None:
+            vals = self._per_row(self._math.expected_purchases, cols, h)
+        else:
+            # P(alive) per row times the curve once per distinct (n_repeat, tenure): the
+            # conditional expectation factorises (see expected_purchases_alive)
+            alive = self._per_row(self._math.prob_alive, cols)
+            pairs = distinct_rows(cols[0], cols[2])
+            g = self._per_row_plain(curve, pairs.columns, h)
+            vals = alive * g[pairs.inverse]
         return self._series(vals, table, "expected_purchases")
 
     @_with_example

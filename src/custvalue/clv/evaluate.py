@@ -17,6 +17,7 @@ from typing import Any, Unpack
 import numpy as np
 import pandas as pd
 
+from .._rows import distinct_rows
 from .._schema import FIRST_PURCHASE, HOLDOUT_LENGTH, HOLDOUT_PURCHASES, N_REPEAT, TENURE
 from .._validation import (
     Checks,
@@ -128,8 +129,10 @@ def _holdout_facts(
 def _predict_holdout(model: Any, calibration: pd.DataFrame, length: np.ndarray) -> np.ndarray:
     """Expected purchases in each customer's holdout window (one call per distinct length)."""
     out = np.empty(len(calibration))
-    for t in np.unique(length):
-        rows = length == t
+    lengths = distinct_rows(length)
+    assert lengths.inverse is not None
+    for j, t in enumerate(lengths.columns[0]):
+        rows = lengths.inverse == j
         part = calibration if rows.all() else calibration.loc[rows]
         out[rows] = np.asarray(model.expected_purchases(part, float(t)), dtype="float64")
     return out
@@ -480,14 +483,8 @@ def tracking_series(
     checks.raise_if_failed()
     # distinct (customer, period) pairs: the table's purchases
     pmin = int(first_per.min())
-    span = int(end_per - pmin + 1)
-    if len(calibration) * span >= 2**62:
-        raise OverflowError(
-            "too many customers times periods for integer keys; use a coarser period"
-        )
-    key = np.unique(row * span + (per - pmin))
-    c = key // span
-    p = key % span + pmin
+    pairs = distinct_rows(row, per, inverse=False)
+    c, p = (np.asarray(v, dtype=np.int64) for v in pairs.columns)
     is_first = p == first_per[c]
     has_first = np.zeros(len(calibration), dtype=bool)
     has_first[c[is_first]] = True
@@ -513,7 +510,8 @@ def tracking_series(
     ends[-1] = stop
     # a purchase at period start r falls in the step [(j - 1) w, j w)
     actual_cum = np.searchsorted(np.sort(r), ends - eps, side="left").astype("float64")
-    s_unique, s_count = np.unique(s, return_counts=True)
+    starts = distinct_rows(s, inverse=False)
+    s_unique, s_count = starts.columns[0], starts.counts
     pred_cum = np.empty(n_steps)
     for j, tau in enumerate(ends):  # one vectorised call per step, memory O(distinct s)
         ages = np.maximum(tau - s_unique, 0.0)

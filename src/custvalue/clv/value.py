@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from .._rows import distinct_rows
 from .._schema import N_REPEAT, PURCHASE_SPAN, TENURE, TOTAL_SPEND
 from .._validation import Checks, check_frame, check_scalar, customer_arrays, numeric_array
 
@@ -44,8 +45,6 @@ TOTAL_VALUE = "total_value"
 _BTYD = (N_REPEAT, PURCHASE_SPAN, TENURE)
 # Compress to distinct (n_repeat, purchase_span, tenure) rows only when that saves work.
 _COMPRESS_RATIO = 0.7
-# Whole-number columns spanning fewer values than this are coded without hashing.
-_DENSE_RANGE = 1 << 20
 
 
 class PurchaseModel(Protocol):
@@ -196,50 +195,14 @@ def _per_customer(
     return check_scalar(name, value, minimum=0.0 if positive else None, strict=positive)
 
 
-def _column_codes(col: np.ndarray) -> tuple[np.ndarray, int]:
-    """Integer codes of a column and their number: whole numbers in a short range are their
-    own codes (no hashing); anything else goes through ``pandas.factorize``."""
-    if len(col):
-        lo, hi = float(col.min()), float(col.max())
-        if hi - lo < _DENSE_RANGE and np.array_equal(col, np.floor(col)):
-            return (col - lo).astype(np.int64), int(hi - lo) + 1
-    codes, uniques = pd.factorize(col)
-    return codes.astype(np.int64, copy=False), len(uniques)
-
-
-def _relabel(key: np.ndarray, size: int) -> tuple[np.ndarray, int]:
-    """Consecutive codes 0..k-1 for the distinct values of ``key`` (values < ``size``)."""
-    if size <= max(_DENSE_RANGE, 4 * len(key)):
-        present = np.bincount(key, minlength=size) > 0
-        label = np.cumsum(present) - 1
-        return label[key], int(present.sum())
-    codes, uniques = pd.factorize(key)
-    return codes.astype(np.int64, copy=False), len(uniques)
-
-
-def _group_codes(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Codes of the distinct rows of the stacked columns and the first row of each code."""
-    key, size = _column_codes(columns[0])
-    for col in columns[1:]:
-        codes, k = _column_codes(col)
-        if size * k >= 2**62:  # keep the mixed-radix key exact: relabel to <= len(key) codes
-            key, size = _relabel(key, size)
-        key = key * np.int64(k) + codes
-        size *= k
-    key, n_groups = _relabel(key, size)
-    first = np.empty(n_groups, dtype=np.intp)
-    first[key[::-1]] = np.arange(len(key) - 1, -1, -1)
-    return key, first
-
-
 def _distinct_rows(
     arrays: dict[str, np.ndarray],
 ) -> tuple[dict[str, np.ndarray], np.ndarray] | None:
     """Distinct (n_repeat, purchase_span, tenure) rows and the inverse map, if worth it."""
-    codes, first = _group_codes(*(arrays[c] for c in _BTYD))
-    if len(first) > _COMPRESS_RATIO * len(codes):
+    rows = distinct_rows(*(arrays[c] for c in _BTYD))
+    if rows.inverse is None or rows.counts.shape[0] > _COMPRESS_RATIO * len(arrays[N_REPEAT]):
         return None
-    return {c: arrays[c][first] for c in _BTYD}, codes
+    return dict(zip(_BTYD, rows.columns, strict=True)), rows.inverse
 
 
 # Cells of the (distinct (n_repeat, tenure) x period end) curve evaluated per model call.
@@ -311,19 +274,19 @@ def _present_value_factorised(
     if not isinstance(model, FactorisedPurchaseModel):
         return None
     alive = np.asarray(model.prob_alive(table), dtype="float64")  # validates the table
-    x, T = arrays[N_REPEAT], arrays[TENURE]
-    codes, first = _group_codes(x, T)
-    ux, uT = x[first], T[first]
-    pv = np.zeros(len(first))
-    previous = np.zeros((len(first), 1))
-    block = max(1, _CURVE_BLOCK // max(1, len(first)))
+    pairs = distinct_rows(arrays[N_REPEAT], arrays[TENURE])
+    ux, uT = pairs.columns
+    m = ux.shape[0]
+    pv = np.zeros(m)
+    previous = np.zeros((m, 1))
+    block = max(1, _CURVE_BLOCK // max(1, m))
     for lo in range(0, len(ends), block):  # memory O(distinct rows x block)
         cumulative = model.expected_purchases_alive(ux, uT, horizon=ends[lo : lo + block])
         if cumulative is None:
             return None
         pv += np.diff(cumulative, axis=1, prepend=previous) @ factors[lo : lo + block]
         previous = cumulative[:, -1:]
-    return np.asarray(alive * pv[codes])
+    return np.asarray(alive * pv[pairs.inverse])
 
 
 def _expected_spend(spend_model: Any, table: pd.DataFrame, what: str) -> np.ndarray | float:

@@ -16,7 +16,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import betainc, betaln, digamma, gammaln
 
-from ._special import bg_expected_count, distinct_rows
+from ..._rows import value_codes
+from ._special import bg_expected_count
 
 __all__ = [
     "Prepared",
@@ -36,35 +37,28 @@ def arrays(*values: ArrayLike) -> tuple[Array, ...]:
     return tuple(np.asarray(v, dtype=np.float64) for v in arrs)
 
 
+_BLOCK = 1 << 15  # rows per block of the per-row sums: the temporaries stay in cache
+
+
 class Prepared(NamedTuple):
-    """Compressed data arranged for :func:`weighted_loglik_grad` (built once per fit)."""
+    """Compressed data arranged for :func:`family_weighted` (built once per fit)."""
 
     x: Array
     t_x: Array
     T: Array
     counts: Array
     ux: Array  # distinct n_repeat values
-    ix: NDArray[np.intp]  # row -> position in ux
-    starts: NDArray[np.intp] | None  # first row of each x when rows are sorted by x
+    ix: NDArray[np.int64]  # row -> position in ux
     cx: Array  # summed counts per distinct n_repeat
     total: float
-    uT: Array  # distinct tenures and row -> position (functions of alpha + T are
-    iT: NDArray[np.intp]  # evaluated once per distinct value, then gathered)
-    utx: Array
-    itx: NDArray[np.intp]
 
 
 def prepare(x: ArrayLike, t_x: ArrayLike, T: ArrayLike, counts: ArrayLike) -> Prepared:
-    """Group rows by n_repeat so x-only special functions are evaluated once per value."""
+    """Code the rows by n_repeat so x-only special functions are evaluated once per value."""
     x_, tx_, T_, c_ = arrays(x, t_x, T, counts)
-    ux, ix = np.unique(x_, return_inverse=True)
-    starts = None
-    if x_.shape[0] and np.all(x_[1:] >= x_[:-1]):
-        starts = np.flatnonzero(np.r_[True, x_[1:] != x_[:-1]])
+    ix, ux = value_codes(x_)
     cx = np.asarray(np.bincount(ix, weights=c_, minlength=ux.shape[0]), dtype=np.float64)
-    uT, iT = np.unique(T_, return_inverse=True)
-    utx, itx = np.unique(tx_, return_inverse=True)
-    return Prepared(x_, tx_, T_, c_, ux, ix, starts, cx, float(c_.sum()), uT, iT, utx, itx)
+    return Prepared(x_, tx_, T_, c_, np.asarray(ux, dtype=np.float64), ix, cx, float(c_.sum()))
 
 
 def _dot(u: Array, v: Array) -> float:
@@ -80,9 +74,11 @@ def family_weighted(
     Both likelihoods are ``head(x) + logaddexp(B(a, b+x+s) - (r+x) log(alpha+T),
     B(a+1, b+x+s-1) - (r+x) log(alpha+t_x))`` with the second term absent for BG/NBD's
     x = 0 (FHL 2005 eq. 6; Batislam et al. 2007). Functions of x alone are evaluated on the
-    distinct x values; per row only two logs, one exp, one log1p and weighted sums remain.
+    distinct x values; per row only two logs, one exp, one log1p and weighted sums remain,
+    computed in blocks of rows so that the cost stays linear in the rows.
     """
-    ux, c = d.ux, d.counts
+    ux = d.ux
+    n_ux = ux.shape[0]
     has2 = ux + shift > 0
     us = np.where(has2, ux, 1.0 - shift)
     lba = betaln(a, b)
@@ -91,35 +87,36 @@ def family_weighted(
     # a large negative stand-in for log(0) keeps the arithmetic finite where the second term
     # does not exist (BG/NBD, x = 0); exp() of it underflows to exactly 0
     b2 = np.where(has2, betaln(a + 1.0, b + us + shift - 1.0), -1e300)
-    lt = np.log(alpha + d.uT)[d.iT]
-    ltx = np.log(alpha + d.utx)[d.itx]
-    rx = r + d.x
-    l1 = b1[d.ix] - rx * lt
-    diff = b2[d.ix] - rx * ltx - l1  # l2 - l1
-    e = np.exp(-np.abs(diff))
-    tot = l1 + np.maximum(diff, 0.0) + np.log1p(e)  # logaddexp(l1, l2)
-    w2 = np.where(diff > 0, 1.0, e) / (1.0 + e)  # exp(l2 - tot)
-    cw2 = c * w2
-    if d.starts is not None:
-        w2x = np.add.reduceat(cw2, d.starts)
-    else:
-        w2x = np.bincount(d.ix, weights=cw2, minlength=ux.shape[0])
+    w2x = np.zeros(n_ux)
+    s_tot = s_lt = s_dl = s_it = s_di = 0.0
+    for lo in range(0, d.x.shape[0], _BLOCK):
+        blk = slice(lo, lo + _BLOCK)
+        c, ix = d.counts[blk], d.ix[blk]
+        lt = np.log(alpha + d.T[blk])
+        ltx = np.log(alpha + d.t_x[blk])
+        rx = r + d.x[blk]
+        l1 = b1[ix] - rx * lt
+        diff = b2[ix] - rx * ltx - l1  # l2 - l1
+        e = np.exp(-np.abs(diff))
+        tot = l1 + np.maximum(diff, 0.0) + np.log1p(e)  # logaddexp(l1, l2)
+        w2 = np.where(diff > 0, 1.0, e) / (1.0 + e)  # exp(l2 - tot)
+        cw2 = c * w2
+        w2x += np.bincount(ix, weights=cw2, minlength=n_ux)
+        s_tot += _dot(c, tot)
+        s_lt += _dot(c, lt)
+        s_dl += _dot(cw2, ltx - lt)
+        inv_t = 1.0 / (alpha + d.T[blk])
+        crx = c * rx
+        s_it += _dot(crx, inv_t)
+        s_di += _dot(crx * w2, 1.0 / (alpha + d.t_x[blk]) - inv_t)
     sw2 = float(w2x.sum())
-    ll = float(d.cx @ head) + _dot(c, tot)
+    ll = float(d.cx @ head) + s_tot
     k = digamma(a + b) - digamma(a + b + ux + shift)
     d1 = digamma(b + ux + shift)
     d2 = np.where(has2, digamma(b + us + shift - 1.0), 0.0)
-    inv_t = (1.0 / (alpha + d.uT))[d.iT]
-    inv_tx = (1.0 / (alpha + d.utx))[d.itx]
-    crx = c * rx
     g = np.empty(4)
-    g[0] = (
-        float(d.cx @ (digamma(r + ux) - digamma(r)))
-        + d.total * np.log(alpha)
-        - _dot(c, lt)
-        - _dot(cw2, ltx - lt)
-    )
-    g[1] = r / alpha * d.total - _dot(crx, inv_t) - _dot(crx * w2, inv_tx - inv_t)
+    g[0] = float(d.cx @ (digamma(r + ux) - digamma(r))) + d.total * np.log(alpha) - s_lt - s_dl
+    g[1] = r / alpha * d.total - s_it - s_di
     g[2] = float(d.cx @ k) + (digamma(a + 1.0) - digamma(a)) * sw2
     g[3] = float(d.cx @ (k - digamma(b) + d1)) + float(w2x @ (d2 - d1))
     return ll, g
@@ -128,14 +125,19 @@ def family_weighted(
 def posterior_count(
     r: float, alpha: float, a: float, b: float, x: Array, T: Array, t: Array, shift: float
 ) -> Array:
-    """E(r + x, alpha + T, a, b + x + shift; t), evaluated once per distinct (x, T, t)."""
+    """E(r + x, alpha + T, a, b + x + shift; t), elementwise, in blocks of elements.
+
+    Callers that have repeated (x, T) pairs evaluate it once per distinct pair (the
+    prediction wrappers do); the blocks keep the temporaries of the special function small.
+    """
     shape = x.shape
     x, T, t = (v.ravel() for v in (x, T, t))
-    if x.shape[0] < 1000:
-        return bg_expected_count(r + x, alpha + T, a, b + x + shift, t).reshape(shape)
-    inverse, (ux, uT, ut) = distinct_rows(x, T, t)
-    vals = bg_expected_count(r + ux, alpha + uT, a, b + ux + shift, ut)
-    return np.asarray(vals[inverse], dtype=np.float64).reshape(shape)
+    out = np.empty(x.shape[0])
+    for lo in range(0, x.shape[0], _BLOCK):
+        blk = slice(lo, lo + _BLOCK)
+        xb = x[blk]
+        out[blk] = bg_expected_count(r + xb, alpha + T[blk], a, b + xb + shift, t[blk])
+    return out.reshape(shape)
 
 
 def pmf_new_arrays(r: Array, alpha: Array, a: float, b: Array, n: Array, t: Array) -> Array:

@@ -47,7 +47,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import hyp2f1
 
-__all__ = ["bg_expected_count", "distinct_rows"]
+__all__ = ["bg_expected_count"]
 
 _A_DELTA = 0.005
 _NODES = np.array([-3.0, -2.0, -1.0, 1.0, 2.0, 3.0])
@@ -209,27 +209,3 @@ def bg_expected_count(
             1.0 - w
         ) * bg_expected_count(rs, als, a + 1.0, bs, ts)
     return out
-
-
-def distinct_rows(
-    *columns: NDArray[np.float64],
-) -> tuple[NDArray[np.intp], list[NDArray[np.float64]]]:
-    """Distinct rows of equally long columns: ``(inverse, [distinct values per column])``.
-
-    ``column[i] == distinct[inverse[i]]`` for each column. Predictions evaluate costly
-    functions (2F1) once per distinct row: a customer table has far fewer distinct
-    (n_repeat, tenure) pairs than customers.
-    """
-    n = columns[0].shape[0]
-    key = np.zeros(n, dtype=np.int64)
-    uniques = []
-    for col in columns:
-        uniq, code = np.unique(col, return_inverse=True)
-        uniques.append(uniq)
-        key = key * uniq.shape[0] + code
-    ukey, inverse = np.unique(key, return_inverse=True)
-    out = []
-    for uniq in uniques[::-1]:
-        out.append(uniq[ukey % uniq.shape[0]])
-        ukey = ukey // uniq.shape[0]
-    return np.asarray(inverse, dtype=np.intp).reshape(n), out[::-1]

@@ -18,6 +18,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import betaln, digamma, gammaln
 
+from ..._rows import row_key, value_codes
+
 __all__ = [
     "expected_purchases",
     "expected_purchases_alive",
@@ -181,7 +183,10 @@ def _survival_sum(gamma: float, delta: float, start: FloatArray, m: FloatArray) 
         diff = np.exp(log_q0) * -np.expm1(log_q1 - log_q0)
         out = diff / (gamma - 1.0) / np.exp(log_norm)
         return out.reshape(shape)
-    keys, inv = np.unique(np.stack([start, m], 1), axis=0, return_inverse=True)
+    inv, ukeys = value_codes(row_key(start, m).key)
+    rep = np.empty(ukeys.shape[0], dtype=np.intp)
+    rep[inv] = np.arange(start.shape[0])  # a row of each distinct (start, m)
+    keys = np.stack([start[rep], m[rep]], 1)
     top = int(keys[:, 1].max()) if keys.size else 0
     kk = np.arange(1, top + 1, dtype=float)[None, :]
     terms = np.exp(

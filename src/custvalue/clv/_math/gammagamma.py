@@ -19,6 +19,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import digamma, gammaln
 
+from ..._rows import value_codes
+
 __all__ = [
     "expected_spend",
     "loglik",
@@ -91,8 +93,7 @@ class Prepared(NamedTuple):
     xm: Array  # x * m per row
     counts: Array
     ux: Array  # distinct x
-    starts: NDArray[np.intp] | None  # first row of each x when rows are sorted by x
-    ix: NDArray[np.intp]
+    ix: NDArray[np.int64]  # row -> position in ux
     cx: Array  # summed counts per distinct x
     sum_cx_logm: Array  # per distinct x: sum of c log m
     total: float
@@ -102,19 +103,14 @@ def prepare(x: ArrayLike, m: ArrayLike, counts: ArrayLike) -> Prepared:
     """Precompute the data-only parts of eq. (4): per distinct x, counts and sums of log m."""
     x_, m_ = _arrays(x, m)
     c_ = np.asarray(counts, dtype=np.float64)
-    ux, ix = np.unique(x_, return_inverse=True)
-    starts = None
-    if x_.shape[0] and np.all(x_[1:] >= x_[:-1]):
-        starts = np.flatnonzero(np.r_[True, x_[1:] != x_[:-1]])
+    ix, ux = value_codes(x_)
     n_ux = ux.shape[0]
     cx = np.asarray(np.bincount(ix, weights=c_, minlength=n_ux), dtype=np.float64)
     slm = np.asarray(np.bincount(ix, weights=c_ * np.log(m_), minlength=n_ux), dtype=np.float64)
-    return Prepared(x_ * m_, c_, ux, starts, ix, cx, slm, float(c_.sum()))
+    return Prepared(x_ * m_, c_, np.asarray(ux, dtype=np.float64), ix, cx, slm, float(c_.sum()))
 
 
 def _by_x(values: Array, d: Prepared) -> Array:
-    if d.starts is not None:
-        return np.asarray(np.add.reduceat(values, d.starts), dtype=np.float64)
     return np.asarray(np.bincount(d.ix, weights=values, minlength=d.ux.shape[0]))
 
 

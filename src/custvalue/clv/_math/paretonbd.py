@@ -34,6 +34,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import digamma, expit, exprel, gammaln, polygamma
 
+from ..._rows import value_codes
+
 __all__ = [
     "N_NODES",
     "N_NODES_EASY",
@@ -330,18 +332,6 @@ def _second_sums(
     np.matmul(f, weights, out=out)
 
 
-def _distinct(x: FloatArray) -> tuple[FloatArray, NDArray[np.intp]]:
-    """Distinct values of x and the index of each element among them (x is usually
-    sorted: the fit passes its sorted distinct rows, and then no sort is needed)."""
-    if x.size and bool(np.all(x[1:] >= x[:-1])):
-        new = np.empty(x.size, dtype=bool)
-        new[0] = True
-        np.not_equal(x[1:], x[:-1], out=new[1:])
-        return x[new], np.cumsum(new) - 1
-    uniq, inv = np.unique(x, return_inverse=True)
-    return uniq, inv.ravel()
-
-
 def _dot(a: FloatArray, b: FloatArray) -> float:
     """sum a * b without BLAS (whose threads stall when the machine is busy)."""
     return float(np.einsum("n,n->", a, b))
@@ -484,7 +474,7 @@ def weighted_loglik_grad_hess(
     w_alive = np.exp(log_alive - log_bracket)
     w_dead = np.exp(log_dead - log_bracket)
     # the gamma-function terms take one value per distinct x
-    x_u, x_inv = _distinct(x)
+    x_inv, x_u = value_codes(x)
     a_u = r + x_u
     ll = (gammaln(a_u) - gammaln(r))[x_inv] + r * np.log(alpha) + s * np.log(beta) + log_bracket
     g_alive = np.stack([-la_T, -a / (alpha + T), -lb_T, -s / (beta + T)], axis=1)
