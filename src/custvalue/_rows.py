@@ -429,19 +429,32 @@ def _by_key(
 ) -> DistinctRows:
     """Distinct rows through an exact key (lexicographic order)."""
     n = arrays[0].shape[0]
-    key = np.zeros(n, dtype=np.int64)
-    size = 1
+    key = coded[0][0]
+    size = max(int(coded[0][1].shape[0]), 1)
     relabelled = False
-    for codes, values in coded:
+    for codes, values in coded[1:]:
         k = max(int(values.shape[0]), 1)
         if size * k >= _KEY_LIMIT:
             key, size = _dense_key(key, size)
             relabelled = True
-        key *= np.int64(k)
+        key = key * np.int64(k)
         key += codes
         size *= k
-    labels, n_groups, keys = _group(key, size)
-    counts = np.asarray(np.bincount(labels, weights=w, minlength=n_groups), dtype=np.float64)
+    keys: IntArray | None = None
+    if size <= max(_DENSE_RANGE, 4 * n):  # group by bincount over the key range
+        per_key = np.bincount(key, minlength=size)
+        present = per_key > 0
+        label = np.cumsum(present) - 1
+        labels = np.asarray(label[key], dtype=np.int64)
+        n_groups = int(label[-1]) + 1
+        keys = np.flatnonzero(present)
+        if w is None:
+            counts = np.asarray(per_key[present], dtype=np.float64)
+        else:
+            counts = np.asarray(np.bincount(labels, weights=w, minlength=n_groups), np.float64)
+    else:
+        labels, n_groups = _dense_key(key, size)
+        counts = np.asarray(np.bincount(labels, weights=w, minlength=n_groups), np.float64)
     if relabelled or keys is None:
         rep = np.empty(n_groups, dtype=np.intp)
         rep[labels] = np.arange(n, dtype=np.intp)  # any row of a group: they are equal
@@ -454,20 +467,8 @@ def _by_key(
             out.append(values[rest % k])
             rest = rest // k
         columns = tuple(out[::-1])
-    return DistinctRows(
-        columns, counts, np.asarray(labels, dtype=np.intp) if want_inverse else None
-    )
-
-
-def _group(key: IntArray, size: int) -> tuple[IntArray, int, IntArray | None]:
-    """Labels ``0 .. m - 1`` of the distinct keys in key order, ``m`` and the distinct keys."""
-    n = key.shape[0]
-    if size <= max(_DENSE_RANGE, 4 * n):
-        present = np.bincount(key, minlength=size) > 0
-        label = np.cumsum(present) - 1
-        return np.asarray(label[key], dtype=np.int64), int(present.sum()), np.flatnonzero(present)
-    labels, m = _dense_key(key, size)
-    return labels, m, None
+    inverse = np.asarray(labels, dtype=np.intp) if want_inverse else None
+    return DistinctRows(columns, counts, inverse)
 
 
 def _by_hash(

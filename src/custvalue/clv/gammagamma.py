@@ -19,6 +19,7 @@ __all__ = ["GammaGammaModel"]
 
 Array = NDArray[np.float64]
 
+_BLOCK = 1 << 16  # rows per block of a prediction
 _FILTER_HINT = "Gamma-Gamma is fitted on repeat buyers only: pass table[table.n_repeat > 0]"
 
 
@@ -156,7 +157,11 @@ class GammaGammaModel(_BaseModel):
         """
         self._require_fitted("expected_spend")
         x, m = self._read(table, f"{type(self).__name__}.expected_spend", fitting=False)
-        vals = self._math.expected_spend(*self._theta(), x, m)
+        theta = self._theta()
+        vals = np.empty(x.shape[0])
+        for lo in range(0, x.shape[0], _BLOCK):  # blocks: small temporaries
+            blk = slice(lo, lo + _BLOCK)
+            vals[blk] = self._math.expected_spend(*theta, x[blk], m[blk])
         return pd.Series(vals, index=table.index, name="expected_spend")
 
     def mean_spend(self) -> float:

@@ -110,21 +110,26 @@ def prepare(x: ArrayLike, m: ArrayLike, counts: ArrayLike) -> Prepared:
     return Prepared(x_ * m_, c_, np.asarray(ux, dtype=np.float64), ix, cx, slm, float(c_.sum()))
 
 
-def _by_x(values: Array, d: Prepared) -> Array:
-    return np.asarray(np.bincount(d.ix, weights=values, minlength=d.ux.shape[0]))
+_BLOCK = 1 << 15  # rows per block of the per-row sums: the temporaries stay in cache
 
 
 def weighted_loglik_grad(p: float, q: float, gamma: float, d: Prepared) -> tuple[float, Array]:
     """``(sum_i c_i ll_i, sum_i c_i grad_i)`` of eq. (4) over :func:`prepare`'d data.
 
     Functions of x alone (gamma functions of p x) are evaluated per distinct x; per row only
-    ``log(gamma + x m)`` and ``1 / (gamma + x m)`` remain.
+    ``log(gamma + x m)`` and ``1 / (gamma + x m)`` remain, summed per x in blocks of rows.
     """
     ux, cx = d.ux, d.cx
+    n_ux = ux.shape[0]
     px = p * ux
-    denom = gamma + d.xm
-    sl = _by_x(d.counts * np.log(denom), d)  # per x: sum c log(gamma + x m)
-    sinv = _by_x(d.counts / denom, d)  # per x: sum c / (gamma + x m)
+    sl = np.zeros(n_ux)  # per x: sum c log(gamma + x m)
+    sinv = np.zeros(n_ux)  # per x: sum c / (gamma + x m)
+    for lo in range(0, d.xm.shape[0], _BLOCK):
+        blk = slice(lo, lo + _BLOCK)
+        denom = gamma + d.xm[blk]
+        c, ix = d.counts[blk], d.ix[blk]
+        sl += np.bincount(ix, weights=c * np.log(denom), minlength=n_ux)
+        sinv += np.bincount(ix, weights=c / denom, minlength=n_ux)
     logx = np.log(ux)
     ll = float(
         cx @ (gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(gamma) + px * logx)

@@ -59,6 +59,7 @@ N_NODES = 32
 """Gauss-Legendre nodes used for the integral I(a, b; lo, hi)."""
 
 _BLOCK = 512  # rows per quadrature block
+_ROWS_BLOCK = 1 << 15  # rows per block of the weighted sums
 _CUT = 36.0  # integrand range cut where it has fallen below exp(-_CUT) of its maximum
 
 N_NODES_EASY = 16
@@ -465,6 +466,33 @@ def weighted_loglik_grad_hess(
     ((4, 4), True)
     """
     x, t_x, T, c = (v.ravel() for v in _arrays(x, t_x, T, counts))
+    ll, grad = 0.0, np.zeros(4)
+    hess, opg = np.zeros((4, 4)), np.zeros((4, 4))
+    # blocks of rows: the quadrature's (rows x nodes) temporaries stay small, so time and
+    # memory are linear in the rows; every output is a sum over rows
+    for lo in range(0, x.shape[0], _ROWS_BLOCK):
+        blk = slice(lo, lo + _ROWS_BLOCK)
+        b_ll, b_grad, b_hess, b_opg = _weighted_block(
+            r, alpha, s, beta, x[blk], t_x[blk], T[blk], c[blk]
+        )
+        ll += b_ll
+        grad += b_grad
+        hess += b_hess
+        opg += b_opg
+    return ll, grad, hess, opg
+
+
+def _weighted_block(
+    r: float,
+    alpha: float,
+    s: float,
+    beta: float,
+    x: FloatArray,
+    t_x: FloatArray,
+    T: FloatArray,
+    c: FloatArray,
+) -> tuple[float, FloatArray, FloatArray, FloatArray]:
+    """:func:`weighted_loglik_grad_hess` on one block of rows."""
     a = r + x
     la_T, lb_T = np.log(alpha + T), np.log(beta + T)
     log_alive = -a * la_T - s * lb_T
