@@ -16,6 +16,8 @@ API
     Distinct rows of any numeric columns, with counts (summed weights) and the inverse map. The order of the distinct rows depends only on the set
     of rows, never on their input order or their multiplicities, so shuffling the input or
     collapsing duplicates into weights gives identical results bit for bit.
+:func:`mostly_distinct`
+    Whether deduplicating is worth it: a cheap estimate (a sample drawn by value).
 :func:`value_codes`, :func:`run_starts`
     Pandas-free helpers (``clv/_math`` uses these): codes of one column, and the starts of
     the runs of equal rows in sorted columns.
@@ -56,6 +58,7 @@ __all__ = [
     "DistinctRows",
     "RowKey",
     "distinct_rows",
+    "mostly_distinct",
     "row_key",
     "run_starts",
     "value_codes",
@@ -365,6 +368,48 @@ def row_key(*cols: ArrayLike) -> RowKey:
         key = key * np.int64(k) + codes
         size *= k
     return RowKey(key, size)
+
+
+def mostly_distinct(*cols: ArrayLike, fraction: float = 0.5) -> bool:
+    """Whether the rows are estimated to be mostly distinct (deduplicating would not pay).
+
+    True when one column alone has more than ``fraction`` times as many distinct values as
+    there are rows (estimated on a sample of 1 in 64 values drawn by value). Costs a few
+    passes over the columns, far less than :func:`distinct_rows`.
+
+    Parameters
+    ----------
+    *cols : array-like, 1-D
+        Numeric columns of equal length, without NaN.
+    fraction : float, default 0.5
+        Share of distinct rows above which the rows count as mostly distinct.
+
+    Returns
+    -------
+    bool
+        The estimate.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from custvalue._rows import mostly_distinct
+    >>> rng = np.random.default_rng(0)
+    >>> mostly_distinct(rng.uniform(size=100_000)), mostly_distinct(np.arange(100_000) % 7)
+    (True, False)
+    """
+    arrays = [np.asarray(c) for c in cols]
+    n = arrays[0].shape[0] if arrays else 0
+    if n < 1 << 12:  # small: deduplicate anyway, it is cheap
+        return False
+    for a in arrays:
+        if _cheap_whole_reject(a) or _whole_range(a) is None:
+            if _estimated_distinct(a, _spread(a, exact=False)) > fraction * n:
+                return True
+        else:
+            lo, hi = _whole_range(a)  # type: ignore[misc]
+            if hi - lo + 1 > fraction * n and np.unique(a).shape[0] > fraction * n:
+                return True
+    return False
 
 
 # --------------------------------------------------------------------------- distinct rows

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from .._rows import distinct_rows
+from .._rows import distinct_rows, mostly_distinct
 from .._schema import CUSTOMER_ID, N_REPEAT, PURCHASE_SPAN, TENURE
 from .._validation import check_scalar
 from ..exceptions import InsufficientDataError
@@ -98,7 +98,7 @@ class _PurchaseModel(_BaseModel):
         the time; the blocks keep the temporaries small (memory linear in the rows).
         """
         n = cols[0].shape[0]
-        if self._distinct_predictions and n >= 2:
+        if self._distinct_predictions and n >= 2 and not mostly_distinct(*cols):
             rows = distinct_rows(*cols)
             if rows.counts.shape[0] <= 0.8 * n and rows.inverse is not None:
                 # enough repeats to pay for the gather
@@ -195,9 +195,12 @@ class _PurchaseModel(_BaseModel):
             # P(alive) per row times the curve once per distinct (n_repeat, tenure): the
             # conditional expectation factorises (see expected_purchases_alive)
             alive = self._per_row(self._math.prob_alive, cols)
-            pairs = distinct_rows(cols[0], cols[2])
-            g = self._per_row_plain(curve, pairs.columns, h)
-            vals = alive * g[pairs.inverse]
+            if mostly_distinct(cols[0], cols[2]):  # continuous tenures: nothing to share
+                vals = alive * self._per_row_plain(curve, (cols[0], cols[2]), h)
+            else:
+                pairs = distinct_rows(cols[0], cols[2])
+                g = self._per_row_plain(curve, pairs.columns, h)
+                vals = alive * g[pairs.inverse]
         return self._series(vals, table, "expected_purchases")
 
     @_with_example

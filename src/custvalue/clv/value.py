@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from .._rows import distinct_rows
+from .._rows import distinct_rows, mostly_distinct
 from .._schema import N_REPEAT, PURCHASE_SPAN, TENURE, TOTAL_SPEND
 from .._validation import Checks, check_frame, check_scalar, customer_arrays, numeric_array
 
@@ -199,6 +199,8 @@ def _distinct_rows(
     arrays: dict[str, np.ndarray],
 ) -> tuple[dict[str, np.ndarray], np.ndarray] | None:
     """Distinct (n_repeat, purchase_span, tenure) rows and the inverse map, if worth it."""
+    if mostly_distinct(*(arrays[c] for c in _BTYD), fraction=_COMPRESS_RATIO):
+        return None
     rows = distinct_rows(*(arrays[c] for c in _BTYD))
     if rows.inverse is None or rows.counts.shape[0] > _COMPRESS_RATIO * len(arrays[N_REPEAT]):
         return None
@@ -274,8 +276,13 @@ def _present_value_factorised(
     if not isinstance(model, FactorisedPurchaseModel):
         return None
     alive = np.asarray(model.prob_alive(table), dtype="float64")  # validates the table
-    pairs = distinct_rows(arrays[N_REPEAT], arrays[TENURE])
-    ux, uT = pairs.columns
+    x, T = arrays[N_REPEAT], arrays[TENURE]
+    inverse = None
+    if mostly_distinct(x, T):  # continuous tenures: every pair its own
+        ux, uT = x, T
+    else:
+        pairs = distinct_rows(x, T)
+        (ux, uT), inverse = pairs.columns, pairs.inverse
     m = ux.shape[0]
     pv = np.zeros(m)
     previous = np.zeros((m, 1))
@@ -286,7 +293,7 @@ def _present_value_factorised(
             return None
         pv += np.diff(cumulative, axis=1, prepend=previous) @ factors[lo : lo + block]
         previous = cumulative[:, -1:]
-    return np.asarray(alive * pv[pairs.inverse])
+    return np.asarray(alive * (pv if inverse is None else pv[inverse]))
 
 
 def _expected_spend(spend_model: Any, table: pd.DataFrame, what: str) -> np.ndarray | float:
