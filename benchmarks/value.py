@@ -40,7 +40,7 @@ def simulate(n: int, seed: int) -> pd.DataFrame:
     first_day = rng.integers(0, 84, size=n)  # first purchase in the first 12 weeks
     tenure = (273 - first_day) / 7.0  # calibration ends on day 273 (week 39)
     model = cv.BetaGeoModel.from_params(**BGNBD)
-    sim = model.sample(n, tenure, random_state=rng)
+    sim = model.sample(n, tenure=tenure, random_state=rng)
     span = np.floor(sim["purchase_span"].to_numpy() * 7.0) / 7.0  # whole days
     span = np.minimum(span, tenure)
     x = sim["n_repeat"].to_numpy()
@@ -132,7 +132,7 @@ def main() -> None:
     )
     compare(
         "expected_purchases(52)",
-        lambda: bg.expected_purchases(table, 52.0),
+        lambda: bg.expected_purchases(table, horizon=52.0),
         lambda: lt_bg.conditional_expected_number_of_purchases_up_to_time(52.0, freq, rec, age),
     )
     compare(
@@ -149,7 +149,7 @@ def main() -> None:
     # to show what the P(alive) x curve factorisation buys
     from custvalue.clv.value import _purchase_present_value, discount_schedule
 
-    sched = discount_schedule(12 * 4.345, 4.345, 0.01)
+    sched = discount_schedule(12 * 4.345, period_length=4.345, discount_rate=0.01)
     t_generic, _ = timed(
         lambda: _purchase_present_value(bg, table, sched, "bench", fast=False), args.repeats
     )

@@ -13,9 +13,10 @@ API
     overflow fallback: when the product of the column sizes would reach ``2**62``, the
     partial key is first relabelled to the dense codes of its distinct values.
 :func:`distinct_rows`
-    Distinct rows of any numeric columns, with counts (summed weights) and the inverse map. The order of the distinct rows depends only on the set
-    of rows, never on their input order or their multiplicities, so shuffling the input or
-    collapsing duplicates into weights gives identical results bit for bit.
+    Distinct rows of any numeric columns, with counts (summed weights) and the inverse map.
+    The order of the distinct rows depends only on the set of rows, never on their input
+    order or their multiplicities, so shuffling the input or collapsing duplicates into
+    weights gives identical results bit for bit.
 :func:`mostly_distinct`
     Whether deduplicating is worth it: a cheap estimate (a sample drawn by value).
 :func:`value_codes`, :func:`run_starts`
@@ -253,7 +254,7 @@ def _packed_sort(key: IntArray, size: int) -> tuple[NDArray[np.intp] | None, Int
 
 
 def _cheap_whole_reject(col: NDArray[Any]) -> bool:
-    """True when a strided sample already shows non-whole values (skips the full check)."""
+    """Tell whether a strided sample already shows non-whole values (skips the full check)."""
     sample = col[:: max(1, col.shape[0] // 4096)]
     with np.errstate(invalid="ignore"):
         return col.dtype.kind == "f" and not np.array_equal(sample, np.floor(sample))
@@ -277,7 +278,7 @@ def _mix(h: NDArray[np.uint64]) -> NDArray[np.uint64]:
 
 
 def _spread(col: NDArray[Any], *, exact: bool = True) -> NDArray[np.uint64]:
-    """The values' bit patterns times an odd constant: their top bits are well mixed.
+    """Multiply the values' bit patterns by an odd constant: their top bits are well mixed.
 
     With ``exact=False`` ``-0.0`` and ``0.0`` may differ (enough for drawing a sample).
     """
@@ -290,10 +291,9 @@ def _spread(col: NDArray[Any], *, exact: bool = True) -> NDArray[np.uint64]:
 
 
 def _estimated_distinct(col: NDArray[Any], spread: NDArray[np.uint64]) -> int:
-    """Distinct values of a column, estimated on the values whose ``spread`` starts with 6
-    zero bits (1 in 64).
+    """Estimate the distinct values of a column on a sample of 1 in 64 drawn by value.
 
-    The sample is drawn by value, so the estimate depends only on the set of values, not on
+    The sample keeps the values whose ``spread`` starts with 6 zero bits. It is drawn by value, so the estimate depends only on the set of values, not on
     their order or multiplicity.
     """
     picked = col[spread < np.uint64(1 << (64 - _SAMPLE_BITS))]
@@ -318,7 +318,7 @@ def _codes(col: NDArray[Any], span: tuple[int, int] | None) -> tuple[IntArray, N
 
 
 def row_key(*cols: ArrayLike) -> RowKey:
-    """An exact int64 key of rows of integer (or whole-number) columns.
+    """Compute an exact int64 key of rows of integer (or whole-number) columns.
 
     Equal rows get equal keys and keys sort like the rows (lexicographically, first column
     first). Each column is coded by its offset from its minimum (whole numbers in a range
@@ -418,7 +418,7 @@ def mostly_distinct(*cols: ArrayLike, fraction: float = 0.5) -> bool:
 def distinct_rows(
     *cols: ArrayLike, weights: ArrayLike | None = None, inverse: bool = True
 ) -> DistinctRows:
-    """The distinct rows of equally long columns, with counts and the inverse map.
+    """Find the distinct rows of equally long columns, with counts and the inverse map.
 
     Parameters
     ----------

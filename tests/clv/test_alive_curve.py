@@ -52,7 +52,7 @@ def test_continuous_models_factorise(key: str, x: int, frac: float, T: float, t:
     curve = model.expected_purchases_alive([x], [T], horizon=[t])
     assert curve.shape == (1, 1)
     product = model.prob_alive(table).iloc[0] * curve[0, 0]
-    expected = model.expected_purchases(table, t).iloc[0]
+    expected = model.expected_purchases(table, horizon=t).iloc[0]
     assert product == pytest.approx(expected, rel=1e-12, abs=1e-300)
 
 
@@ -65,7 +65,7 @@ def test_bgbb_factorises(n: int, data: st.DataObject, n_star: int) -> None:
     table = pd.DataFrame({"n_repeat": [x], "purchase_span": [float(t_x)], "tenure": [float(n)]})
     curve = model.expected_purchases_alive([x], [n], horizon=[n_star])
     product = model.prob_alive(table).iloc[0] * curve[0, 0]
-    expected = model.expected_purchases(table, n_star).iloc[0]
+    expected = model.expected_purchases(table, horizon=n_star).iloc[0]
     assert product == pytest.approx(expected, rel=1e-10, abs=1e-300)
 
 
@@ -76,7 +76,7 @@ def test_curve_shape_and_horizon_checks() -> None:
     )
     assert out.shape == (3, 2)
     assert np.all(np.diff(out, axis=1) > 0)  # more purchases over a longer horizon
-    with pytest.raises(ValueError, match="t must be"):
+    with pytest.raises(ValueError, match="horizon must be"):
         model.expected_purchases_alive([0.0], [10.0], horizon=[-1.0])
     bgbb = cv.BetaGeoBetaBinomModel.from_params(**BGBB)
     with pytest.raises(ValueError, match="whole number of opportunities"):
@@ -86,7 +86,9 @@ def test_curve_shape_and_horizon_checks() -> None:
 
 
 def _table() -> pd.DataFrame:
-    sim = _model("bgnbd").sample(500, np.repeat([39.0, 30.0, 20.0, 10.0], 125), random_state=4)
+    sim = _model("bgnbd").sample(
+        500, tenure=np.repeat([39.0, 30.0, 20.0, 10.0], 125), random_state=4
+    )
     return sim.assign(purchase_span=np.round(sim["purchase_span"], 1))
 
 
@@ -115,14 +117,14 @@ class _CountingModel(cv.BetaGeoModel):
         self.hook_calls += 1
         return super().expected_purchases_alive(n_repeat, tenure, horizon=horizon)
 
-    def expected_purchases(self, table: pd.DataFrame, t: float) -> pd.Series:
+    def expected_purchases(self, table: pd.DataFrame, *, horizon: float) -> pd.Series:
         self.generic_calls += 1
-        return super().expected_purchases(table, t)
+        return super().expected_purchases(table, horizon=horizon)
 
 
 def test_a_model_opts_in_through_the_hook_not_its_name() -> None:
     table = _table()
-    sched = discount_schedule(52.0, 52 / 12, 0.01)
+    sched = discount_schedule(52.0, period_length=52 / 12, discount_rate=0.01)
     params = MODELS["bgnbd"][1]
     reference = _purchase_present_value(_model("bgnbd"), table, sched, "test", fast=False)
 
@@ -140,7 +142,7 @@ def test_a_model_opts_in_through_the_hook_not_its_name() -> None:
 def test_curve_blocks_change_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Long schedules are evaluated in blocks of period ends; the result does not depend on it."""
     table = _table()
-    sched = discount_schedule(260.0, 1.0, 0.002)
+    sched = discount_schedule(260.0, period_length=1.0, discount_rate=0.002)
     for key in sorted(MODELS):
         model = _model(key)
         whole = _purchase_present_value(model, table, sched, "test")

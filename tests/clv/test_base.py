@@ -52,11 +52,11 @@ def test_not_fitted_error_names_model_and_fix():
     m = BetaGeoModel()
     for call in (
         lambda: m.prob_alive(table),
-        lambda: m.expected_purchases(table, 10),
-        lambda: m.expected_purchases_new(10),
+        lambda: m.expected_purchases(table, horizon=10),
+        lambda: m.expected_purchases_new(horizon=10),
         lambda: m.param_table(),
         lambda: m.to_dict(),
-        lambda: m.sample(5, 10.0, random_state=0),
+        lambda: m.sample(5, tenure=10.0, random_state=0),
     ):
         with pytest.raises(NotFittedError) as err:
             call()
@@ -120,12 +120,12 @@ def test_predict_validates_table_and_horizon():
     with pytest.raises(DataValidationError):
         m.prob_alive(table.assign(tenure=-1.0))
     for t in (-1.0, float("nan"), float("inf")):
-        with pytest.raises(ValueError, match="t must"):
-            m.expected_purchases(table, t)
+        with pytest.raises(ValueError, match="horizon must"):
+            m.expected_purchases(table, horizon=t)
     with pytest.raises(ValueError):
-        m.expected_purchases_new([-1.0])
+        m.expected_purchases_new(horizon=[-1.0])
     with pytest.raises(ValueError, match="n must"):
-        m.purchase_pmf(table, 1.5, 10.0)
+        m.purchase_pmf(table, n=1.5, horizon=10.0)
     with pytest.raises(TypeError):
         m.prob_alive(table.to_numpy())  # type: ignore[arg-type]
 
@@ -179,7 +179,8 @@ def test_json_round_trip(cdnow_cal):
     pd.testing.assert_frame_equal(back.param_table(), m.param_table())
     via_params = BetaGeoModel.from_params(**d["params"])
     pd.testing.assert_series_equal(
-        via_params.expected_purchases(cdnow_cal, 39.0), m.expected_purchases(cdnow_cal, 39.0)
+        via_params.expected_purchases(cdnow_cal, horizon=39.0),
+        m.expected_purchases(cdnow_cal, horizon=39.0),
     )
     assert via_params.loglik_ is None and np.isnan(via_params.aic_)
     with pytest.raises(ValueError, match="describes"):

@@ -47,7 +47,7 @@ def test_cdnow_standard_errors_finite(fitted):
 
 def test_cdnow_new_customer_expectation(published):
     # R BTYD walkthrough (pnbd.Expectation) / Hardie's Pareto/NBD spreadsheet: E[X(52)] = 1.473
-    assert round(published.expected_purchases_new(52.0), 3) == 1.473
+    assert round(published.expected_purchases_new(horizon=52.0), 3) == 1.473
 
 
 def test_cdnow_conditional_values(published):
@@ -58,15 +58,15 @@ def test_cdnow_conditional_values(published):
     # R BTYD walkthrough (pnbd.ConditionalExpectedTransactions, pnbd.PAlive) for customer
     # (x = 26, t_x = 30.857, T = 31) with the published parameters: E[Y(52)] = 25.456,
     # P(alive) = 0.99787 (DOMAIN.md). Our value with the rounded parameters is 25.457.
-    assert abs(published.expected_purchases(table, 52.0)["b"] - 25.456) < 2e-3
+    assert abs(published.expected_purchases(table, horizon=52.0)["b"] - 25.456) < 2e-3
     assert round(published.prob_alive(table)["b"], 5) == 0.99787
 
 
 def test_predictions_in_range(fitted, cdnow_cal):
     pa = fitted.prob_alive(cdnow_cal)
-    ep = fitted.expected_purchases(cdnow_cal, 39.0)
-    pn = fitted.prob_no_purchase(cdnow_cal, 39.0)
-    pm = fitted.purchase_pmf(cdnow_cal, 0, 39.0)
+    ep = fitted.expected_purchases(cdnow_cal, horizon=39.0)
+    pn = fitted.prob_no_purchase(cdnow_cal, horizon=39.0)
+    pm = fitted.purchase_pmf(cdnow_cal, n=0, horizon=39.0)
     for s in (pa, ep, pn, pm):
         assert np.isfinite(s).all() and s.index.equals(cdnow_cal.index)
     assert pa.between(0, 1).all() and pn.between(0, 1).all() and (ep >= 0).all()
@@ -75,8 +75,8 @@ def test_predictions_in_range(fitted, cdnow_cal):
 
 
 def test_horizon_zero(fitted, cdnow_cal):
-    assert (fitted.expected_purchases(cdnow_cal, 0.0) == 0).all()
-    np.testing.assert_allclose(fitted.prob_no_purchase(cdnow_cal, 0.0), 1.0)
+    assert (fitted.expected_purchases(cdnow_cal, horizon=0.0) == 0).all()
+    np.testing.assert_allclose(fitted.prob_no_purchase(cdnow_cal, horizon=0.0), 1.0)
 
 
 def test_extreme_histories_finite(published):
@@ -89,9 +89,9 @@ def test_extreme_histories_finite(published):
     )
     for s in (
         published.prob_alive(table),
-        published.expected_purchases(table, 52.0),
-        published.prob_no_purchase(table, 52.0),
-        published.purchase_pmf(table, 1, 52.0),
+        published.expected_purchases(table, horizon=52.0),
+        published.prob_no_purchase(table, horizon=52.0),
+        published.purchase_pmf(table, n=1, horizon=52.0),
     ):
         assert np.isfinite(s).all() and (s >= 0).all()
     pa = published.prob_alive(table)
@@ -156,7 +156,7 @@ def test_lifetimes_differential(fitted, cdnow_cal):
     )
     ok = np.isfinite(ep_theirs)
     np.testing.assert_allclose(
-        ours.expected_purchases(cdnow_cal, 39.0).to_numpy()[ok], ep_theirs[ok], rtol=1e-6
+        ours.expected_purchases(cdnow_cal, horizon=39.0).to_numpy()[ok], ep_theirs[ok], rtol=1e-6
     )
 
 
@@ -222,9 +222,9 @@ def test_predictions_once_per_distinct_row_equal_per_customer(published, monkeyp
     table.index = pd.RangeIndex(3000, name=base.index.name)
     calls = {
         "prob_alive": lambda m: m.prob_alive(table),
-        "expected_purchases": lambda m: m.expected_purchases(table, 20.0),
-        "prob_no_purchase": lambda m: m.prob_no_purchase(table, 20.0),
-        "purchase_pmf": lambda m: m.purchase_pmf(table, 1, 20.0),
+        "expected_purchases": lambda m: m.expected_purchases(table, horizon=20.0),
+        "prob_no_purchase": lambda m: m.prob_no_purchase(table, horizon=20.0),
+        "purchase_pmf": lambda m: m.purchase_pmf(table, n=1, horizon=20.0),
     }
     assert ParetoNBDModel._distinct_predictions
     grouped = {k: f(published) for k, f in calls.items()}

@@ -77,6 +77,7 @@ from .._rows import distinct_rows
 from .._validation import Checks, check_scalar, customer_arrays, customer_arrays_for_scoring
 from ..exceptions import ConvergenceWarning, InsufficientDataError, NotFittedError
 from . import _optimize
+from ._compat import keyword_shim
 
 __all__: list[str] = []
 
@@ -151,7 +152,7 @@ class _BaseModel:
     # ------------------------------------------------------------------ hyperparameters
     @classmethod
     def _hyperparameter_names(cls) -> list[str]:
-        """The constructor's keyword arguments, in signature order."""
+        """List the constructor's keyword arguments, in signature order."""
         sig = inspect.signature(cls.__init__)
         return [
             p.name
@@ -282,7 +283,7 @@ class _BaseModel:
 
     # ------------------------------------------------------------------ hooks
     def _validate(self, table: pd.DataFrame, what: str, *, fitting: bool) -> tuple[Array, ...]:
-        """Validated data columns (float arrays) in the order of ``_columns``.
+        """Validate the data columns and return them as float arrays, in ``_columns`` order.
 
         ``fitting`` adds the rules that only a fit needs (e.g. some customer with
         ``tenure > 0``); scoring brand-new customers is a normal job.
@@ -317,7 +318,7 @@ class _BaseModel:
         return hasattr(self._math, "weighted_loglik_grad_hess")
 
     def _problem(self) -> _optimize.Problem:
-        """The model's pieces, as the solver takes them."""
+        """Hand the model's pieces to the solver."""
         return _optimize.problem_from_math(
             self._math,
             name=f"{self._model_name} ({type(self).__name__})",
@@ -494,7 +495,8 @@ class _BaseModel:
             return float("nan")
         return len(self._param_names) * math.log(self.n_customers_) - 2.0 * self.loglik_
 
-    def param_table(self, alpha: float = 0.05) -> pd.DataFrame:
+    @keyword_shim("alpha")
+    def param_table(self, *, alpha: float = 0.05) -> pd.DataFrame:
         """Estimates, standard errors and ``1 - alpha`` confidence intervals.
 
         Intervals are Wald intervals on the optimiser's scale ``log(theta - lower)`` mapped
@@ -505,7 +507,8 @@ class _BaseModel:
         Parameters
         ----------
         alpha : float, default 0.05
-            Error level, 0 < alpha < 1.
+            Error level, 0 < alpha < 1. Passing it by position still works with a
+            FutureWarning.
 
         Returns
         -------

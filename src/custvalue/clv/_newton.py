@@ -54,8 +54,10 @@ class NewtonResult:
 
 
 def _newton_step(h: Array, b: Array | None, g: Array) -> Array | None:
-    """``-h^{-1} g`` by Cholesky; with the BHHH matrix ``b`` where ``h`` is not positive
-    definite; None when neither is."""
+    """Solve for the Newton step ``-h^{-1} g`` by Cholesky.
+
+    With the BHHH matrix ``b`` where ``h`` is not positive definite; None when neither is.
+    """
     for m in (h, b):
         if m is None:
             continue
@@ -94,14 +96,15 @@ def newton(
 ) -> NewtonResult:
     """Line-searched Newton iterations, the one Newton routine of the solver.
 
-    Each step is ``-H^{-1} g``, at most a factor ``e**2`` per parameter, shortened by halving
-    until the Armijo condition holds; below the gradient norm ``floor`` (the rounding-noise
-    regime near the optimum) the gradient decides instead (``_noise_level_step``). Iterations stop once the gradient norm is at
-    most ``target`` and the Newton step left (from the last Hessian, identified directions
-    only) is at most ``step_target``; when no step is accepted; when neither the Hessian nor
-    the BHHH matrix is positive definite; after ``max_steps`` steps; or (``stall``) when a
-    step shrinks the gradient norm by less than that factor (a fixed Hessian converges
-    linearly: a slow rate means it is not accurate enough).
+    Each step is ``-H^{-1} g``, at most a factor ``e**2`` per parameter, shortened by
+    halving until the Armijo condition holds; below the gradient norm ``floor`` (the
+    rounding-noise regime near the optimum) the gradient decides instead
+    (``_noise_level_step``). Iterations stop once the gradient norm is at most ``target``
+    and the Newton step left (from the last Hessian, identified directions only) is at most
+    ``step_target``; when no step is accepted; when neither the Hessian nor the BHHH matrix
+    is positive definite; after ``max_steps`` steps; or (``stall``) when a step shrinks the
+    gradient norm by less than that factor (a fixed Hessian converges linearly: a slow rate
+    means it is not accurate enough).
 
     Parameters
     ----------
@@ -195,7 +198,7 @@ def newton(
 
 
 def remaining_step(hess: Array, g: Array) -> Array | None:
-    """The Newton step ``-H^{-1} g`` restricted to the identified directions of ``hess``.
+    """Compute the Newton step ``-H^{-1} g`` restricted to the identified directions.
 
     Directions whose eigenvalue is at most 1e-10 of the largest are left out (they are the
     singular ones, reported by missing standard errors).
@@ -235,7 +238,7 @@ class BFGSResult:
 
 
 def bfgs(fun: Objective, u0: Array, *, gtol: float, max_iter: int) -> BFGSResult:
-    """scipy's BFGS with the analytic gradient, stopping at the gradient norm ``gtol``.
+    """Scipy's BFGS with the analytic gradient, stopping at the gradient norm ``gtol``.
 
     Parameters
     ----------

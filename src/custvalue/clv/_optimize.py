@@ -120,7 +120,7 @@ class OptimResult:
     warm_rows: int = 0
 
     def fit_info(self, n_distinct: int) -> dict[str, Any]:
-        """The ``fit_info_`` dictionary of a fitted model.
+        """Build the ``fit_info_`` dictionary of a fitted model.
 
         Parameters
         ----------
@@ -178,7 +178,7 @@ Solve = Callable[[Columns, Array, Array], tuple[Array, Array | None, int] | None
 
 
 def subset(counts: Array, factor: int) -> tuple[NDArray[np.intp], Array] | None:
-    """A deterministic subset of about 1 / ``factor`` of the rows, and its counts.
+    """Draw a deterministic subset of about 1 / ``factor`` of the rows, with its counts.
 
     Rows with a count of at least ``factor`` times the median are all kept; of the others
     every ``factor``-th (in their given order: no randomness) is kept with its count times
@@ -360,13 +360,16 @@ def _check_optimum(
                 n_iter,
                 gn,
             )
+        along = [n for n, m in zip(names, moving, strict=True) if m]
         raise _fail(
             name,
             optimizer,
             message,
             f"the optimiser stopped short of the maximum (a Newton step of "
-            f"{float(np.max(np.abs(step))):.3g} in log-parameters remains at "
-            f"{_where(problem, u)}); lower tol or raise max_iter",
+            f"{float(np.max(np.abs(step))):.3g} in log-parameters remains, along {along}, at "
+            f"{_where(problem, u)}); lower tol (the default is 1e-7) or raise max_iter; if "
+            "that does not help, the data may not identify the model: try a penalizer > 0 "
+            "(e.g. 0.01) or more customers",
             n_iter,
             gn,
         )
@@ -554,7 +557,7 @@ def _bfgs_path(
 
 
 def _bfgs_solver(problem: Problem, max_iter: int) -> Solve:
-    """The subset solver of the BFGS path: BFGS to 1e-6, then the central-difference Hessian."""
+    """Build the subset solver of the BFGS path: BFGS to 1e-6, then the FD Hessian."""
 
     def solve(cols: Columns, counts: Array, u_start: Array) -> tuple[Array, Array, int] | None:
         sub = objective(problem, cols, counts)
@@ -576,7 +579,7 @@ def _bfgs_solver(problem: Problem, max_iter: int) -> Solve:
 
 
 def _exact_solver(problem: Problem, tol: float, max_iter: int) -> Solve:
-    """The subset solver of the exact-Hessian path: Newton to a gradient norm of 1e-4.
+    """Build the subset solver of the exact-Hessian path: Newton to a gradient of 1e-4.
 
     The subset optimum is only a start: its sampling error (gradient ~1e-3 on the full
     data) dwarfs 1e-4.

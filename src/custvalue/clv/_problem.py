@@ -80,7 +80,7 @@ class Problem:
         return np.asarray(self.lower + np.exp(u), dtype=np.float64)
 
     def penalty(self, u: Array) -> float:
-        """The penalty term of the objective at ``u``."""
+        """Compute the penalty term of the objective at ``u``."""
         if not self.penalizer:
             return 0.0
         return float(self.penalizer) * float(np.sum(u[self.shape] ** 2))
@@ -96,7 +96,7 @@ def problem_from_math(
     penalizer: float,
     hessian: bool,
 ) -> Problem:
-    """The :class:`Problem` of a model whose formulas are in ``math_module``.
+    """Build the :class:`Problem` of a model whose formulas are in ``math_module``.
 
     The module's ``prepare(*columns, counts)`` and ``weighted_loglik_grad(*params, prepared)``
     (sums over the rows) are used when it has both, else its per-row
@@ -169,7 +169,7 @@ def problem_from_math(
 
 
 def objective(problem: Problem, cols: Columns, counts: Array) -> Objective:
-    """The objective ``u -> (f, gradient)`` on the given rows.
+    """Build the objective ``u -> (f, gradient)`` on the given rows.
 
     Parameters
     ----------
@@ -208,7 +208,7 @@ def objective(problem: Problem, cols: Columns, counts: Array) -> Objective:
 
 
 def objective_hess(problem: Problem, cols: Columns, counts: Array) -> ObjectiveHess:
-    """The objective with its exact Hessian and BHHH matrix in ``u``.
+    """Build the objective with its exact Hessian and BHHH matrix in ``u``.
 
     With ``theta = lower + exp(u)`` and ``J = diag(exp(u))`` the Hessian in ``u`` is
     ``J H J + diag(g * exp(u))``; both matrices are those of the minimised objective (mean

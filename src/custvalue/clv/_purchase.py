@@ -9,8 +9,8 @@ module and shown in full in every rendered docstring.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, ClassVar, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, TypeVar, overload
 
 import numpy as np
 import pandas as pd
@@ -18,9 +18,10 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._rows import distinct_rows, mostly_distinct
 from .._schema import CUSTOMER_ID, N_REPEAT, PURCHASE_SPAN, TENURE
-from .._validation import check_scalar
+from .._validation import Checks, check_scalar
 from ..exceptions import InsufficientDataError
 from ._base import Array, _BaseModel
+from ._compat import keyword_shim
 
 __all__: list[str] = []
 
@@ -53,6 +54,45 @@ def _with_example(func: _F) -> _F:
     return func
 
 
+def _merge_period_rule(table: pd.DataFrame, cols: tuple[Array, ...], what: str) -> None:
+    """Refuse rows whose ``n_repeat`` exceeds what ``purchase_span`` allows.
+
+    A customer table records its merge period as ``table.attrs["merge_period"] =
+    {"period": ..., "time_unit": ..., "min_gap": ...}``, ``min_gap`` the shortest possible
+    distance, in the table's time unit, between two distinct purchase periods (1/7 for daily
+    periods in weeks). Then ``n_repeat`` repeat purchases need ``n_repeat * min_gap <=
+    purchase_span`` (within 1e-9 relative); a row breaking it (e.g. 20 repeat purchases
+    within 2 weeks of daily periods) was built with another merge period than the data have,
+    and would move the parameters a lot. Tables without the record (from lifetimes, or built
+    by hand) are not checked. Only this check reads the record; no number depends on it.
+    """
+    info = table.attrs.get("merge_period")
+    if info is None:
+        return
+    if not isinstance(info, Mapping) or "min_gap" not in info:
+        raise TypeError(
+            f"{what}: table.attrs['merge_period'] must be a mapping with 'period', "
+            f"'time_unit' and 'min_gap', got {info!r}"
+        )
+    gap = check_scalar(
+        f"{what}: table.attrs['merge_period']['min_gap']", info["min_gap"], minimum=0.0
+    )
+    x, t_x = cols[0], cols[1]
+    period, unit = info.get("period", "?"), info.get("time_unit", "?")
+    checks = Checks(f"{what}: customer table", ids=table.index)
+    with np.errstate(invalid="ignore"):
+        bad = x * gap > t_x * (1.0 + 1e-9) + 1e-300
+    checks.rows(
+        bad,
+        f"{N_REPEAT}, {PURCHASE_SPAN}",
+        f"n_repeat > purchase_span / {gap:.6g}: more repeat purchases than distinct "
+        f"{period!r} periods fit in the purchase span (time unit {unit!r}); build the table "
+        "with the merge period your data has (customer_table(..., period=...)), or remove "
+        "table.attrs['merge_period'] if the columns were changed on purpose",
+    )
+    checks.raise_if_failed()
+
+
 @_with_example
 class _PurchaseModel(_BaseModel):
     """Base of the transaction models: data ``(n_repeat, purchase_span, tenure)``.
@@ -69,6 +109,15 @@ class _PurchaseModel(_BaseModel):
     _columns: ClassVar[tuple[str, ...]] = (N_REPEAT, PURCHASE_SPAN, TENURE)
     _distinct_predictions: ClassVar[bool] = False
     """Compute predictions once per distinct (n_repeat, purchase_span, tenure) row."""
+    _continuous_time: ClassVar[bool] = True
+    """Durations are times (not counts of opportunities): the merge-period rule applies."""
+
+    def _validate(self, table: pd.DataFrame, what: str, *, fitting: bool) -> tuple[Array, ...]:
+        """Validate the BTYD columns; at fit time also the merge-period rule."""
+        cols = super()._validate(table, what, fitting=fitting)
+        if fitting and self._continuous_time:
+            _merge_period_rule(table, cols, what)
+        return cols
 
     def _check_identifiable(self, cols: tuple[Array, ...], counts: Array) -> None:
         super()._check_identifiable(cols, counts)
@@ -124,14 +173,14 @@ class _PurchaseModel(_BaseModel):
         return pd.Series(np.asarray(values, dtype=np.float64), index=table.index, name=name)
 
     @staticmethod
-    def _horizon(t: Any, name: str = "t") -> float:
-        return check_scalar(name, t, minimum=0.0)
+    def _horizon(horizon: Any) -> float:
+        return check_scalar("horizon", horizon, minimum=0.0)
 
     @staticmethod
-    def _horizons(t: ArrayLike) -> Array:
-        arr = np.asarray(t, dtype=np.float64)
+    def _horizons(horizon: ArrayLike) -> Array:
+        arr = np.asarray(horizon, dtype=np.float64)
         if arr.ndim > 1 or not np.all(np.isfinite(arr)) or np.any(arr < 0):
-            raise ValueError("t must be a finite number >= 0 or a 1-D array of them")
+            raise ValueError("horizon must be a finite number >= 0 or a 1-D array of them")
         return arr
 
     # ------------------------------------------------------------------ predictions
@@ -162,15 +211,17 @@ class _PurchaseModel(_BaseModel):
         return self._series(self._per_row(self._math.prob_alive, cols), table, "prob_alive")
 
     @_with_example
-    def expected_purchases(self, table: pd.DataFrame, t: float) -> pd.Series:
-        """Expected number of purchases in the next ``t`` time units, given each history.
+    @keyword_shim("t", renamed={"t": "horizon"})
+    def expected_purchases(self, table: pd.DataFrame, *, horizon: float) -> pd.Series:
+        """Predict the number of purchases in the next ``horizon`` time units, per customer.
 
         Parameters
         ----------
         table : pandas.DataFrame
             Customer table with ``n_repeat``, ``purchase_span``, ``tenure``.
-        t : float
-            Horizon (>= 0) in the table's time unit.
+        horizon : float
+            How far ahead, in the table's time unit (>= 0). Formerly ``t`` (positional);
+            that spelling still works with a FutureWarning.
 
         Returns
         -------
@@ -180,14 +231,14 @@ class _PurchaseModel(_BaseModel):
         Examples
         --------
         <the example setup>
-        >>> bg.expected_purchases(table, t=52).round(3)
+        >>> bg.expected_purchases(table, horizon=52).round(3)
         customer_id
         1     1.559
         2    25.756
         Name: expected_purchases, dtype: float64
         """
         cols = self._table_arrays(table, "expected_purchases")
-        h = self._horizon(t)
+        h = self._horizon(horizon)
         curve = getattr(self._math, "expected_purchases_alive", None)
         if curve is None:
             vals = self._per_row(self._math.expected_purchases, cols, h)
@@ -207,7 +258,7 @@ class _PurchaseModel(_BaseModel):
     def expected_purchases_alive(
         self, n_repeat: ArrayLike, tenure: ArrayLike, *, horizon: ArrayLike
     ) -> NDArray[np.float64] | None:
-        """Expected purchases in ``(T, T + t]`` of a customer known to be alive at ``T``.
+        """Predict the purchases in ``(T, T + horizon]`` of a customer known to be alive at T.
 
         In the buy-'til-you-die models ``purchase_span`` enters the likelihood only through
         the "dropped out before T" branch, so the conditional expectation factorises:
@@ -225,7 +276,7 @@ class _PurchaseModel(_BaseModel):
             ``n_repeat`` and ``tenure`` of the customers (validated by the caller, e.g. via
             :meth:`prob_alive`).
         horizon : float or array-like, shape (k,)
-            Horizons ``t`` (>= 0) in the table's time unit.
+            Horizons (>= 0) in the table's time unit.
 
         Returns
         -------
@@ -250,15 +301,17 @@ class _PurchaseModel(_BaseModel):
         return np.asarray(out, dtype=np.float64)
 
     @_with_example
-    def prob_no_purchase(self, table: pd.DataFrame, t: float) -> pd.Series:
-        """Churn risk: P(no purchase in the next ``t`` time units | history).
+    @keyword_shim("t", renamed={"t": "horizon"})
+    def prob_no_purchase(self, table: pd.DataFrame, *, horizon: float) -> pd.Series:
+        """Churn risk: P(no purchase in the next ``horizon`` time units | history).
 
         Parameters
         ----------
         table : pandas.DataFrame
             Customer table with ``n_repeat``, ``purchase_span``, ``tenure``.
-        t : float
-            Horizon (>= 0) in the table's time unit.
+        horizon : float
+            How far ahead, in the table's time unit (>= 0). Formerly ``t`` (positional);
+            that spelling still works with a FutureWarning.
 
         Returns
         -------
@@ -268,20 +321,21 @@ class _PurchaseModel(_BaseModel):
         Examples
         --------
         <the example setup>
-        >>> bg.prob_no_purchase(table, t=52).round(4)
+        >>> bg.prob_no_purchase(table, horizon=52).round(4)
         customer_id
         1    0.3972
         2    0.0312
         Name: prob_no_purchase, dtype: float64
         """
         cols = self._table_arrays(table, "prob_no_purchase")
-        h = self._horizon(t)
+        h = self._horizon(horizon)
         vals = self._per_row(self._math.prob_no_purchase, cols, h)
         return self._series(vals, table, "prob_no_purchase")
 
     @_with_example
-    def purchase_pmf(self, table: pd.DataFrame, n: int, t: float) -> pd.Series:
-        """P(exactly ``n`` purchases in the next ``t`` time units | history), per customer.
+    @keyword_shim("n", "t", renamed={"t": "horizon"})
+    def purchase_pmf(self, table: pd.DataFrame, *, n: int, horizon: float) -> pd.Series:
+        """P(exactly ``n`` purchases in the next ``horizon`` time units | history).
 
         Parameters
         ----------
@@ -289,8 +343,9 @@ class _PurchaseModel(_BaseModel):
             Customer table with ``n_repeat``, ``purchase_span``, ``tenure``.
         n : int
             Number of purchases (>= 0).
-        t : float
-            Horizon (>= 0) in the table's time unit.
+        horizon : float
+            How far ahead, in the table's time unit (>= 0). Formerly ``t``; passing ``n``
+            and ``t`` by position still works with a FutureWarning.
 
         Returns
         -------
@@ -300,7 +355,7 @@ class _PurchaseModel(_BaseModel):
         Examples
         --------
         <the example setup>
-        >>> bg.purchase_pmf(table, n=0, t=52).round(4)  # equals prob_no_purchase
+        >>> bg.purchase_pmf(table, n=0, horizon=52).round(4)  # equals prob_no_purchase
         customer_id
         1    0.3972
         2    0.0312
@@ -308,55 +363,74 @@ class _PurchaseModel(_BaseModel):
         """
         cols = self._table_arrays(table, "purchase_pmf")
         k = check_scalar("n", n, minimum=0.0, integer=True)
-        h = self._horizon(t)
+        h = self._horizon(horizon)
         vals = self._per_row(self._math.purchase_pmf, cols, k, h)
         return self._series(vals, table, "purchase_pmf")
 
-    def expected_purchases_new(self, t: ArrayLike) -> Any:
-        """Expected purchases in (0, t] of a customer who has just made her first purchase.
+    @overload
+    def expected_purchases_new(self, *, horizon: float) -> float: ...
+
+    @overload
+    def expected_purchases_new(self, *, horizon: ArrayLike) -> NDArray[np.float64]: ...
+
+    @keyword_shim("t", renamed={"t": "horizon"})
+    def expected_purchases_new(self, *, horizon: ArrayLike) -> float | NDArray[np.float64]:
+        """Predict the purchases in ``(0, horizon]`` of a customer who has just made her first.
 
         Parameters
         ----------
-        t : float or array-like
-            Horizon(s), >= 0, in the fitted time unit.
+        horizon : float or array-like
+            How far ahead (>= 0), in the fitted time unit: a number, or a 1-D array of them.
+            Formerly ``t`` (positional); that spelling still works with a FutureWarning.
 
         Returns
         -------
         float or numpy.ndarray
-            A float for a scalar ``t``, an array for an array.
+            A float for a number (Python or NumPy scalar), an array of the same shape for an
+            array.
 
         Examples
         --------
         >>> from custvalue import BetaGeoModel
         >>> bg = BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
-        >>> round(bg.expected_purchases_new(52), 3)
+        >>> round(bg.expected_purchases_new(horizon=52), 3)
         1.446
+        >>> bg.expected_purchases_new(horizon=[13, 52]).round(3)
+        array([0.534, 1.446])
         """
         self._require_fitted("expected_purchases_new")
-        h = self._horizons(t)
-        vals = np.asarray(self._math.expected_purchases_new(*self._theta(), h), dtype=float)
-        return float(vals) if np.ndim(t) == 0 else vals
+        h = self._horizons(horizon)
+        vals = np.asarray(self._math.expected_purchases_new(*self._theta(), h), dtype=np.float64)
+        return float(vals) if _is_scalar(horizon) else vals
 
-    def purchase_pmf_new(self, n: ArrayLike, t: float) -> Any:
-        """P(X(t) = n): probability that a new customer makes ``n`` repeat purchases in (0, t].
+    @overload
+    def purchase_pmf_new(self, n: int, *, horizon: float) -> float: ...
+
+    @overload
+    def purchase_pmf_new(self, n: ArrayLike, *, horizon: float) -> NDArray[np.float64]: ...
+
+    @keyword_shim("t", renamed={"t": "horizon"})
+    def purchase_pmf_new(self, n: ArrayLike, *, horizon: float) -> float | NDArray[np.float64]:
+        """P(X(horizon) = n): a new customer makes ``n`` repeat purchases in ``(0, horizon]``.
 
         Parameters
         ----------
         n : int or array-like of int
             Purchase counts, >= 0.
-        t : float
-            Horizon, >= 0.
+        horizon : float
+            How far ahead (>= 0), in the fitted time unit. Formerly ``t`` (positional);
+            that spelling still works with a FutureWarning.
 
         Returns
         -------
         float or numpy.ndarray
-            A float for a scalar ``n``, an array otherwise.
+            A float for a number ``n``, an array otherwise.
 
         Examples
         --------
         >>> from custvalue import BetaGeoModel
         >>> bg = BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
-        >>> bg.purchase_pmf_new([0, 1, 2], t=52).round(3)
+        >>> bg.purchase_pmf_new([0, 1, 2], horizon=52).round(3)
         array([0.538, 0.205, 0.091])
         """
         self._require_fitted("purchase_pmf_new")
@@ -368,16 +442,17 @@ class _PurchaseModel(_BaseModel):
             or np.any(n_arr != np.floor(n_arr))
         ):
             raise ValueError("n must be a whole number >= 0 or a 1-D array of them")
-        h = self._horizon(t)
-        vals = np.asarray(self._math.purchase_pmf_new(*self._theta(), n_arr, h), dtype=float)
-        return float(vals) if np.ndim(n) == 0 else vals
+        h = self._horizon(horizon)
+        vals = np.asarray(self._math.purchase_pmf_new(*self._theta(), n_arr, h), dtype=np.float64)
+        return float(vals) if _is_scalar(n) else vals
 
     # ------------------------------------------------------------------ simulation
+    @keyword_shim("tenure")
     def sample(
         self,
         n_customers: int,
-        tenure: ArrayLike,
         *,
+        tenure: ArrayLike,
         random_state: int | np.random.Generator | None = None,
     ) -> pd.DataFrame:
         """Simulate a customer table from the fitted (or given) parameters.
@@ -388,6 +463,7 @@ class _PurchaseModel(_BaseModel):
             Number of customers (>= 1).
         tenure : float or array-like
             Observation length per customer (> 0): one number for all, or one per customer.
+            Passing it by position still works with a FutureWarning.
         random_state : int, numpy.random.Generator or None
             Seed or generator; the global NumPy RNG is never used.
 
@@ -419,3 +495,8 @@ class _PurchaseModel(_BaseModel):
             },
             index=pd.RangeIndex(n, name=CUSTOMER_ID),
         )
+
+
+def _is_scalar(value: Any) -> bool:
+    """Tell whether ``value`` is a Python or NumPy number (not an array, not even 0-d)."""
+    return isinstance(value, int | float | np.number) and not isinstance(value, bool)

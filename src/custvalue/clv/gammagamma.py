@@ -39,11 +39,16 @@ class GammaGammaModel(_BaseModel):
         Weight of ``log(p)^2 + log(q - 1)^2`` added to the mean negative log-likelihood
         (see :mod:`custvalue.clv._base`); 0 is maximum likelihood.
     max_iter : int, default 1000
-        Iteration limit of the optimiser (BFGS); reaching it raises ConvergenceError.
+        Iteration limit of the optimiser (BFGS, then Newton steps); reaching it raises
+        ConvergenceError.
     tol : float, default 1e-7
-        Largest accepted gradient norm.
-    initial_params : dict, optional
-        Start values ``{"p": .., "q": .., "gamma": ..}`` (q > 1).
+        Convergence tolerance: the largest gradient norm (mean log-likelihood, log-parameter
+        scale) at which the optimiser may stop; values above 1e-3 act as 1e-3. A loose tol can
+        save iterations but never weakens the checks of the result: the fit returns a maximum
+        or raises ConvergenceError.
+    initial_params : mapping or sequence of float, optional
+        Start values ``{"p": .., "q": .., "gamma": ..}``, or a sequence of them in that order
+        (lifetimes' form); default: start values scaled to the data.
 
     Attributes
     ----------
@@ -123,7 +128,7 @@ class GammaGammaModel(_BaseModel):
         return np.array([1.0, 2.0, mean_m])
 
     def expected_spend(self, table: pd.DataFrame) -> pd.Series:
-        """Expected spend per transaction given each customer's history.
+        """Predict the spend per transaction given each customer's history.
 
         ``p (gamma + x m_x) / (p x + q - 1)`` (Fader & Hardie 2013, eq. 5); for customers
         with ``n_repeat == 0`` the population mean ``p gamma / (q - 1)`` (their
@@ -165,7 +170,7 @@ class GammaGammaModel(_BaseModel):
         return pd.Series(vals, index=table.index, name="expected_spend")
 
     def mean_spend(self) -> float:
-        """Population mean spend per transaction, ``p gamma / (q - 1)``.
+        """Return the population mean spend per transaction, ``p gamma / (q - 1)``.
 
         Examples
         --------

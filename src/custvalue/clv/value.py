@@ -26,7 +26,14 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._rows import distinct_rows, mostly_distinct
 from .._schema import N_REPEAT, PURCHASE_SPAN, TENURE, TOTAL_SPEND
-from .._validation import Checks, check_frame, check_scalar, customer_arrays, numeric_array
+from .._validation import (
+    Checks,
+    check_frame,
+    check_scalar,
+    customer_arrays_for_scoring,
+    numeric_array,
+)
+from ._compat import call_with_horizon, keyword_shim
 
 __all__ = [
     "clv_interval",
@@ -53,8 +60,12 @@ class PurchaseModel(Protocol):
     Any object with this method works (custvalue's models, or your own).
     """
 
-    def expected_purchases(self, table: pd.DataFrame, t: float) -> pd.Series:
-        """Expected purchases of each customer of ``table`` in the next ``t`` time units."""
+    def expected_purchases(self, table: pd.DataFrame, *, horizon: float) -> pd.Series:
+        """Predict each customer's purchases in the next ``horizon`` time units.
+
+        (A model written for the old form ``expected_purchases(table, t)`` still works, with
+        a FutureWarning.)
+        """
         ...
 
 
@@ -93,7 +104,10 @@ class SpendModel(Protocol):
 # --------------------------------------------------------------------------- schedule
 
 
-def discount_schedule(horizon: float, period_length: float, discount_rate: float) -> pd.DataFrame:
+@keyword_shim("period_length", "discount_rate")
+def discount_schedule(
+    horizon: float, *, period_length: float, discount_rate: float
+) -> pd.DataFrame:
     """Cut a horizon into periods and give each period's discount factor.
 
     The horizon is cut into consecutive periods of ``period_length``; when it is not a whole
@@ -110,6 +124,8 @@ def discount_schedule(horizon: float, period_length: float, discount_rate: float
     discount_rate : float
         Discount rate per ``period_length`` (>= 0, finite). An annual rate ``R`` becomes
         ``(1 + R) ** (period_length / year_length) - 1`` per period.
+        (``period_length`` and ``discount_rate`` by position still work with a
+        FutureWarning.)
 
     Returns
     -------
@@ -123,7 +139,7 @@ def discount_schedule(horizon: float, period_length: float, discount_rate: float
     Two years of a weekly table in quarters of 13 weeks, at 3 % per quarter:
 
     >>> from custvalue.clv.value import discount_schedule
-    >>> s = discount_schedule(104, 13, 0.03)
+    >>> s = discount_schedule(104, period_length=13, discount_rate=0.03)
     >>> len(s), float(s["end"].iloc[-1])
     (8, 104.0)
     >>> round(float(s["discount_factor"].iloc[0]), 6)
@@ -218,15 +234,16 @@ def _model_name(model: object) -> str:
 def _expected_cumulative(
     model: PurchaseModel, table: pd.DataFrame, ends: np.ndarray, what: str
 ) -> np.ndarray:
-    """Expected purchases in (T, T + t] for every customer (rows) and every t in ``ends``."""
+    """Predict the purchases in (T, T + t] for every customer (rows) and t in ``ends``."""
     if not hasattr(model, "expected_purchases"):
         raise TypeError(
             f"{what}: transaction_model must be a fitted purchase model with "
-            f"expected_purchases(table, t) (e.g. BetaGeoModel), got {_model_name(model)}"
+            f"expected_purchases(table, *, horizon) (e.g. BetaGeoModel), got "
+            f"{_model_name(model)}"
         )
     out = np.empty((len(table), len(ends)))
     for j, t in enumerate(ends):
-        pred = model.expected_purchases(table, float(t))
+        pred = call_with_horizon(model.expected_purchases, table, horizon=float(t))
         out[:, j] = np.asarray(pred, dtype="float64")
     return out
 
@@ -240,7 +257,7 @@ def _purchase_present_value(
     fast: bool = True,
 ) -> np.ndarray:
     """Sum over periods of discounted expected purchases, per customer of ``table``."""
-    arrays = customer_arrays(table, what)
+    arrays = customer_arrays_for_scoring(table, what)
     ends = schedule["end"].to_numpy()
     factors = schedule["discount_factor"].to_numpy()
     if fast:
@@ -297,7 +314,7 @@ def _present_value_factorised(
 
 
 def _expected_spend(spend_model: Any, table: pd.DataFrame, what: str) -> np.ndarray | float:
-    """Expected spend per purchase: from a fitted spend model, a Series or a number."""
+    """Return the spend per purchase: from a fitted spend model, a Series or a number."""
     if hasattr(spend_model, "expected_spend"):
         spend = np.asarray(spend_model.expected_spend(table), dtype="float64")
         if spend.shape != (len(table),) or not np.all(np.isfinite(spend)):
@@ -331,11 +348,11 @@ def customer_lifetime_value(
     margin: float | pd.Series = 1.0,
     cost_to_serve: float | pd.Series | None = None,
 ) -> pd.Series:
-    """Present value of each customer's future profit over a horizon (the narrow CLV).
+    r"""Present value of each customer's future profit over a horizon (the narrow CLV).
 
     .. math::
 
-        CLV_i = \\sum_{k=1}^{K} \\frac{m_i\\, s_i\\, (E[Y_i(t_k)] - E[Y_i(t_{k-1})])
+        CLV_i = \sum_{k=1}^{K} \frac{m_i\, s_i\, (E[Y_i(t_k)] - E[Y_i(t_{k-1})])
                 - c_i f_k}{(1 + d)^{t_k / p}}
 
     where ``E[Y_i(t)]`` is the purchase model's expected number of purchases in the ``t``
@@ -347,7 +364,7 @@ def customer_lifetime_value(
     Parameters
     ----------
     transaction_model : fitted purchase model
-        Any model with ``expected_purchases(table, t)`` (BetaGeoModel, ParetoNBDModel,
+        Any model with ``expected_purchases(table, *, horizon)`` (BetaGeoModel, ParetoNBDModel,
         ModifiedBetaGeoModel, BetaGeoBetaBinomModel). For BG/BB the time unit is one
         transaction opportunity, so ``horizon`` and ``period_length`` count opportunities.
     spend_model : fitted spend model, Series or number
@@ -389,9 +406,9 @@ def customer_lifetime_value(
 
     For the purchase models whose conditional expectation factorises as P(alive) times a
     curve of (n_repeat, tenure) (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB: the
-    :class:`FactorisedPurchaseModel` protocol), the curve is evaluated for all period ends at once on
-    the distinct (n_repeat, tenure) pairs and scaled by each customer's P(alive). Any other
-    model's expected purchases are evaluated once per period end on the distinct
+    :class:`FactorisedPurchaseModel` protocol), the curve is evaluated for all period ends
+    at once on the distinct (n_repeat, tenure) pairs and scaled by each customer's P(alive).
+    Any other model's expected purchases are evaluated once per period end on the distinct
     ``(n_repeat, purchase_span, tenure)`` rows (when there are clearly fewer of them than
     customers) and broadcast back, so the cost grows with distinct rows times periods.
 
@@ -420,7 +437,7 @@ def customer_lifetime_value(
     """
     what = "customer_lifetime_value"
     check_frame(table, f"{what}: table", "a customer table (pandas DataFrame)")
-    schedule = discount_schedule(horizon, period_length, discount_rate)
+    schedule = discount_schedule(horizon, period_length=period_length, discount_rate=discount_rate)
     m = _per_customer(margin, "margin", table.index, what)
     c = (
         None
@@ -593,8 +610,8 @@ cost_to_serve
         The table the models were fitted on, which the replicates resample; default
         ``table`` (CLV is computed for the customers of ``table`` either way).
     weights : array-like or pandas.Series, optional
-        Frequency weights of the rows of ``fit_table``, as given to ``fit`` (e.g. the ``count`` of each
-        pattern in ``custvalue.datasets.load_donations()``); a replicate draws
+        Frequency weights of the rows of ``fit_table``, as given to ``fit`` (e.g. the
+        ``count`` of each pattern in ``custvalue.datasets.load_donations()``); a replicate draws
         ``sum(weights)`` customers. Default: one customer per row.
     n_boot : int, default 200
         Number of bootstrap replicates (>= 2). Memory grows as ``n_boot x customers``.
@@ -618,7 +635,7 @@ cost_to_serve
     --------
     >>> import custvalue as cv
     >>> truth = cv.BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
-    >>> sim = truth.sample(300, 39.0, random_state=1)
+    >>> sim = truth.sample(300, tenure=39.0, random_state=1)
     >>> bg = cv.BetaGeoModel().fit(sim)
     >>> cv.clv_interval(bg, 35.0, sim.iloc[:2], fit_table=sim, horizon=52,
     ...                 period_length=52 / 12, discount_rate=0.01, n_boot=5,
@@ -699,7 +716,7 @@ def _bootstrap_weights(weights: Any, table: pd.DataFrame, what: str) -> np.ndarr
 
 
 def _spend_rows(table: pd.DataFrame) -> np.ndarray:
-    """Customers a spend model is fitted on: repeat buyers (Gamma-Gamma's rule)."""
+    """Select the customers a spend model is fitted on: repeat buyers (Gamma-Gamma's rule)."""
     if N_REPEAT not in table.columns:
         return np.ones(len(table), dtype=bool)
     x = table[N_REPEAT].to_numpy(dtype="float64", na_value=np.nan)

@@ -141,7 +141,7 @@ def posterior_count(
 
 
 def pmf_new_arrays(r: Array, alpha: Array, a: float, b: Array, n: Array, t: Array) -> Array:
-    """eq. (8) with array-valued r, alpha, b (posterior parameters)."""
+    """Eq. (8) with array-valued r, alpha, b (posterior parameters)."""
     log1mz = -np.log1p(t / alpha)
     # t = 0 gives log z = -inf; the n == 0 entries (0 * -inf) are replaced by their limit
     with np.errstate(divide="ignore", invalid="ignore"):

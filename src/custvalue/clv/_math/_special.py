@@ -115,7 +115,7 @@ def _regular_r(
     b: NDArray[np.float64],
     t: NDArray[np.float64],
 ) -> NDArray[np.float64]:
-    """Closed form, interpolated in r where r + 1 - a is (nearly) an integer.
+    """Evaluate the closed form, interpolated in r where r + 1 - a is (nearly) an integer.
 
     There the Euler-transformed 2F1 has c - A - B = r + 1 - a integer, the logarithmic case
     of its z -> 1 connection formula, which scipy's hyp2f1 returns as NaN (exactly) or
@@ -148,7 +148,7 @@ def _regular_c(
     b: NDArray[np.float64],
     t: NDArray[np.float64],
 ) -> NDArray[np.float64]:
-    """Closed form, with Lagrange interpolation across the removable singularity a = 1."""
+    """Evaluate the closed form, interpolated across the removable singularity a = 1."""
     if abs(a - 1.0) >= _A_DELTA:
         return _regular_r(r, alpha, a, b, t)
     nodes = 1.0 + _A_DELTA * _NODES
@@ -161,7 +161,7 @@ def _regular_c(
 def bg_expected_count(
     r: ArrayLike, alpha: ArrayLike, a: float, b: ArrayLike, t: ArrayLike
 ) -> NDArray[np.float64]:
-    r"""Expected purchases in (0, t] of a customer alive at 0 under BG/NBD dynamics.
+    r"""Compute the expected purchases in (0, t] of a customer alive at 0 (BG/NBD dynamics).
 
     ``E[(1 - exp(-lambda p t)) / p]`` with ``lambda ~ Gamma(r, alpha)`` (rate alpha) and
     ``p ~ Beta(a, b)``: Fader, Hardie & Lee (2005), Marketing Science 24(2), eq. (9).
