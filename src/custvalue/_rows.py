@@ -19,6 +19,8 @@ API
     weights gives identical results bit for bit.
 :func:`mostly_distinct`
     Whether deduplicating is worth it: a cheap estimate (a sample drawn by value).
+:func:`stable_order`
+    A stable argsort of integer keys (e.g. times in seconds) through the packed sort.
 :func:`value_codes`, :func:`run_starts`
     Pandas-free helpers (``clv/_math`` uses these): codes of one column, and the starts of
     the runs of equal rows in sorted columns.
@@ -60,6 +62,7 @@ __all__ = [
     "RowKey",
     "distinct_rows",
     "mostly_distinct",
+    "stable_order",
     "row_key",
     "run_starts",
     "value_codes",
@@ -251,6 +254,40 @@ def _packed_sort(key: IntArray, size: int) -> tuple[NDArray[np.intp] | None, Int
     mask = np.int64((1 << idx_bits) - 1)
     order = np.asarray(packed & mask, dtype=np.intp)
     return order, np.right_shift(packed, idx_bits)
+
+
+def stable_order(key: ArrayLike) -> NDArray[np.intp]:
+    """Return the stable sorting permutation of integer keys (ties keep their input order).
+
+    The keys, shifted to start at 0, and the row positions are packed into one int64 and
+    sorted with ``np.sort`` (a vectorised sort; ``np.argsort(kind="stable")`` of 10M keys is
+    about 9x slower); when they do not fit in 63 bits this is ``np.argsort(kind="stable")``.
+
+    Parameters
+    ----------
+    key : array-like of int, 1-D
+        The sort keys.
+
+    Returns
+    -------
+    numpy.ndarray of intp
+        ``key[order]`` is sorted; equal keys appear in their input order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from custvalue._rows import stable_order
+    >>> stable_order(np.array([30, 10, 30, 20])).tolist()
+    [1, 3, 0, 2]
+    """
+    k = np.asarray(key, dtype=np.int64)
+    if k.shape[0] == 0:
+        return np.zeros(0, dtype=np.intp)
+    lo, hi = int(k.min()), int(k.max())
+    order, _ = _packed_sort(k - lo, hi - lo + 1)
+    if order is None:
+        return np.asarray(np.argsort(k, kind="stable"), dtype=np.intp)
+    return order
 
 
 def _cheap_whole_reject(col: NDArray[Any]) -> bool:
