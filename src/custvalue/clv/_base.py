@@ -64,7 +64,6 @@ import inspect
 import logging
 import math
 import types
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Self
 
@@ -75,8 +74,9 @@ from scipy.stats import norm
 
 from .._rows import distinct_rows
 from .._validation import Checks, check_scalar, customer_arrays, customer_arrays_for_scoring
-from ..exceptions import ConvergenceWarning, InsufficientDataError, NotFittedError
+from ..exceptions import InsufficientDataError, NotFittedError
 from . import _optimize
+from ._acceptance import covariance
 from ._compat import keyword_shim
 
 __all__: list[str] = []
@@ -427,7 +427,7 @@ class _BaseModel:
             max_iter=int(self.max_iter),
         )
         theta = self._to_natural(res.u)
-        cov = self._covariance(res.u, res.hess, total)
+        cov = covariance(res.hess, res.u, total, self._model_name)
         self.params_ = {n: float(v) for n, v in zip(self._param_names, theta, strict=True)}
         self.cov_ = pd.DataFrame(
             cov, index=list(self._param_names), columns=list(self._param_names)
@@ -437,34 +437,6 @@ class _BaseModel:
         self.fit_info_ = res.fit_info(counts.shape[0])
         logger.debug("%s fit: %s", self._model_name, self.fit_info_)
         return self
-
-    def _covariance(self, u: Array, hess_u: Array, total: float) -> Array:
-        """Delta-method covariance of the natural parameters from the Hessian in u-space.
-
-        The Hessian (the solver's: exact, or central differences of the analytic gradient,
-        or the last Newton step's when that step was below 1e-5 in u, which changes it by
-        ~1e-5 relative) is that of the objective actually minimised (penalty included),
-        times ``sum(weights)``; NaN with a ConvergenceWarning when it is singular or not
-        positive definite.
-        """
-        hess = hess_u * total
-        k = u.shape[0]
-        ok = bool(np.all(np.isfinite(hess)))
-        if ok:
-            eig = np.linalg.eigvalsh(hess)
-            ok = bool(eig[0] > 1e-10 * max(eig[-1], 1e-300))
-        if not ok:
-            warnings.warn(
-                f"{self._model_name}: the Hessian of the log-likelihood is singular or not "
-                "positive definite at the estimate; standard errors are set to NaN "
-                "(the data barely identify some parameter; consider a penalizer)",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
-            return np.full((k, k), np.nan)
-        cov_u = np.linalg.inv(hess)
-        jac = self._dtheta_du(u)
-        return np.asarray(cov_u * np.outer(jac, jac))
 
     # ------------------------------------------------------------------ fitted state
     def _require_fitted(self, method: str) -> None:

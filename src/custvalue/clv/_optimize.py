@@ -24,11 +24,9 @@ Hessian as a parameter (exact, fixed or finite differences).
 
 Acceptance
 ----------
-Whatever ``tol`` is, a result is accepted only when it is a maximum: the gradient norm is at
-most ``tol`` (capped at :data:`TOL_CAP`), the Newton step left at the returned point is at most
-``STEP_ACCEPT`` (1e-4) in ``u`` (the parameters are within 0.01% of the local maximum), and no
-parameter has run away to 0 or infinity. ``tol`` can make the solver stop earlier; it never
-weakens these checks.
+Whatever ``tol`` is, a result is accepted only when it is a maximum
+(:mod:`custvalue.clv._acceptance`): ``tol`` (capped at :data:`TOL_CAP`) can make the solver
+stop earlier; it never weakens those checks.
 """
 
 from __future__ import annotations
@@ -41,8 +39,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..exceptions import ConvergenceError
-from ._newton import STEP_ACCEPT, bfgs, newton, remaining_step
+from ._acceptance import check_optimum, fail
+from ._newton import bfgs, newton
 from ._problem import (
     BAD,
     U_BOUND,
@@ -63,10 +61,6 @@ __all__ = [
     "problem_from_math",
 ]
 
-RUNAWAY = 18.0
-"""A parameter more than ``e**18`` (~7e7) times its data-scaled start value has run away."""
-DRIFT = 7.0
-"""A parameter ``e**7`` (~1100) times off its data-scaled start value is drifting."""
 TOL_CAP = 1e-3
 """``tol`` above this acts as this: the solver never stops at a coarser gradient."""
 HESS_REUSE = 1e-5
@@ -251,148 +245,6 @@ def subset_start(
     return SubsetStart(u, hess, n_iter, int(idx.shape[0]))
 
 
-# --------------------------------------------------------------------------- diagnosis
-
-
-def _fail(name: str, optimizer: str, message: str, cause: str, n_iter: int, gn: float) -> Any:
-    return ConvergenceError(
-        f"{name} did not converge: optimiser {optimizer} reported {message!r} after "
-        f"{n_iter} iteration(s), gradient norm {gn:.3g}. Likely cause: {cause}"
-    )
-
-
-def _where(problem: Problem, u: Array) -> str:
-    theta = problem.natural(u)
-    return ", ".join(f"{n}={v:.4g}" for n, v in zip(problem.param_names, theta, strict=True))
-
-
-def flat_cause(problem: Problem, fun: Objective, u: Array, u_ref: Array, tol: float) -> str:
-    """Explain a stop short of ``tol``: name the parameters along the flattest direction.
-
-    Parameters
-    ----------
-    problem : Problem
-        The model's pieces (names, ranges).
-    fun : callable
-        The objective.
-    u : numpy.ndarray
-        Where the solver stopped.
-    u_ref : numpy.ndarray
-        The data-scaled start values in ``u``.
-    tol : float
-        The tolerance that was not reached.
-
-    Returns
-    -------
-    str
-        The likely cause, for the ConvergenceError message.
-    """
-    names = problem.param_names
-    where = _where(problem, u)
-    drifting = [n for n, d in zip(names, np.abs(u - u_ref), strict=True) if d > DRIFT]
-    if drifting:
-        return (
-            f"parameter(s) {drifting} are drifting towards 0 or infinity (reached {where}): "
-            "the data do not identify the model; try a penalizer > 0 (e.g. 0.01) or more "
-            "customers"
-        )
-    hess = fd_hessian(fun, u)
-    if np.all(np.isfinite(hess)):
-        eigval, eigvec = np.linalg.eigh(hess)
-        if eigval[0] < 1e-4 * max(abs(eigval[-1]), 1e-300):
-            flat = [n for n, c in zip(names, eigvec[:, 0], strict=True) if abs(c) > 0.3]
-            return (
-                f"the likelihood is flat along a combination of {flat} (reached {where}): "
-                "the data do not identify the model (typically parameters drifting to "
-                "infinity together); try a penalizer > 0 (e.g. 0.01) or more customers"
-            )
-    grad_norm = float(np.max(np.abs(fun(u)[1])))
-    return (
-        f"the gradient norm {grad_norm:.3g} exceeds tol={tol} at {where}: the likelihood is "
-        "ill-conditioned near the optimum; try a penalizer > 0 or check the data"
-    )
-
-
-def _check_optimum(
-    problem: Problem,
-    u: Array,
-    u_ref: Array,
-    g: Array,
-    hess: Array,
-    *,
-    optimizer: str,
-    message: str,
-    n_iter: int,
-    tol: float,
-    fun: Objective,
-) -> None:
-    """Raise ConvergenceError unless ``u`` is an interior maximum (see the module docstring)."""
-    names = problem.param_names
-    gn = float(np.max(np.abs(g)))
-    name = problem.name
-    at_bound = (np.abs(u) >= U_BOUND - 1e-6) | (np.abs(u - u_ref) > RUNAWAY)
-    if np.any(at_bound):
-        bad = [n for n, b in zip(names, at_bound, strict=True) if b]
-        raise _fail(
-            name,
-            optimizer,
-            message,
-            f"parameter(s) {bad} ran to 0 or infinity: the data do not identify the model; "
-            "try a penalizer > 0 (e.g. 0.01) or more customers",
-            n_iter,
-            gn,
-        )
-    if gn > tol:
-        raise _fail(name, optimizer, message, flat_cause(problem, fun, u, u_ref, tol), n_iter, gn)
-    step = remaining_step(hess, g)
-    drift = np.abs(u - u_ref) > DRIFT
-    if step is not None and float(np.max(np.abs(step))) > STEP_ACCEPT:
-        moving = np.abs(step) > STEP_ACCEPT
-        drifting = [n for n, d, m in zip(names, drift, moving, strict=True) if d and m]
-        if drifting:
-            raise _fail(
-                name,
-                optimizer,
-                message,
-                f"parameter(s) {drifting} are drifting towards 0 or infinity (reached "
-                f"{_where(problem, u)}; the likelihood still rises that way): the data do not "
-                "identify the model; try a penalizer > 0 (e.g. 0.01) or more customers",
-                n_iter,
-                gn,
-            )
-        along = [n for n, m in zip(names, moving, strict=True) if m]
-        raise _fail(
-            name,
-            optimizer,
-            message,
-            f"the optimiser stopped short of the maximum (a Newton step of "
-            f"{float(np.max(np.abs(step))):.3g} in log-parameters remains, along {along}, at "
-            f"{_where(problem, u)}); lower tol (the default is 1e-7) or raise max_iter; if "
-            "that does not help, the data may not identify the model: try a penalizer > 0 "
-            "(e.g. 0.01) or more customers",
-            n_iter,
-            gn,
-        )
-    if np.all(np.isfinite(hess)):
-        eigval, eigvec = np.linalg.eigh(hess)
-        singular = eigval <= 1e-10 * max(float(eigval[-1]), 1e-300)
-        for j in np.flatnonzero(singular):
-            along = np.abs(eigvec[:, j]) > 0.3
-            drifting = [n for n, d, a in zip(names, drift, along, strict=True) if d and a]
-            if drifting:
-                raise _fail(
-                    name,
-                    optimizer,
-                    message,
-                    f"the likelihood is flat along a combination of {drifting}, which are "
-                    f"drifting towards 0 or infinity (reached {_where(problem, u)}): the data "
-                    "do not identify the model; try a penalizer > 0 (e.g. 0.01) or more "
-                    "customers",
-                    n_iter,
-                    gn,
-                )
-
-
 # --------------------------------------------------------------------------- the solver
 
 
@@ -493,7 +345,7 @@ def _bfgs_path(
         f, g = fun(u)
         gn = float(np.max(np.abs(g)))
         if f >= BAD or not math.isfinite(f):
-            raise _fail(
+            raise fail(
                 problem.name,
                 "BFGS",
                 message,
@@ -503,7 +355,7 @@ def _bfgs_path(
                 gn,
             )
         if res.status == 1 or n_iter >= int(max_iter):  # BFGS: 1 = maxiter reached
-            raise _fail(
+            raise fail(
                 problem.name,
                 "BFGS",
                 message,
@@ -529,7 +381,7 @@ def _bfgs_path(
         or float(np.max(np.abs(u - polish.hess_at))) >= HESS_REUSE
     ):
         hess = fd_hessian(fun, u)
-    _check_optimum(
+    check_optimum(
         problem,
         u,
         u_ref,
@@ -628,7 +480,7 @@ def _exact_path(
         )
         if res.grad_norm > tol or res.hess is None or res.f >= BAD:
             continue
-        _check_optimum(
+        check_optimum(
             problem,
             res.u,
             u_ref,

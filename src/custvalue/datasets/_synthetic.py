@@ -226,7 +226,7 @@ def _take(values: Any, order: np.ndarray) -> Any:
 def _models(
     transaction_model: Any, spend_model: Any, legacy: Mapping[str, float]
 ) -> tuple[Any, Any]:
-    """The purchase and spend models to simulate, from the arguments (or the old keywords)."""
+    """Pick the purchase and spend models to simulate (from the arguments or old keywords)."""
     unknown = sorted(set(legacy) - set(_CDNOW_PURCHASES) - set(_CDNOW_SPEND))
     if unknown:
         raise TypeError(f"make_transactions() got unexpected keyword argument(s) {unknown}")
