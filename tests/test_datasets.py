@@ -18,7 +18,7 @@ from custvalue.datasets import load_cdnow, load_donations, make_transactions
 
 def test_cdnow_full_shape_and_dtypes(cdnow_transactions: pd.DataFrame) -> None:
     tx = cdnow_transactions
-    # DOMAIN.md / Fader & Hardie CDNOW master: 23,570 customers, first purchases in the
+    # Fader & Hardie's CDNOW master file (Fader, Hardie & Lee 2005): 23,570 customers, first purchases in the
     # first 12 weeks of 1997, followed to 30 June 1998
     assert tx.shape == (69659, 4)
     assert tx["customer_id"].nunique() == 23570
@@ -45,7 +45,7 @@ def test_cdnow_sample_rows_are_master_rows(cdnow_transactions: pd.DataFrame) -> 
 
 def test_cdnow_sample_published_facts(cdnow_sample_calibration: pd.DataFrame) -> None:
     t = cdnow_sample_calibration
-    # DOMAIN.md (Fader, Hardie & Lee 2005 CDNOW sample): 2,357 customers, 1,411 without a
+    # Fader, Hardie & Lee 2005, the CDNOW sample: 2,357 customers, 1,411 without a
     # repeat purchase in the 39-week calibration, 946 repeat buyers; T = 38.857 for a
     # customer first seen on 1 January
     assert len(t) == 2357

@@ -4,7 +4,7 @@ Models opt in through the ``expected_purchases_alive`` method of the purchase-mo
 (``FactorisedPurchaseModel`` in custvalue.clv.value; their math module's
 ``expected_purchases_alive``); ``customer_lifetime_value`` uses the protocol, never a list of
 class names or a private hook. Published parameters: BG/NBD and Pareto/NBD CDNOW fits (Fader, Hardie & Lee
-2005; DOMAIN.md), BG/BB donations fit (Fader, Hardie & Shang 2010).
+2005; R BTYD walkthrough), BG/BB donations fit (Fader, Hardie & Shang 2010).
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ def test_donations_published_estimates(fitted):
 
 
 def test_prob_alive_published(fitted):
-    # FHS10 / Hardie's BG/BB spreadsheet (DOMAIN.md): P(alive in 2002) for
+    # FHS10 / Hardie's BG/BB spreadsheet (Fader, Hardie & Shang 2010, Marketing Science 29(6)): P(alive in 2002) for
     # (x, t_x) = (0, 0): 0.11, (2, 4): 0.59, (6, 6): 0.93, with n = 6.
     table = pd.DataFrame(
         {"n_repeat": [0, 2, 6], "purchase_span": [0, 4, 6], "tenure": [6, 6, 6]},

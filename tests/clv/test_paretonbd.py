@@ -14,7 +14,7 @@ from .lifetimes_oracle import lifetimes_module, quiet
 # Published Pareto/NBD fit on the CDNOW 1/10 sample (2,357 customers, weeks, calibration
 # weeks 1-39): r = 0.553, alpha = 10.578, s = 0.606, beta = 11.669, LL = -9595.0
 # (Fader, Hardie & Lee 2005, "RFM and CLV", JMR 42(4), and R BTYD's walkthrough; beta varies
-# by ~0.02 between implementations, the log-likelihood agrees to 0.001 -- DOMAIN.md).
+# by ~0.02 between implementations, the log-likelihood agrees to 0.001 -- R BTYD's pnbd.EstimateParameters).
 CDNOW_PARAMS = {"r": 0.553, "alpha": 10.578, "s": 0.606}
 CDNOW_BETA = 11.669
 CDNOW_LL = -9595.0
@@ -57,7 +57,7 @@ def test_cdnow_conditional_values(published):
     )
     # R BTYD walkthrough (pnbd.ConditionalExpectedTransactions, pnbd.PAlive) for customer
     # (x = 26, t_x = 30.857, T = 31) with the published parameters: E[Y(52)] = 25.456,
-    # P(alive) = 0.99787 (DOMAIN.md). Our value with the rounded parameters is 25.457.
+    # P(alive) = 0.99787 (R BTYD walkthrough). Our value with the rounded parameters is 25.457.
     assert abs(published.expected_purchases(table, horizon=52.0)["b"] - 25.456) < 2e-3
     assert round(published.prob_alive(table)["b"], 5) == 0.99787
 

@@ -1,7 +1,7 @@
 """Customer lifetime value: the present value of future profit, and the profit realised to date.
 
-DOMAIN.md defines a customer's value as profit, not revenue: revenue times margin minus the
-cost of serving the customer. The *narrow* CLV is the present value of the future profit;
+A customer's value is profit, not revenue: revenue times margin minus the cost of serving
+the customer. The *narrow* CLV is the present value of the future profit;
 the *total* value adds the profit realised so far::
 
     total value = historical_value(...) + customer_lifetime_value(...)
@@ -462,7 +462,7 @@ def historical_value(
 ) -> pd.Series:
     """Profit realised to date: ``total_spend x margin - cost_to_serve x tenure / period_length``.
 
-    The historical part of DOMAIN.md's ``CLV = historical profit + present value of future
+    The historical part of ``total value = historical profit + present value of future
     profit``. Amounts are nominal (not compounded to today).
 
     Parameters
