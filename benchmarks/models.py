@@ -219,7 +219,7 @@ def _prediction_calls(
             else partial(_quiet, fitted.conditional_probability_alive, x, tx, T),
         ),
         "exp_purch(52)": (
-            partial(model.expected_purchases, data, 52.0),
+            partial(model.expected_purchases, data, horizon=52.0),
             None
             if fitted is None
             else partial(
