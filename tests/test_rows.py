@@ -191,3 +191,30 @@ def test_math_and_the_kernel_import_no_pandas() -> None:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and (node.module or "").endswith("_rows"):
                 assert {a.name for a in node.names} <= allowed, path
+
+
+def test_prediction_variants_any_order_and_if_worth() -> None:
+    rng = np.random.default_rng(7)
+    x = rng.integers(0, 20, 50_000).astype(float)
+    t = np.round(rng.uniform(0, 39, 50_000) * 7) / 7  # daily spans in weeks: few values
+    d = distinct_rows(x, t, canonical=False)
+    np.testing.assert_array_equal(d.columns[0][d.inverse], x)
+    np.testing.assert_array_equal(d.columns[1][d.inverse], t)
+    assert sorted(zip(*(c.tolist() for c in d.columns), strict=True)) == sorted(
+        set(zip(x.tolist(), t.tolist(), strict=True))
+    )
+    worth = rows_module.distinct_rows_if_worth(x, t)
+    assert worth is not None and worth.counts.sum() == 50_000
+    # continuous values: every row distinct, deduplicating would not pay
+    assert rows_module.distinct_rows_if_worth(x, rng.uniform(0, 39, 50_000)) is None
+    # small inputs are always deduplicated (cheap)
+    small = rows_module.distinct_rows_if_worth(rng.uniform(size=100))
+    assert small is not None and small.counts.shape == (100,)
+
+
+def test_stable_order_matches_a_stable_argsort() -> None:
+    rng = np.random.default_rng(8)
+    key = rng.integers(0, 50, 10_000)
+    np.testing.assert_array_equal(rows_module.stable_order(key), np.argsort(key, kind="stable"))
+    wide = rng.integers(-(2**62), 2**62, 1000)  # too wide to pack: the plain stable argsort
+    np.testing.assert_array_equal(rows_module.stable_order(wide), np.argsort(wide, kind="stable"))

@@ -17,8 +17,9 @@ API
     The order of the distinct rows depends only on the set of rows, never on their input
     order or their multiplicities, so shuffling the input or collapsing duplicates into
     weights gives identical results bit for bit.
-:func:`mostly_distinct`
-    Whether deduplicating is worth it: a cheap estimate (a sample drawn by value).
+:func:`distinct_rows_if_worth`
+    The same for predictions (any order), or None when the rows are mostly distinct (a
+    cheap estimate on a sample drawn by value): deduplicating would not pay.
 :func:`stable_order`
     A stable argsort of integer keys (e.g. times in seconds) through the packed sort.
 :func:`value_codes`, :func:`run_starts`
@@ -27,22 +28,19 @@ API
 
 How it is fast
 --------------
-* Whole numbers in a short range (counts, period numbers, integer codes) are their own
-  codes: no hashing, no sorting.
+* Whole numbers in a short range (counts, period numbers, codes) are their own codes.
 * Other columns with few distinct values (at most 2**18, estimated on a sample drawn by
-  value, so the estimate depends only on the set of values) get codes from
-  ``pandas.factorize``: numpy has no hash table, and ``np.unique`` sorts and then needs an
-  argsort for the inverse (at 10M rows 0.65 s against 0.07 s, measured). This is the only use
-  of pandas here, imported where it is used; ``clv/_math`` calls only the pandas-free
-  functions.
-* Columns with many distinct values (continuous spans: every row distinct) would make that
-  hash table miss the cache (10M rows: 1.8 s per column, 29x the time of 1M). Their rows are
-  hashed to 64 bits instead, and the hash prefixes sorted together with the row positions
-  packed into one int64 (``np.sort`` of int64 is a vectorised sort; an ``argsort`` is 5x
-  slower): the distinct rows come out ordered by hash, the rare collisions of different
-  rows are resolved by comparing the rows.
-* Grouping integer keys: by ``bincount`` where the key range is at most a few times the
-  rows, else by the same packed sort.
+  value, so the estimate depends only on the set of values) are coded by
+  ``pandas.factorize``: numpy has no hash table, and ``np.unique`` needs an argsort for the
+  inverse (10M rows: 0.65 s against 0.07 s, measured). This is the only use of pandas
+  here, imported where it is used; ``clv/_math`` calls only the pandas-free functions.
+* Columns with many distinct values (continuous spans) would make that hash table miss the
+  cache (10M rows: 1.8 s per column, 29x the time of 1M). Their rows are hashed to 64 bits
+  and the hash prefixes sorted with the row positions packed into one int64 (``np.sort``
+  of int64 is vectorised; ``argsort`` is 5x slower); rare collisions are resolved by
+  comparing rows.
+* Integer keys are grouped by ``bincount`` over their range when it is short, else by the
+  same packed sort.
 
 All functions take 1-D arrays of equal length; float columns must be free of NaN (callers
 validate first); ``-0.0`` and ``0.0`` are the same value.
@@ -61,7 +59,7 @@ __all__ = [
     "DistinctRows",
     "RowKey",
     "distinct_rows",
-    "mostly_distinct",
+    "distinct_rows_if_worth",
     "stable_order",
     "row_key",
     "run_starts",
@@ -219,7 +217,7 @@ def _dense_key(key: IntArray, size: int) -> tuple[IntArray, int]:
     n = key.shape[0]
     if n == 0:
         return key, 0
-    if size <= max(_DENSE_RANGE, 4 * n):
+    if size <= 4 * n + 1024:  # bincount over the key range: O(n + size)
         present = np.bincount(key, minlength=size) > 0
         label = np.cumsum(present) - 1
         return np.asarray(label[key], dtype=np.int64), int(present.sum())
@@ -339,7 +337,9 @@ def _estimated_distinct(col: NDArray[Any], spread: NDArray[np.uint64]) -> int:
     return int(np.unique(picked).shape[0]) << _SAMPLE_BITS
 
 
-def _codes(col: NDArray[Any], span: tuple[int, int] | None) -> tuple[IntArray, NDArray[Any]]:
+def _codes(
+    col: NDArray[Any], span: tuple[int, int] | None, *, sort: bool = True
+) -> tuple[IntArray, NDArray[Any]]:
     """Sorted codes of a column and the values they stand for.
 
     Whole numbers in a short range (``span``): their offset from the minimum. Otherwise
@@ -350,7 +350,7 @@ def _codes(col: NDArray[Any], span: tuple[int, int] | None) -> tuple[IntArray, N
         return (col - lo).astype(np.int64), np.arange(lo, hi + 1).astype(col.dtype)
     import pandas as pd  # only here: the O(n) hash table numpy lacks (module docstring)
 
-    codes, uniques = pd.factorize(col, sort=True)
+    codes, uniques = pd.factorize(col, sort=sort)
     return np.asarray(codes, dtype=np.int64), np.asarray(uniques)
 
 
@@ -407,53 +407,14 @@ def row_key(*cols: ArrayLike) -> RowKey:
     return RowKey(key, size)
 
 
-def mostly_distinct(*cols: ArrayLike, fraction: float = 0.5) -> bool:
-    """Whether the rows are estimated to be mostly distinct (deduplicating would not pay).
-
-    True when one column alone has more than ``fraction`` times as many distinct values as
-    there are rows (estimated on a sample of 1 in 64 values drawn by value). Costs a few
-    passes over the columns, far less than :func:`distinct_rows`.
-
-    Parameters
-    ----------
-    *cols : array-like, 1-D
-        Numeric columns of equal length, without NaN.
-    fraction : float, default 0.5
-        Share of distinct rows above which the rows count as mostly distinct.
-
-    Returns
-    -------
-    bool
-        The estimate.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from custvalue._rows import mostly_distinct
-    >>> rng = np.random.default_rng(0)
-    >>> mostly_distinct(rng.uniform(size=100_000)), mostly_distinct(np.arange(100_000) % 7)
-    (True, False)
-    """
-    arrays = [np.asarray(c) for c in cols]
-    n = arrays[0].shape[0] if arrays else 0
-    if n < 1 << 12:  # small: deduplicate anyway, it is cheap
-        return False
-    for a in arrays:
-        if _cheap_whole_reject(a) or _whole_range(a) is None:
-            if _estimated_distinct(a, _spread(a, exact=False)) > fraction * n:
-                return True
-        else:
-            lo, hi = _whole_range(a)  # type: ignore[misc]
-            if hi - lo + 1 > fraction * n and np.unique(a).shape[0] > fraction * n:
-                return True
-    return False
-
-
 # --------------------------------------------------------------------------- distinct rows
 
 
 def distinct_rows(
-    *cols: ArrayLike, weights: ArrayLike | None = None, inverse: bool = True
+    *cols: ArrayLike,
+    weights: ArrayLike | None = None,
+    inverse: bool = True,
+    canonical: bool = True,
 ) -> DistinctRows:
     """Find the distinct rows of equally long columns, with counts and the inverse map.
 
@@ -465,6 +426,10 @@ def distinct_rows(
         Weight of each row; ``counts`` then sums them (default: every row counts 1).
     inverse : bool, default True
         Also return, for every row, the position of its distinct row.
+    canonical : bool, default True
+        Order the distinct rows as a function of the set of rows (what a fit needs for
+        identical sums under shuffling); ``False`` allows any order, a little faster
+        (predictions, where only the inverse map matters).
 
     Returns
     -------
@@ -492,15 +457,75 @@ def distinct_rows(
     w = None if weights is None else np.asarray(weights, dtype=np.float64)
     if n == 0:
         return DistinctRows(arrays, np.zeros(0), np.zeros(0, dtype=np.intp) if inverse else None)
+    out = _distinct(arrays, w, inverse, canonical, None)
+    assert out is not None
+    return out
+
+
+def distinct_rows_if_worth(*cols: ArrayLike, fraction: float = 0.5) -> DistinctRows | None:
+    """Find the distinct rows (any order, with the inverse map) unless they are too many.
+
+    What a prediction needs: :func:`distinct_rows` with ``canonical=False``, or None when
+    one column alone has more than ``fraction`` times as many distinct values as there are
+    rows (estimated on a sample of 1 in 64 values drawn by value), so that
+    deduplicating would not pay.
+
+    Parameters
+    ----------
+    *cols : array-like, 1-D
+        Numeric columns of equal length, without NaN.
+    fraction : float, default 0.5
+        Share of distinct rows above which None is returned.
+
+    Returns
+    -------
+    DistinctRows or None
+        The distinct rows, or None.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from custvalue._rows import distinct_rows_if_worth
+    >>> distinct_rows_if_worth(np.arange(100_000) % 7).counts.shape
+    (7,)
+    >>> distinct_rows_if_worth(np.random.default_rng(0).uniform(size=100_000)) is None
+    True
+    """
+    arrays = tuple(np.asarray(c) for c in cols)
+    if not arrays or any(a.shape != arrays[0].shape or a.ndim != 1 for a in arrays):
+        raise ValueError("distinct_rows_if_worth: give 1-D columns of equal length")
+    n = arrays[0].shape[0]
+    if n == 0:
+        return DistinctRows(arrays, np.zeros(0), np.zeros(0, dtype=np.intp))
+    return _distinct(arrays, None, True, False, fraction if n >= 1 << 12 else None)
+
+
+def _distinct(
+    arrays: tuple[NDArray[Any], ...],
+    w: NDArray[np.float64] | None,
+    inverse: bool,
+    canonical: bool,
+    fraction: float | None,
+) -> DistinctRows | None:
+    """Take one of the two paths of :func:`distinct_rows` (None when over ``fraction``)."""
+    n = arrays[0].shape[0]
     spans = [None if _cheap_whole_reject(a) else _whole_range(a) for a in arrays]
-    many = any(
-        span is None and _estimated_distinct(a, _spread(a, exact=False)) > _HASH_MAX
+    estimates = [
+        _estimated_distinct(a, _spread(a, exact=False)) if span is None else _span_size(span)
         for a, span in zip(arrays, spans, strict=True)
-    )
+    ]
+    if fraction is not None and max(estimates) > fraction * n:
+        return None
+    many = any(span is None and e > _HASH_MAX for span, e in zip(spans, estimates, strict=True))
     if many:
         return _by_hash(arrays, w, inverse)
-    coded = [_codes(a, span) for a, span in zip(arrays, spans, strict=True)]
-    return _by_key(arrays, coded, w, inverse)
+    coded = [_codes(a, span, sort=canonical) for a, span in zip(arrays, spans, strict=True)]
+    return _by_key(arrays, coded, w, inverse, canonical)
+
+
+def _span_size(span: tuple[int, int]) -> int:
+    """Count the values ``lo .. hi`` of a whole-number column (bounds its distinct values)."""
+    return span[1] - span[0] + 1
 
 
 def _by_key(
@@ -508,8 +533,9 @@ def _by_key(
     coded: list[tuple[IntArray, NDArray[Any]]],
     w: NDArray[np.float64] | None,
     want_inverse: bool,
+    canonical: bool = True,
 ) -> DistinctRows:
-    """Distinct rows through an exact key (lexicographic order)."""
+    """Distinct rows through an exact key (lexicographic order when ``canonical``)."""
     n = arrays[0].shape[0]
     key = coded[0][0]
     size = max(int(coded[0][1].shape[0]), 1)
@@ -523,7 +549,7 @@ def _by_key(
         key += codes
         size *= k
     keys: IntArray | None = None
-    if size <= max(_DENSE_RANGE, 4 * n):  # group by bincount over the key range
+    if size <= 4 * n + 1024:  # group by bincount over the key range: O(n + size)
         per_key = np.bincount(key, minlength=size)
         present = per_key > 0
         label = np.cumsum(present) - 1
@@ -534,8 +560,14 @@ def _by_key(
             counts = np.asarray(per_key[present], dtype=np.float64)
         else:
             counts = np.asarray(np.bincount(labels, weights=w, minlength=n_groups), np.float64)
-    else:
+    elif canonical:
         labels, n_groups = _dense_key(key, size)
+        counts = np.asarray(np.bincount(labels, weights=w, minlength=n_groups), np.float64)
+    else:  # any order: the hash table groups the keys without a sort
+        import pandas as pd  # the O(n) hash table numpy lacks (module docstring)
+
+        codes_, uniq = pd.factorize(key)
+        labels, n_groups = np.asarray(codes_, dtype=np.int64), int(len(uniq))
         counts = np.asarray(np.bincount(labels, weights=w, minlength=n_groups), np.float64)
     if relabelled or keys is None:
         rep = np.empty(n_groups, dtype=np.intp)

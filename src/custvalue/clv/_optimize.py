@@ -15,9 +15,10 @@ Strategy
   finite-difference Hessian of the analytic gradient; from a warm start, Newton iterations
   with the subset's (fixed) Hessian replace BFGS.
 
-On many distinct rows (more than :data:`WARM_MIN_ROWS`) both paths start from the optimum on
-a deterministic subset of about :data:`WARM_ROWS` of them (:func:`subset_start`, the one warm
-start), fitted by the path's own method.
+On many distinct rows both paths start from the optimum on a deterministic subset of them
+(:func:`subset_start`, the one warm start), fitted by the path's own method: about
+:data:`WARM_ROWS` rows above :data:`WARM_MIN_ROWS` (BFGS path), or ``min(WARM_ROWS, n / 8)``
+rows once that is at least 500 (exact-Hessian path, whose full-data evaluations cost more).
 
 All Newton iterations are one routine, :func:`~custvalue.clv._newton.newton`, with the
 Hessian as a parameter (exact, fixed or finite differences).
@@ -69,6 +70,10 @@ WARM_MIN_ROWS = 50_000
 """Distinct rows above which the fit starts from a subset fit (:func:`subset_start`)."""
 WARM_ROWS = 10_000
 """About this many distinct rows in the subset."""
+EXACT_WARM_FACTOR = 8
+"""The exact-Hessian path starts from a subset of at most 1 / 8 of the rows ..."""
+EXACT_WARM_MIN = 500
+"""... when that subset has at least 500 rows."""
 
 
 @dataclass(frozen=True)
@@ -468,9 +473,12 @@ def _exact_path(
     """Newton with the exact Hessian from a subset start (or from ``u0``); None if it fails."""
     fun_h = objective_hess(problem, cols, counts)
     start = None
-    if counts.shape[0] > WARM_MIN_ROWS:
+    n = counts.shape[0]
+    if n // EXACT_WARM_FACTOR >= EXACT_WARM_MIN:
+        # Newton with the exact Hessian pays for a subset start sooner than BFGS does
         solve = _exact_solver(problem, tol, max_iter)
-        start = subset_start(cols, counts, u0, rows=WARM_ROWS, solve=solve)
+        rows = min(WARM_ROWS, n // EXACT_WARM_FACTOR)
+        start = subset_start(cols, counts, u0, rows=rows, solve=solve)
     attempts = [(u0, 0)] if start is None else [(start.u, start.rows), (u0, 0)]
     optimizer = "Newton (exact Hessian)"
     message = "converged: Newton iterations with the exact Hessian"

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from .._rows import distinct_rows, mostly_distinct
+from .._rows import distinct_rows_if_worth
 from .._schema import CUSTOMER_ID, N_REPEAT, PURCHASE_SPAN, TENURE
 from .._validation import Checks, check_scalar
 from ..exceptions import InsufficientDataError
@@ -147,9 +147,9 @@ class _PurchaseModel(_BaseModel):
         the time; the blocks keep the temporaries small (memory linear in the rows).
         """
         n = cols[0].shape[0]
-        if self._distinct_predictions and n >= 2 and not mostly_distinct(*cols):
-            rows = distinct_rows(*cols)
-            if rows.counts.shape[0] <= 0.8 * n and rows.inverse is not None:
+        if self._distinct_predictions and n >= 2:
+            rows = distinct_rows_if_worth(*cols)
+            if rows is not None and rows.inverse is not None and rows.counts.shape[0] <= 0.8 * n:
                 # enough repeats to pay for the gather
                 return np.asarray(self._per_row_plain(fn, rows.columns, *extra)[rows.inverse])
         return self._per_row_plain(fn, cols, *extra)
@@ -240,16 +240,17 @@ class _PurchaseModel(_BaseModel):
         cols = self._table_arrays(table, "expected_purchases")
         h = self._horizon(horizon)
         curve = getattr(self._math, "expected_purchases_alive", None)
-        if curve is None:
+        if curve is None or self._distinct_predictions:
+            # (Pareto/NBD: the cost is P(alive)'s quadrature; the curve is closed-form)
             vals = self._per_row(self._math.expected_purchases, cols, h)
         else:
             # P(alive) per row times the curve once per distinct (n_repeat, tenure): the
             # conditional expectation factorises (see expected_purchases_alive)
             alive = self._per_row(self._math.prob_alive, cols)
-            if mostly_distinct(cols[0], cols[2]):  # continuous tenures: nothing to share
+            pairs = distinct_rows_if_worth(cols[0], cols[2])
+            if pairs is None or pairs.inverse is None:  # continuous tenures: nothing to share
                 vals = alive * self._per_row_plain(curve, (cols[0], cols[2]), h)
             else:
-                pairs = distinct_rows(cols[0], cols[2])
                 g = self._per_row_plain(curve, pairs.columns, h)
                 vals = alive * g[pairs.inverse]
         return self._series(vals, table, "expected_purchases")

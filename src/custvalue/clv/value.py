@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from .._rows import distinct_rows, mostly_distinct
+from .._rows import distinct_rows_if_worth
 from .._schema import N_REPEAT, PURCHASE_SPAN, TENURE, TOTAL_SPEND
 from .._validation import (
     Checks,
@@ -215,10 +215,10 @@ def _distinct_rows(
     arrays: dict[str, np.ndarray],
 ) -> tuple[dict[str, np.ndarray], np.ndarray] | None:
     """Distinct (n_repeat, purchase_span, tenure) rows and the inverse map, if worth it."""
-    if mostly_distinct(*(arrays[c] for c in _BTYD), fraction=_COMPRESS_RATIO):
+    rows = distinct_rows_if_worth(*(arrays[c] for c in _BTYD), fraction=_COMPRESS_RATIO)
+    if rows is None or rows.inverse is None:
         return None
-    rows = distinct_rows(*(arrays[c] for c in _BTYD))
-    if rows.inverse is None or rows.counts.shape[0] > _COMPRESS_RATIO * len(arrays[N_REPEAT]):
+    if rows.counts.shape[0] > _COMPRESS_RATIO * len(arrays[N_REPEAT]):
         return None
     return dict(zip(_BTYD, rows.columns, strict=True)), rows.inverse
 
@@ -295,10 +295,10 @@ def _present_value_factorised(
     alive = np.asarray(model.prob_alive(table), dtype="float64")  # validates the table
     x, T = arrays[N_REPEAT], arrays[TENURE]
     inverse = None
-    if mostly_distinct(x, T):  # continuous tenures: every pair its own
+    pairs = distinct_rows_if_worth(x, T)
+    if pairs is None:  # continuous tenures: every pair its own
         ux, uT = x, T
     else:
-        pairs = distinct_rows(x, T)
         (ux, uT), inverse = pairs.columns, pairs.inverse
     m = ux.shape[0]
     pv = np.zeros(m)
