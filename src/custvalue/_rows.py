@@ -60,6 +60,7 @@ __all__ = [
     "RowKey",
     "distinct_rows",
     "distinct_rows_if_worth",
+    "group_sums",
     "stable_order",
     "row_key",
     "run_starts",
@@ -168,6 +169,46 @@ def _whole_range(col: NDArray[Any]) -> tuple[int, int] | None:
         if not np.array_equal(col, np.floor(col)):
             return None
     return int(lo_f), int(hi_f)
+
+
+def group_sums(
+    values: NDArray[np.float64], codes: IntArray, n_groups: int, *, sorted_codes: bool
+) -> NDArray[np.float64]:
+    """Sum ``values`` per group code (pandas-free).
+
+    Where the codes are sorted (runs of equal codes) each run is summed by ``np.add.reduceat``
+    (pairwise summation, rounding error ~1e-16 relative); otherwise by ``np.bincount``
+    (sequential, ~1e-15 on 1e5 rows), which needs no order.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        One value per row.
+    codes : numpy.ndarray of int
+        Group of each row, ``0 .. n_groups - 1``.
+    n_groups : int
+        Number of groups.
+    sorted_codes : bool
+        Whether ``codes`` is non-decreasing.
+
+    Returns
+    -------
+    numpy.ndarray
+        The sum per group (0 for empty groups).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from custvalue._rows import group_sums
+    >>> group_sums(np.array([1.0, 2.0, 4.0]), np.array([0, 0, 2]), 3, sorted_codes=True).tolist()
+    [3.0, 0.0, 4.0]
+    """
+    if not sorted_codes or values.shape[0] == 0:
+        return np.asarray(np.bincount(codes, weights=values, minlength=n_groups), np.float64)
+    starts = run_starts(codes)
+    out = np.zeros(n_groups)
+    out[codes[starts]] = np.add.reduceat(values, starts)
+    return out
 
 
 def value_codes(col: ArrayLike) -> tuple[IntArray, NDArray[Any]]:

@@ -62,7 +62,8 @@ def test_runaway_parameters_are_refused_whatever_tol(tol):
     with pytest.raises(ConvergenceError) as err:
         cv.BetaGeoModel(tol=tol).fit(_no_dropout_table())
     msg = str(err.value)
-    assert "BG/NBD" in msg and "'a'" in msg and "penalizer" in msg
+    assert "BG/NBD" in msg and "penalizer" in msg
+    assert "'a'" in msg or "'b'" in msg  # the dropout parameters run off together
 
 
 def test_the_runaway_data_fit_with_a_penalizer():

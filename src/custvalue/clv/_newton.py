@@ -99,12 +99,13 @@ def newton(
     Each step is ``-H^{-1} g``, at most a factor ``e**2`` per parameter, shortened by
     halving until the Armijo condition holds; below the gradient norm ``floor`` (the
     rounding-noise regime near the optimum) the gradient decides instead
-    (``_noise_level_step``). Iterations stop once the gradient norm is at most ``target``
-    and the Newton step left (from the last Hessian, identified directions only) is at most
-    ``step_target``; when no step is accepted; when neither the Hessian nor the BHHH matrix
-    is positive definite; after ``max_steps`` steps; or (``stall``) when a step shrinks the
-    gradient norm by less than that factor (a fixed Hessian converges linearly: a slow rate
-    means it is not accurate enough).
+    (``_noise_level_step``), and so it does wherever the decrease the step promises is below
+    the objective's rounding noise (1e-12 relative). Iterations stop once the gradient norm
+    is at most ``target`` and the Newton step left (from the last Hessian, identified
+    directions only) is at most ``step_target``; when no step is accepted; when neither the
+    Hessian nor the BHHH matrix is positive definite; after ``max_steps`` steps; or
+    (``stall``) when a step shrinks the gradient norm by less than that factor (a fixed
+    Hessian converges linearly: a slow rate means it is not accurate enough).
 
     Parameters
     ----------
@@ -179,9 +180,12 @@ def newton(
             u_new = u + lam * step
             f_new, g_new, h_new, b_new = evaluate(u_new)
             n_fev += 1
+            # below the gradient norm ``floor``, or where the decrease the step promises is
+            # below the objective's rounding noise, the gradient decides
+            noisy = gn <= floor or -slope * lam <= 1e-12 * abs(f)
             if f_new < BAD and (
                 f_new <= f + 1e-4 * lam * slope
-                or (gn <= floor and _noise_level_step(f, f_new, gn, g_new))
+                or (noisy and _noise_level_step(f, f_new, gn, g_new))
             ):
                 break
             lam *= 0.5

@@ -196,7 +196,7 @@ def objective(problem: Problem, cols: Columns, counts: Array) -> Objective:
         with np.errstate(all="ignore"):
             ll, grad = problem.weighted(problem.natural(u), prepared)
             f = -float(ll) / total
-            gu = -np.asarray(grad, dtype=np.float64) * np.exp(u) / total
+            gu = (-np.asarray(grad, dtype=np.float64) / total) * np.exp(u)  # (the old order)
             if problem.penalizer:
                 f += problem.penalty(u)
                 gu = gu + np.where(problem.shape, 2.0 * problem.penalizer * u, 0.0)

@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import betainc, betaln, digamma, gammaln
 
-from ..._rows import value_codes
+from ..._rows import group_sums, value_codes
 from ._special import bg_expected_count
 
 __all__ = [
@@ -49,6 +49,7 @@ class Prepared(NamedTuple):
     counts: Array
     ux: Array  # distinct n_repeat values
     ix: NDArray[np.int64]  # row -> position in ux
+    sorted_x: bool  # rows sorted by x (the key path of the compression): pairwise sums
     cx: Array  # summed counts per distinct n_repeat
     total: float
 
@@ -58,7 +59,9 @@ def prepare(x: ArrayLike, t_x: ArrayLike, T: ArrayLike, counts: ArrayLike) -> Pr
     x_, tx_, T_, c_ = arrays(x, t_x, T, counts)
     ix, ux = value_codes(x_)
     cx = np.asarray(np.bincount(ix, weights=c_, minlength=ux.shape[0]), dtype=np.float64)
-    return Prepared(x_, tx_, T_, c_, np.asarray(ux, dtype=np.float64), ix, cx, float(c_.sum()))
+    sorted_x = bool(np.all(ix[1:] >= ix[:-1]))
+    ux_ = np.asarray(ux, dtype=np.float64)
+    return Prepared(x_, tx_, T_, c_, ux_, ix, sorted_x, cx, float(c_.sum()))
 
 
 def _dot(u: Array, v: Array) -> float:
@@ -101,7 +104,7 @@ def family_weighted(
         tot = l1 + np.maximum(diff, 0.0) + np.log1p(e)  # logaddexp(l1, l2)
         w2 = np.where(diff > 0, 1.0, e) / (1.0 + e)  # exp(l2 - tot)
         cw2 = c * w2
-        w2x += np.bincount(ix, weights=cw2, minlength=n_ux)
+        w2x += group_sums(cw2, ix, n_ux, sorted_codes=d.sorted_x)
         s_tot += _dot(c, tot)
         s_lt += _dot(c, lt)
         s_dl += _dot(cw2, ltx - lt)

@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import digamma, gammaln
 
-from ..._rows import value_codes
+from ..._rows import group_sums, value_codes
 
 __all__ = [
     "expected_spend",
@@ -94,6 +94,7 @@ class Prepared(NamedTuple):
     counts: Array
     ux: Array  # distinct x
     ix: NDArray[np.int64]  # row -> position in ux
+    sorted_x: bool  # rows sorted by x (the key path of the compression): pairwise sums
     cx: Array  # summed counts per distinct x
     sum_cx_logm: Array  # per distinct x: sum of c log m
     total: float
@@ -107,7 +108,9 @@ def prepare(x: ArrayLike, m: ArrayLike, counts: ArrayLike) -> Prepared:
     n_ux = ux.shape[0]
     cx = np.asarray(np.bincount(ix, weights=c_, minlength=n_ux), dtype=np.float64)
     slm = np.asarray(np.bincount(ix, weights=c_ * np.log(m_), minlength=n_ux), dtype=np.float64)
-    return Prepared(x_ * m_, c_, np.asarray(ux, dtype=np.float64), ix, cx, slm, float(c_.sum()))
+    sorted_x = bool(np.all(ix[1:] >= ix[:-1]))
+    ux_ = np.asarray(ux, dtype=np.float64)
+    return Prepared(x_ * m_, c_, ux_, ix, sorted_x, cx, slm, float(c_.sum()))
 
 
 _BLOCK = 1 << 15  # rows per block of the per-row sums: the temporaries stay in cache
@@ -128,8 +131,8 @@ def weighted_loglik_grad(p: float, q: float, gamma: float, d: Prepared) -> tuple
         blk = slice(lo, lo + _BLOCK)
         denom = gamma + d.xm[blk]
         c, ix = d.counts[blk], d.ix[blk]
-        sl += np.bincount(ix, weights=c * np.log(denom), minlength=n_ux)
-        sinv += np.bincount(ix, weights=c / denom, minlength=n_ux)
+        sl += group_sums(c * np.log(denom), ix, n_ux, sorted_codes=d.sorted_x)
+        sinv += group_sums(c / denom, ix, n_ux, sorted_codes=d.sorted_x)
     logx = np.log(ux)
     ll = float(
         cx @ (gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(gamma) + px * logx)
