@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import betainc, betaln, digamma, gammaln
 
-from ..._rows import group_sums, value_codes
+from ..._rows import BlockGroups, block_groups, value_codes
 from ._special import bg_expected_count
 
 __all__ = [
@@ -49,7 +49,7 @@ class Prepared(NamedTuple):
     counts: Array
     ux: Array  # distinct n_repeat values
     ix: NDArray[np.int64]  # row -> position in ux
-    sorted_x: bool  # rows sorted by x (the key path of the compression): pairwise sums
+    groups: BlockGroups  # sums per x, block by block
     cx: Array  # summed counts per distinct n_repeat
     total: float
 
@@ -59,9 +59,9 @@ def prepare(x: ArrayLike, t_x: ArrayLike, T: ArrayLike, counts: ArrayLike) -> Pr
     x_, tx_, T_, c_ = arrays(x, t_x, T, counts)
     ix, ux = value_codes(x_)
     cx = np.asarray(np.bincount(ix, weights=c_, minlength=ux.shape[0]), dtype=np.float64)
-    sorted_x = bool(np.all(ix[1:] >= ix[:-1]))
+    groups = block_groups(ix, ux.shape[0], block=_BLOCK)
     ux_ = np.asarray(ux, dtype=np.float64)
-    return Prepared(x_, tx_, T_, c_, ux_, ix, sorted_x, cx, float(c_.sum()))
+    return Prepared(x_, tx_, T_, c_, ux_, ix, groups, cx, float(c_.sum()))
 
 
 def _dot(u: Array, v: Array) -> float:
@@ -92,7 +92,7 @@ def family_weighted(
     b2 = np.where(has2, betaln(a + 1.0, b + us + shift - 1.0), -1e300)
     w2x = np.zeros(n_ux)
     s_tot = s_lt = s_dl = s_it = s_di = 0.0
-    for lo in range(0, d.x.shape[0], _BLOCK):
+    for blk_no, lo in enumerate(range(0, d.x.shape[0], _BLOCK)):
         blk = slice(lo, lo + _BLOCK)
         c, ix = d.counts[blk], d.ix[blk]
         lt = np.log(alpha + d.T[blk])
@@ -104,7 +104,7 @@ def family_weighted(
         tot = l1 + np.maximum(diff, 0.0) + np.log1p(e)  # logaddexp(l1, l2)
         w2 = np.where(diff > 0, 1.0, e) / (1.0 + e)  # exp(l2 - tot)
         cw2 = c * w2
-        w2x += group_sums(cw2, ix, n_ux, sorted_codes=d.sorted_x)
+        d.groups.add(w2x, blk_no, cw2)
         s_tot += _dot(c, tot)
         s_lt += _dot(c, lt)
         s_dl += _dot(cw2, ltx - lt)

@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import digamma, gammaln
 
-from ..._rows import group_sums, value_codes
+from ..._rows import BlockGroups, block_groups, value_codes
 
 __all__ = [
     "expected_spend",
@@ -31,6 +31,8 @@ __all__ = [
 ]
 
 Array = NDArray[np.float64]
+
+_BLOCK = 1 << 16  # rows per block of the per-row sums: the temporaries stay in cache
 
 
 def _arrays(x: ArrayLike, m: ArrayLike) -> tuple[Array, Array]:
@@ -94,7 +96,7 @@ class Prepared(NamedTuple):
     counts: Array
     ux: Array  # distinct x
     ix: NDArray[np.int64]  # row -> position in ux
-    sorted_x: bool  # rows sorted by x (the key path of the compression): pairwise sums
+    groups: BlockGroups  # sums per x, block by block
     cx: Array  # summed counts per distinct x
     sum_cx_logm: Array  # per distinct x: sum of c log m
     total: float
@@ -108,12 +110,9 @@ def prepare(x: ArrayLike, m: ArrayLike, counts: ArrayLike) -> Prepared:
     n_ux = ux.shape[0]
     cx = np.asarray(np.bincount(ix, weights=c_, minlength=n_ux), dtype=np.float64)
     slm = np.asarray(np.bincount(ix, weights=c_ * np.log(m_), minlength=n_ux), dtype=np.float64)
-    sorted_x = bool(np.all(ix[1:] >= ix[:-1]))
+    groups = block_groups(ix, n_ux, block=_BLOCK)
     ux_ = np.asarray(ux, dtype=np.float64)
-    return Prepared(x_ * m_, c_, ux_, ix, sorted_x, cx, slm, float(c_.sum()))
-
-
-_BLOCK = 1 << 15  # rows per block of the per-row sums: the temporaries stay in cache
+    return Prepared(x_ * m_, c_, ux_, ix, groups, cx, slm, float(c_.sum()))
 
 
 def weighted_loglik_grad(p: float, q: float, gamma: float, d: Prepared) -> tuple[float, Array]:
@@ -127,12 +126,12 @@ def weighted_loglik_grad(p: float, q: float, gamma: float, d: Prepared) -> tuple
     px = p * ux
     sl = np.zeros(n_ux)  # per x: sum c log(gamma + x m)
     sinv = np.zeros(n_ux)  # per x: sum c / (gamma + x m)
-    for lo in range(0, d.xm.shape[0], _BLOCK):
+    for blk_no, lo in enumerate(range(0, d.xm.shape[0], _BLOCK)):
         blk = slice(lo, lo + _BLOCK)
         denom = gamma + d.xm[blk]
-        c, ix = d.counts[blk], d.ix[blk]
-        sl += group_sums(c * np.log(denom), ix, n_ux, sorted_codes=d.sorted_x)
-        sinv += group_sums(c / denom, ix, n_ux, sorted_codes=d.sorted_x)
+        c = d.counts[blk]
+        d.groups.add(sl, blk_no, c * np.log(denom))
+        d.groups.add(sinv, blk_no, c / denom)
     logx = np.log(ux)
     ll = float(
         cx @ (gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(gamma) + px * logx)

@@ -60,7 +60,7 @@ N_NODES = 32
 """Gauss-Legendre nodes used for the integral I(a, b; lo, hi)."""
 
 _BLOCK = 512  # rows per quadrature block
-_ROWS_BLOCK = 1 << 15  # rows per block of the weighted sums
+_ROWS_BLOCK = 1 << 17  # rows per block of the weighted sums (temporaries ~20 MB)
 _CUT = 36.0  # integrand range cut where it has fallen below exp(-_CUT) of its maximum
 
 N_NODES_EASY = 16
