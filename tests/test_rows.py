@@ -218,3 +218,20 @@ def test_stable_order_matches_a_stable_argsort() -> None:
     np.testing.assert_array_equal(rows_module.stable_order(key), np.argsort(key, kind="stable"))
     wide = rng.integers(-(2**62), 2**62, 1000)  # too wide to pack: the plain stable argsort
     np.testing.assert_array_equal(rows_module.stable_order(wide), np.argsort(wide, kind="stable"))
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_fit_path_without_inverse_matches_the_full_result(weighted: bool) -> None:
+    # a key range far above the rows: the fit's path sorts the keys (no permutation)
+    rng = np.random.default_rng(9)
+    n = 5000
+    x = rng.integers(0, 50, n).astype(float)
+    t = np.round(rng.uniform(0, 39, n) * 7) / 7
+    T = np.round(rng.uniform(27, 39, n) * 7) / 7
+    w = rng.integers(1, 4, n).astype(float) if weighted else None
+    full = distinct_rows(x, t, T, weights=w)
+    fit = distinct_rows(x, t, T, weights=w, inverse=False)
+    assert fit.inverse is None
+    for a, b in zip(full.columns, fit.columns, strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(fit.counts, full.counts, rtol=1e-15)

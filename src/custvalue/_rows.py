@@ -307,7 +307,7 @@ def _dense_key(key: IntArray, size: int) -> tuple[IntArray, int]:
     n = key.shape[0]
     if n == 0:
         return key, 0
-    if size <= 4 * n + 1024:  # bincount over the key range: O(n + size)
+    if size <= n + 1024:  # bincount over the key range: O(n + size)
         present = np.bincount(key, minlength=size) > 0
         label = np.cumsum(present) - 1
         return np.asarray(label[key], dtype=np.int64), int(present.sum())
@@ -639,7 +639,25 @@ def _by_key(
         key += codes
         size *= k
     keys: IntArray | None = None
-    if size <= 4 * n + 1024:  # group by bincount over the key range: O(n + size)
+    labels: IntArray | None = None
+    if not want_inverse and not relabelled and size > n + 1024:
+        # a fit: the distinct keys and their counts, no inverse; a sort of the keys alone
+        # (no permutation) when every row counts 1, else the packed sort and pairwise sums
+        if w is None:
+            sorted_key = np.sort(key)
+            starts = run_starts(sorted_key)
+            keys = sorted_key[starts]
+            counts = np.diff(starts, append=n).astype(np.float64)
+        else:
+            order, sorted_key = _packed_sort(key, size)
+            if order is None:
+                order = np.argsort(key, kind="stable")
+                sorted_key = key[order]
+            starts = run_starts(sorted_key)
+            keys = sorted_key[starts]
+            counts = np.asarray(np.add.reduceat(w[order], starts), dtype=np.float64)
+        n_groups = keys.shape[0]
+    elif size <= n + 1024:  # group by bincount over the key range: O(n + size)
         per_key = np.bincount(key, minlength=size)
         present = per_key > 0
         label = np.cumsum(present) - 1
@@ -660,6 +678,7 @@ def _by_key(
         labels, n_groups = np.asarray(codes_, dtype=np.int64), int(len(uniq))
         counts = np.asarray(np.bincount(labels, weights=w, minlength=n_groups), np.float64)
     if relabelled or keys is None:
+        assert labels is not None
         rep = np.empty(n_groups, dtype=np.intp)
         rep[labels] = np.arange(n, dtype=np.intp)  # any row of a group: they are equal
         columns = tuple(a[rep] for a in arrays)
@@ -671,7 +690,7 @@ def _by_key(
             out.append(values[rest % k])
             rest = rest // k
         columns = tuple(out[::-1])
-    inverse = np.asarray(labels, dtype=np.intp) if want_inverse else None
+    inverse = np.asarray(labels, dtype=np.intp) if want_inverse and labels is not None else None
     return DistinctRows(columns, counts, inverse)
 
 

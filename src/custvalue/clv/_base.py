@@ -411,7 +411,8 @@ class _BaseModel:
         if not np.all(keep):
             cols = tuple(c[keep] for c in cols)
             w = w[keep]
-        rows = distinct_rows(*cols, weights=w, inverse=False)
+        unit = weights is None or bool(np.all(w == 1.0))
+        rows = distinct_rows(*cols, weights=None if unit else w, inverse=False)
         cols, counts = rows.columns, rows.counts
         self._check_identifiable(cols, counts)
         total = float(counts.sum())

@@ -180,9 +180,10 @@ Solve = Callable[[Columns, Array, Array], tuple[Array, Array | None, int] | None
 def subset(counts: Array, factor: int) -> tuple[NDArray[np.intp], Array] | None:
     """Draw a deterministic subset of about 1 / ``factor`` of the rows, with its counts.
 
-    Rows with a count of at least ``factor`` times the median are all kept; of the others
-    every ``factor``-th (in their given order: no randomness) is kept with its count times
-    ``factor``, so that the subset's mean log-likelihood estimates the full one.
+    Rows with a count of at least ``factor`` times the mean count are all kept (there are at
+    most ``1 / factor`` of them); of the others every ``factor``-th (in their given order: no
+    randomness) is kept with its count times ``factor``, so that the subset's mean
+    log-likelihood estimates the full one.
 
     Parameters
     ----------
@@ -197,7 +198,7 @@ def subset(counts: Array, factor: int) -> tuple[NDArray[np.intp], Array] | None:
         Row positions and their counts; None when the heavy rows alone are more than half.
     """
     n = counts.shape[0]
-    heavy = counts >= factor * float(np.median(counts))
+    heavy = counts >= factor * float(np.mean(counts))
     light = np.flatnonzero(~heavy)[::factor]
     idx = np.sort(np.concatenate([np.flatnonzero(heavy), light]))
     if idx.shape[0] > n // 2:
