@@ -5,6 +5,10 @@ Data (weekly time unit, daily merge period, built with ``customer_table``):
 * CDNOW 1/10 sample (2,357 customers) and full CDNOW (23,570), calibration to 1997-09-30;
 * synthetic logs from ``make_transactions`` (CDNOW parameters, 78 weeks): 100k and 1M
   customers;
+* with ``--continuous``, customer tables sampled directly from the published CDNOW BG/NBD
+  and Gamma-Gamma fits with continuous spans and tenures (no merge period), so that every
+  (n_repeat, purchase_span, tenure) row is distinct: the case where the fit's cost is
+  driven by the number of customers, not by the few distinct rows of a day-rounded table;
 * the donations data (11,104 donors, 6 opportunities) for discrete-time models.
 
 For every model available in ``custvalue`` (the ``MODELS`` registry: adding a model is one
@@ -21,6 +25,10 @@ Usage::
     python benchmarks/models.py                   # everything (lifetimes 1M fits take minutes)
     python benchmarks/models.py --quick           # CDNOW and 100k only
     python benchmarks/models.py --sizes 1e6 --models BG/NBD Gamma-Gamma
+    python benchmarks/models.py --continuous --sizes 1e6 1e7 --no-lifetimes --no-cdnow
+
+The ``peak MiB`` column is the growth of the process's peak resident memory during one
+call (Linux: the peak is reset through ``/proc/self/clear_refs`` before the call).
 """
 
 from __future__ import annotations
@@ -79,15 +87,39 @@ def _quiet(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return fn(*args, **kwargs)
 
 
-def _median_time(repeats: int, fn: Callable[..., Any], *args: Any) -> tuple[float, Any]:
+def _rss_kib(field: str) -> int:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def _peak_growth_mib(fn: Callable[..., Any], *args: Any) -> tuple[float, Any]:
+    """Growth of the peak resident memory during ``fn(*args)``, in MiB (NaN off Linux)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")  # reset the peak (VmHWM) to the current resident size
+    except OSError:
+        return float("nan"), fn(*args)
+    before = _rss_kib("VmRSS")
+    out = fn(*args)
+    return (_rss_kib("VmHWM") - before) / 1024.0, out
+
+
+def _timed(repeats: int, fn: Callable[..., Any], *args: Any) -> tuple[float, float, Any]:
+    """Median time of ``repeats`` calls and the peak-memory growth of the last one."""
     times = []
-    out = None
-    for _ in range(repeats):
+    for _ in range(max(repeats - 1, 0)):
         gc.collect()
         t0 = time.perf_counter()
-        out = fn(*args)
+        fn(*args)
         times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
+    gc.collect()
+    t0 = time.perf_counter()
+    peak, out = _peak_growth_mib(fn, *args)
+    times.append(time.perf_counter() - t0)
+    return statistics.median(times), peak, out
 
 
 def _cdnow(subset: str) -> pd.DataFrame:
@@ -103,6 +135,26 @@ def _cdnow(subset: str) -> pd.DataFrame:
 def _synthetic(n: int) -> pd.DataFrame:
     log = make_transactions(n, random_state=2024)
     return customer_table(log, amount_col="amount", time_unit="W")
+
+
+def _continuous(n: int, seed: int = 2024) -> pd.DataFrame:
+    """n customers with continuous spans (every row distinct), CDNOW design and parameters.
+
+    First purchases uniform over the first 12 weeks, calibration end at week 39 (so tenure
+    in (27, 39] weeks, continuous); purchase process from the published BG/NBD fit (Fader,
+    Hardie & Lee 2005), mean repeat spend from the published Gamma-Gamma fit (Fader & Hardie
+    2013).
+    """
+    rng = np.random.default_rng(seed)
+    tenure = 39.0 - rng.uniform(0.0, 12.0, n)
+    bg = custvalue.BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    table = bg.sample(n, tenure=tenure, random_state=rng)
+    x = table["n_repeat"].to_numpy()
+    spend = np.full(n, np.nan)
+    rep = x > 0
+    gg = custvalue.GammaGammaModel.from_params(p=6.25, q=3.74, gamma=15.44)
+    spend[rep] = gg.sample(x[rep], random_state=rng)["mean_repeat_spend"].to_numpy()
+    return table.assign(mean_repeat_spend=spend)
 
 
 def _lifetimes_fit(spec: ModelSpec, table: pd.DataFrame) -> Any:
@@ -167,7 +219,7 @@ def _prediction_calls(
             else partial(_quiet, fitted.conditional_probability_alive, x, tx, T),
         ),
         "exp_purch(52)": (
-            partial(model.expected_purchases, data, 52.0),
+            partial(model.expected_purchases, data, horizon=52.0),
             None
             if fitted is None
             else partial(
@@ -183,7 +235,7 @@ def _prediction_calls(
 
 
 def _row(*cells: Any) -> str:
-    widths = (12, 14, 11, 10, 11, 11, 9, 10)
+    widths = (12, 16, 11, 10, 9, 9, 11, 9, 10)
     return "  ".join(str(c).rjust(w) for c, w in zip(cells, widths, strict=False))
 
 
@@ -195,6 +247,13 @@ def main() -> None:
     parser.add_argument("--lifetimes-repeats", type=int, default=1)
     parser.add_argument("--no-lifetimes", action="store_true")
     parser.add_argument("--quick", action="store_true", help="CDNOW and 100k only")
+    parser.add_argument(
+        "--continuous",
+        action="store_true",
+        help="sized tables with continuous spans (every row distinct) instead of daily logs",
+    )
+    parser.add_argument("--no-cdnow", action="store_true", help="skip the CDNOW tables")
+    parser.add_argument("--no-predict", action="store_true", help="skip the predictions")
     args = parser.parse_args()
     sizes = [1e5] if args.quick else args.sizes
 
@@ -208,18 +267,32 @@ def main() -> None:
         print(f"not in custvalue (skipped): {', '.join(missing)}")
 
     print("building datasets ...")
-    purchase: dict[str, pd.DataFrame] = {
-        "CDNOW 2,357": _cdnow("sample"),
-        "CDNOW 23,570": _cdnow("full"),
-    }
+    purchase: dict[str, pd.DataFrame] = {}
+    if not args.no_cdnow:
+        purchase["CDNOW 2,357"] = _cdnow("sample")
+        purchase["CDNOW 23,570"] = _cdnow("full")
     for n in sizes:
-        purchase[f"synth {int(n):,}"] = _synthetic(int(n))
+        if args.continuous:
+            purchase[f"cont {int(n):,}"] = _continuous(int(n))
+        else:
+            purchase[f"synth {int(n):,}"] = _synthetic(int(n))
     donations = load_donations()
 
     print()
     print(
-        _row("model", "data", "customers", "distinct", "ours s", "lifetimes s", "ratio", "max rel")
+        _row(
+            "model",
+            "data",
+            "customers",
+            "distinct",
+            "ours s",
+            "peak MiB",
+            "lifetimes s",
+            "ratio",
+            "max rel",
+        )
     )
+    last_fit: dict[str, Any] = {}
     for spec in specs:
         cls = getattr(custvalue, spec.ours)
         if spec.kind == "discrete":
@@ -230,13 +303,13 @@ def main() -> None:
             datasets = purchase
         for label, table in datasets.items():
             n_customers = int(table["count"].sum()) if spec.kind == "discrete" else len(table)
-            t_ours, model = _median_time(args.repeats, _fit_ours, cls, spec, table)
+            t_ours, peak, model = _timed(args.repeats, _fit_ours, cls, spec, table)
             distinct = model.fit_info_.get("n_distinct", "")
             t_lt: float | str = ""
             ratio: str = ""
             diff: str = ""
             if not args.no_lifetimes and n_customers <= spec.lifetimes_max:
-                t_lt_f, fitted = _median_time(args.lifetimes_repeats, _lifetimes_fit, spec, table)
+                t_lt_f, _, fitted = _timed(args.lifetimes_repeats, _lifetimes_fit, spec, table)
                 t_lt = f"{t_lt_f:.3f}"
                 ratio = f"{t_lt_f / t_ours:.1f}x"
                 diff = f"{_param_diff(spec, model, fitted):.1e}"
@@ -247,34 +320,40 @@ def main() -> None:
                     f"{n_customers:,}",
                     distinct,
                     f"{t_ours:.3f}",
+                    f"{peak:.0f}",
                     t_lt,
                     ratio,
                     diff,
                 ),
                 flush=True,
             )
+            # keep the fit on the largest table for the predictions (no second fit)
+            if label == list(datasets)[-1]:
+                last_fit[spec.name] = model
+            del model
 
+    if args.no_predict:
+        return
     # predictions on the largest purchase table
     label, table = list(purchase.items())[-1]
     print()
     print(f"predictions on {label} ({len(table):,} customers)")
-    print(_row("model", "prediction", "", "", "ours s", "lifetimes s", "ratio", ""))
+    print(_row("model", "prediction", "", "", "ours s", "peak MiB", "lifetimes s", "ratio", ""))
     for spec in specs:
         if spec.kind == "discrete":
             continue
-        cls = getattr(custvalue, spec.ours)
         data = _repeat_buyers(table) if spec.kind == "spend" else table
-        model = cls().fit(data)
+        model = last_fit[spec.name]
         fitted = None
         if not args.no_lifetimes and len(data) <= spec.lifetimes_max:
             fitted = _lifetimes_fit(spec, data)
         calls = _prediction_calls(spec, model, fitted, data)
         for what, (ours_fn, theirs_fn) in calls.items():
-            t_ours, ours_val = _median_time(args.repeats, ours_fn)
+            t_ours, peak, ours_val = _timed(args.repeats, ours_fn)
             t_lt = ratio = ""
             diff = ""
             if theirs_fn is not None:
-                t_lt_f, theirs_val = _median_time(args.lifetimes_repeats, theirs_fn)
+                t_lt_f, _, theirs_val = _timed(args.lifetimes_repeats, theirs_fn)
                 t_lt = f"{t_lt_f:.3f}"
                 ratio = f"{t_lt_f / t_ours:.1f}x"
                 a = np.asarray(ours_val, dtype=float)
@@ -283,7 +362,10 @@ def main() -> None:
                 diff = f"{np.max(np.abs(a[ok] - b[ok]) / np.abs(a[ok])):.1e}"
                 if not ok.all():
                     diff += f" ({(~ok).sum()} NaN in lifetimes)"
-            print(_row(spec.name, what, "", "", f"{t_ours:.3f}", t_lt, ratio, diff), flush=True)
+            print(
+                _row(spec.name, what, "", "", f"{t_ours:.3f}", f"{peak:.0f}", t_lt, ratio, diff),
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

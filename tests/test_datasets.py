@@ -6,13 +6,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custvalue import customer_table
+from custvalue import (
+    BetaGeoBetaBinomModel,
+    BetaGeoModel,
+    GammaGammaModel,
+    ParetoNBDModel,
+    customer_table,
+)
 from custvalue.datasets import load_cdnow, load_donations, make_transactions
 
 
 def test_cdnow_full_shape_and_dtypes(cdnow_transactions: pd.DataFrame) -> None:
     tx = cdnow_transactions
-    # DOMAIN.md / Fader & Hardie CDNOW master: 23,570 customers, first purchases in the
+    # Fader & Hardie's CDNOW master file (Fader, Hardie & Lee 2005): 23,570 customers, first purchases in the
     # first 12 weeks of 1997, followed to 30 June 1998
     assert tx.shape == (69659, 4)
     assert tx["customer_id"].nunique() == 23570
@@ -39,7 +45,7 @@ def test_cdnow_sample_rows_are_master_rows(cdnow_transactions: pd.DataFrame) -> 
 
 def test_cdnow_sample_published_facts(cdnow_sample_calibration: pd.DataFrame) -> None:
     t = cdnow_sample_calibration
-    # DOMAIN.md (Fader, Hardie & Lee 2005 CDNOW sample): 2,357 customers, 1,411 without a
+    # Fader, Hardie & Lee 2005, the CDNOW sample: 2,357 customers, 1,411 without a
     # repeat purchase in the 39-week calibration, 946 repeat buyers; T = 38.857 for a
     # customer first seen on 1 January
     assert len(t) == 2357
@@ -94,10 +100,46 @@ def test_make_transactions_shape_and_cdnow_like_volume() -> None:
 def test_make_transactions_recovers_spend_mean() -> None:
     # Gamma-Gamma: E[z] = p * gamma / (q - 1) (Fader, Hardie & Lee 2005, "RFM and CLV")
     p, q, gamma = 6.25, 3.74, 15.44
-    tx = make_transactions(30000, p=p, q=q, gamma=gamma, random_state=1)
+    spend = GammaGammaModel.from_params(p=p, q=q, gamma=gamma)
+    tx = make_transactions(30000, spend_model=spend, random_state=1)
     expected = p * gamma / (q - 1)
     per_customer = tx.groupby("customer_id")["amount"].mean()
     assert per_customer.mean() == pytest.approx(expected, rel=0.05)
+
+
+def test_make_transactions_old_raw_parameters_still_work_with_a_warning() -> None:
+    with pytest.warns(FutureWarning, match="transaction_model=BetaGeoModel.from_params"):
+        old = make_transactions(300, r=0.3, alpha=5.0, p=6.0, random_state=4)
+    new = make_transactions(
+        300,
+        transaction_model=BetaGeoModel.from_params(r=0.3, alpha=5.0, a=0.793, b=2.426),
+        spend_model=GammaGammaModel.from_params(p=6.0, q=3.74, gamma=15.44),
+        random_state=4,
+    )
+    pd.testing.assert_frame_equal(old, new)
+
+
+def test_make_transactions_follows_the_models_it_is_given() -> None:
+    # purchases simulated by the model's own sampling: the customer table of the log fits
+    # back the parameters it came from (Pareto/NBD, daily rates; 20,000 customers)
+    truth = {"r": 0.55, "alpha": 74.0, "s": 0.6, "beta": 82.0}
+    model = ParetoNBDModel.from_params(**truth)
+    tx = make_transactions(20000, transaction_model=model, time_unit="D", random_state=5)
+    table = customer_table(tx, amount_col="amount", time_unit="D")
+    fitted = ParetoNBDModel().fit(table).param_table(alpha=0.001)
+    for name, value in truth.items():
+        assert fitted.loc[name, "lower"] < value < fitted.loc[name, "upper"], name
+    with pytest.raises(TypeError, match="continuous-time purchase model"):
+        make_transactions(
+            10,
+            transaction_model=BetaGeoBetaBinomModel.from_params(
+                alpha=1.2, beta=0.75, gamma=0.66, delta=2.8
+            ),
+        )
+    with pytest.raises(TypeError, match="GammaGammaModel"):
+        make_transactions(10, spend_model=35.0)
+    with pytest.raises(TypeError, match="not both"):
+        make_transactions(10, transaction_model=model, r=0.5)
 
 
 def test_make_transactions_products() -> None:
@@ -137,4 +179,6 @@ def test_make_transactions_rejects_bad_arguments() -> None:
     with pytest.raises(ValueError):
         make_transactions(0)
     with pytest.raises(ValueError):
-        make_transactions(10, r=-1.0)
+        make_transactions(10, transaction_model=BetaGeoModel.from_params(r=0.0, alpha=1, a=1, b=1))
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        make_transactions(10, rr=1.0)

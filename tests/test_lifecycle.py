@@ -506,7 +506,7 @@ def test_model_variant_with_a_fitted_bgnbd(cdnow_transactions: pd.DataFrame) -> 
     table = customer_table(tx, observation_end="1998-06-30", time_unit="W")
     model = BetaGeoModel().fit(table)
     p_alive = model.prob_alive(table)
-    expected = model.expected_purchases(table, 13.0)
+    expected = model.expected_purchases(table, horizon=13.0)
     ex = lifecycle_stages(
         tx,
         observation_end="1998-06-30",

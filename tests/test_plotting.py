@@ -353,7 +353,7 @@ def test_matrices_are_the_model_predictions(cdnow: dict[str, Any]) -> None:
     )
     z = ax.collections[0].get_array()
     one = pd.DataFrame({"n_repeat": [5], "purchase_span": [16.0], "tenure": [20.0]})
-    np.testing.assert_allclose(z[5, 4], bg.expected_purchases(one, 26).iloc[0])
+    np.testing.assert_allclose(z[5, 4], bg.expected_purchases(one, horizon=26).iloc[0])
     assert ax.get_title(loc="left") == "Expected purchases in the next 26 weeks"
     assert ax.get_title(loc="right") == "customers observed for 20 weeks"
     with pytest.raises(ValueError, match="tenure and max_n_repeat"):

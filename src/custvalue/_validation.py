@@ -347,3 +347,41 @@ def categorical(
         np.asarray(codes, dtype="int64"), categories=pd.Index(list(categories)), ordered=True
     )
     return pd.Series(cat, index=index, name=name)
+
+
+def customer_arrays_for_scoring(
+    table: pd.DataFrame,
+    what: str,
+    columns: Sequence[str] = (N_REPEAT, PURCHASE_SPAN, TENURE),
+) -> dict[str, np.ndarray]:
+    """Validate the BTYD columns of a table to be scored (predicted), not fitted.
+
+    The rules of :func:`customer_arrays` except the fit-time rule "tenure > 0 for at least
+    one customer": a batch made only of brand-new customers (``tenure == 0``) is a normal
+    thing to score.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Customer table, index = customer id.
+    what : str
+        Caller, for the message (e.g. ``"BetaGeoModel.prob_alive"``).
+    columns : sequence of str
+        Columns needed.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Each column as float64.
+    """
+    try:
+        return customer_arrays(table, what, columns)
+    except DataValidationError as err:
+        others = [f for f in err.failures if f.rule != _ALL_TENURE_ZERO]
+        if others:
+            raise DataValidationError(err.what, others) from None
+    # only the fit-time rule failed, so every other rule holds: the columns are finite numbers
+    return {c: table[c].to_numpy(dtype="float64", na_value=np.nan) for c in columns}
+
+
+_ALL_TENURE_ZERO = "tenure <= 0 for every customer"  # the rule's text in customer_arrays

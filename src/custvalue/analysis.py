@@ -370,7 +370,7 @@ def analyze(
 
     with step("score customers"):
         p_alive = purchase.prob_alive(table)
-        expected = purchase.expected_purchases(table, horizon)
+        expected = purchase.expected_purchases(table, horizon=horizon)
         if has_amount:
             clv = customer_lifetime_value(
                 purchase,

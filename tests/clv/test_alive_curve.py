@@ -1,9 +1,10 @@
 """The factorisation hook: E[Y(t) | x, t_x, T] = P(alive) * g(x, T, t).
 
-Models opt in through ``_PurchaseModel._alive_curve`` (their math module's
-``expected_purchases_alive``); ``customer_lifetime_value`` uses the hook, never a list of
-class names. Published parameters: BG/NBD and Pareto/NBD CDNOW fits (Fader, Hardie & Lee
-2005; DOMAIN.md), BG/BB donations fit (Fader, Hardie & Shang 2010).
+Models opt in through the ``expected_purchases_alive`` method of the purchase-model protocol
+(``FactorisedPurchaseModel`` in custvalue.clv.value; their math module's
+``expected_purchases_alive``); ``customer_lifetime_value`` uses the protocol, never a list of
+class names or a private hook. Published parameters: BG/NBD and Pareto/NBD CDNOW fits (Fader, Hardie & Lee
+2005; R BTYD walkthrough), BG/BB donations fit (Fader, Hardie & Shang 2010).
 """
 
 from __future__ import annotations
@@ -48,10 +49,10 @@ def test_continuous_models_factorise(key: str, x: int, frac: float, T: float, t:
     model = _model(key)
     t_x = 0.0 if x == 0 else frac * T
     table = pd.DataFrame({"n_repeat": [x], "purchase_span": [t_x], "tenure": [T]})
-    curve = model._alive_curve([x], [T], [t])
+    curve = model.expected_purchases_alive([x], [T], horizon=[t])
     assert curve.shape == (1, 1)
     product = model.prob_alive(table).iloc[0] * curve[0, 0]
-    expected = model.expected_purchases(table, t).iloc[0]
+    expected = model.expected_purchases(table, horizon=t).iloc[0]
     assert product == pytest.approx(expected, rel=1e-12, abs=1e-300)
 
 
@@ -62,28 +63,32 @@ def test_bgbb_factorises(n: int, data: st.DataObject, n_star: int) -> None:
     x = data.draw(st.integers(0, n))
     t_x = 0 if x == 0 else data.draw(st.integers(x, n))
     table = pd.DataFrame({"n_repeat": [x], "purchase_span": [float(t_x)], "tenure": [float(n)]})
-    curve = model._alive_curve([x], [n], [n_star])
+    curve = model.expected_purchases_alive([x], [n], horizon=[n_star])
     product = model.prob_alive(table).iloc[0] * curve[0, 0]
-    expected = model.expected_purchases(table, n_star).iloc[0]
+    expected = model.expected_purchases(table, horizon=n_star).iloc[0]
     assert product == pytest.approx(expected, rel=1e-10, abs=1e-300)
 
 
 def test_curve_shape_and_horizon_checks() -> None:
     model = _model("bgnbd")
-    out = model._alive_curve(np.array([0.0, 2.0, 26.0]), np.array([38.86, 38.86, 31.0]), [1, 39])
+    out = model.expected_purchases_alive(
+        np.array([0.0, 2.0, 26.0]), np.array([38.86, 38.86, 31.0]), horizon=[1, 39]
+    )
     assert out.shape == (3, 2)
     assert np.all(np.diff(out, axis=1) > 0)  # more purchases over a longer horizon
-    with pytest.raises(ValueError, match="t must be"):
-        model._alive_curve([0.0], [10.0], [-1.0])
+    with pytest.raises(ValueError, match="horizon must be"):
+        model.expected_purchases_alive([0.0], [10.0], horizon=[-1.0])
     bgbb = cv.BetaGeoBetaBinomModel.from_params(**BGBB)
     with pytest.raises(ValueError, match="whole number of opportunities"):
-        bgbb._alive_curve([1.0], [6.0], [1.5])
+        bgbb.expected_purchases_alive([1.0], [6.0], horizon=[1.5])
     with pytest.raises(cv.NotFittedError, match="not fitted"):
-        cv.BetaGeoModel()._alive_curve([0.0], [1.0], [1.0])
+        cv.BetaGeoModel().expected_purchases_alive([0.0], [1.0], horizon=[1.0])
 
 
 def _table() -> pd.DataFrame:
-    sim = _model("bgnbd").sample(500, np.repeat([39.0, 30.0, 20.0, 10.0], 125), random_state=4)
+    sim = _model("bgnbd").sample(
+        500, tenure=np.repeat([39.0, 30.0, 20.0, 10.0], 125), random_state=4
+    )
     return sim.assign(purchase_span=np.round(sim["purchase_span"], 1))
 
 
@@ -108,18 +113,18 @@ class _CountingModel(cv.BetaGeoModel):
         self.hook_calls = 0
         self.generic_calls = 0
 
-    def _alive_curve(self, x: Any, T: Any, t: Any) -> Any:
+    def expected_purchases_alive(self, n_repeat: Any, tenure: Any, *, horizon: Any) -> Any:
         self.hook_calls += 1
-        return super()._alive_curve(x, T, t)
+        return super().expected_purchases_alive(n_repeat, tenure, horizon=horizon)
 
-    def expected_purchases(self, table: pd.DataFrame, t: float) -> pd.Series:
+    def expected_purchases(self, table: pd.DataFrame, *, horizon: float) -> pd.Series:
         self.generic_calls += 1
-        return super().expected_purchases(table, t)
+        return super().expected_purchases(table, horizon=horizon)
 
 
 def test_a_model_opts_in_through_the_hook_not_its_name() -> None:
     table = _table()
-    sched = discount_schedule(52.0, 52 / 12, 0.01)
+    sched = discount_schedule(52.0, period_length=52 / 12, discount_rate=0.01)
     params = MODELS["bgnbd"][1]
     reference = _purchase_present_value(_model("bgnbd"), table, sched, "test", fast=False)
 
@@ -129,7 +134,7 @@ def test_a_model_opts_in_through_the_hook_not_its_name() -> None:
     np.testing.assert_allclose(fast, reference, rtol=1e-12)
 
     opted_out = _NotFactorised.from_params(**params)
-    assert opted_out._alive_curve([0.0], [1.0], [1.0]) is None
+    assert opted_out.expected_purchases_alive([0.0], [1.0], horizon=[1.0]) is None
     slow = _purchase_present_value(opted_out, table, sched, "test")
     np.testing.assert_allclose(slow, reference, rtol=1e-14)
 
@@ -137,7 +142,7 @@ def test_a_model_opts_in_through_the_hook_not_its_name() -> None:
 def test_curve_blocks_change_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Long schedules are evaluated in blocks of period ends; the result does not depend on it."""
     table = _table()
-    sched = discount_schedule(260.0, 1.0, 0.002)
+    sched = discount_schedule(260.0, period_length=1.0, discount_rate=0.002)
     for key in sorted(MODELS):
         model = _model(key)
         whole = _purchase_present_value(model, table, sched, "test")

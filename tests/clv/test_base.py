@@ -19,7 +19,7 @@ from custvalue import (
     InsufficientDataError,
     NotFittedError,
 )
-from custvalue.clv._base import _BaseModel, _compress
+from custvalue.clv._base import _BaseModel
 
 from .clv_data import small_bgnbd_table
 
@@ -52,11 +52,11 @@ def test_not_fitted_error_names_model_and_fix():
     m = BetaGeoModel()
     for call in (
         lambda: m.prob_alive(table),
-        lambda: m.expected_purchases(table, 10),
-        lambda: m.expected_purchases_new(10),
+        lambda: m.expected_purchases(table, horizon=10),
+        lambda: m.expected_purchases_new(horizon=10),
         lambda: m.param_table(),
         lambda: m.to_dict(),
-        lambda: m.sample(5, 10.0, random_state=0),
+        lambda: m.sample(5, tenure=10.0, random_state=0),
     ):
         with pytest.raises(NotFittedError) as err:
             call()
@@ -65,18 +65,34 @@ def test_not_fitted_error_names_model_and_fix():
 
 
 @pytest.mark.parametrize("bad", [-0.1, float("nan"), float("inf")])
-def test_bad_penalizer_raises(bad):
+def test_bad_penalizer_raises_at_fit(bad):
+    # scikit-learn's rule: the constructor stores hyperparameters verbatim, fit validates
+    model = BetaGeoModel(penalizer=bad)
+    assert model.penalizer is bad
     with pytest.raises(ValueError, match="penalizer"):
-        BetaGeoModel(penalizer=bad)
+        model.fit(small_bgnbd_table())
 
 
-def test_bad_max_iter_and_tol_raise():
+def test_bad_max_iter_and_tol_raise_at_fit():
+    table = small_bgnbd_table()
     with pytest.raises(ValueError, match="max_iter"):
-        BetaGeoModel(max_iter=0)
+        BetaGeoModel(max_iter=0).fit(table)
     with pytest.raises(ValueError, match="max_iter"):
-        BetaGeoModel(max_iter=2.5)
+        BetaGeoModel(max_iter=2.5).fit(table)
     with pytest.raises(ValueError, match="tol"):
-        BetaGeoModel(tol=0.0)
+        BetaGeoModel(tol=0.0).fit(table)
+
+
+def test_get_and_set_params_follow_the_constructor_signature():
+    m = BetaGeoModel(penalizer=0.1, initial_params={"r": 1.0, "alpha": 1.0, "a": 1.0, "b": 1.0})
+    assert list(m.get_params()) == ["penalizer", "max_iter", "tol", "initial_params"]
+    assert m.set_params(tol=1e-6, max_iter=50) is m
+    assert m.get_params()["tol"] == 1e-6 and m.max_iter == 50
+    with pytest.raises(ValueError, match="valid"):
+        m.set_params(learning_rate=0.1)
+    assert repr(BetaGeoModel()) == (
+        "BetaGeoModel(penalizer=0.0, max_iter=1000, tol=1e-07, initial_params=None)"
+    )
 
 
 def test_constructor_is_keyword_only():
@@ -104,12 +120,12 @@ def test_predict_validates_table_and_horizon():
     with pytest.raises(DataValidationError):
         m.prob_alive(table.assign(tenure=-1.0))
     for t in (-1.0, float("nan"), float("inf")):
-        with pytest.raises(ValueError, match="t must"):
-            m.expected_purchases(table, t)
+        with pytest.raises(ValueError, match="horizon must"):
+            m.expected_purchases(table, horizon=t)
     with pytest.raises(ValueError):
-        m.expected_purchases_new([-1.0])
+        m.expected_purchases_new(horizon=[-1.0])
     with pytest.raises(ValueError, match="n must"):
-        m.purchase_pmf(table, 1.5, 10.0)
+        m.purchase_pmf(table, n=1.5, horizon=10.0)
     with pytest.raises(TypeError):
         m.prob_alive(table.to_numpy())  # type: ignore[arg-type]
 
@@ -163,7 +179,8 @@ def test_json_round_trip(cdnow_cal):
     pd.testing.assert_frame_equal(back.param_table(), m.param_table())
     via_params = BetaGeoModel.from_params(**d["params"])
     pd.testing.assert_series_equal(
-        via_params.expected_purchases(cdnow_cal, 39.0), m.expected_purchases(cdnow_cal, 39.0)
+        via_params.expected_purchases(cdnow_cal, horizon=39.0),
+        m.expected_purchases(cdnow_cal, horizon=39.0),
     )
     assert via_params.loglik_ is None and np.isnan(via_params.aic_)
     with pytest.raises(ValueError, match="describes"):
@@ -203,15 +220,6 @@ def test_pickle_is_small_and_has_no_data(cdnow_cal):
     assert back.params_ == m.params_
 
 
-def test_compress_merges_identical_rows_and_sums_weights():
-    x = np.array([1.0, 0.0, 1.0, 1.0])
-    t = np.array([2.0, 0.0, 2.0, 3.0])
-    cols, counts = _compress((x, t), np.array([1.0, 2.0, 0.5, 1.0]))
-    assert cols[0].tolist() == [0.0, 1.0, 1.0]
-    assert cols[1].tolist() == [0.0, 2.0, 3.0]
-    assert counts.tolist() == [2.0, 1.5, 1.0]
-
-
 # --------------------------------------------------------------- a toy model for the base
 def _toy_loglik_grad(mu: float, sigma: float, y: np.ndarray):
     """Log-normal-ish toy: y ~ Normal(log mu, sigma); grads w.r.t. (mu, sigma)."""
@@ -236,7 +244,7 @@ class _Toy(_BaseModel):
     _columns: ClassVar[tuple[str, ...]] = ("y",)
     _math = types.SimpleNamespace(loglik_grad=_toy_loglik_grad)  # type: ignore[assignment]
 
-    def _validate(self, table, what):
+    def _validate(self, table, what, *, fitting):
         return (table["y"].to_numpy(dtype=float),)
 
 
@@ -297,7 +305,7 @@ def test_large_data_path_agrees_with_small_data_path(model_cls, monkeypatch):
     # above _WARM_MIN_ROWS distinct rows, the fit starts from a subset fit and iterates
     # Newton steps with the subset's Hessian; it must land on the same optimum
     import custvalue
-    import custvalue.clv._base as base
+    import custvalue.clv._optimize as optimize
 
     cls = getattr(custvalue, model_cls) if isinstance(model_cls, str) else model_cls
     if cls is BetaGeoModel:
@@ -309,7 +317,7 @@ def test_large_data_path_agrees_with_small_data_path(model_cls, monkeypatch):
         table = truth.sample(np.tile(np.arange(1, 7), 10_000), random_state=1)
     large = cls().fit(table)
     assert large.fit_info_["warm_start_rows"] > 0
-    monkeypatch.setattr(base, "_WARM_MIN_ROWS", 10**9)
+    monkeypatch.setattr(optimize, "WARM_MIN_ROWS", 10**9)
     small = cls().fit(table)
     assert small.fit_info_["warm_start_rows"] == 0
     for name, value in small.params_.items():
@@ -340,29 +348,3 @@ def test_non_finite_objective_is_reported_as_such():
         _NaNModel().fit(pd.DataFrame({"y": y}))
     msg = str(err.value)
     assert "not finite" in msg and "not a matter of adding a penalizer" in msg
-
-
-def test_distinct_rows_round_trip():
-    from custvalue.clv._math._special import distinct_rows
-
-    x = np.array([3.0, 1.0, 3.0, 1.0, 2.0])
-    t = np.array([5.0, 2.0, 5.0, 7.0, 2.0])
-    inverse, (ux, ut) = distinct_rows(x, t)
-    assert len(ux) == 4
-    np.testing.assert_array_equal(ux[inverse], x)
-    np.testing.assert_array_equal(ut[inverse], t)
-
-
-def test_distinct_rows_first_occurrence_and_inverse():
-    from custvalue.clv._base import _distinct_rows
-
-    rng = np.random.default_rng(4)
-    x = rng.integers(0, 4, 500).astype(float)
-    t = rng.integers(0, 3, 500) / 7.0
-    T = np.where(rng.random(500) < 0.5, 38.0, 38.0 + 1e-12)  # differ in the last bits
-    first, inverse = _distinct_rows((x, t, T))
-    rows = list(zip(x, t, T, strict=True))
-    assert len(first) == len(set(rows))
-    for i, row in enumerate(rows):
-        assert rows[first[inverse[i]]] == row  # each row maps to an identical first row
-        assert first[inverse[i]] <= i  # ... that is its first occurrence

@@ -39,7 +39,7 @@ def test_donations_published_estimates(fitted):
 
 
 def test_prob_alive_published(fitted):
-    # FHS10 / Hardie's BG/BB spreadsheet (DOMAIN.md): P(alive in 2002) for
+    # FHS10 / Hardie's BG/BB spreadsheet (Fader, Hardie & Shang 2010, Marketing Science 29(6)): P(alive in 2002) for
     # (x, t_x) = (0, 0): 0.11, (2, 4): 0.59, (6, 6): 0.93, with n = 6.
     table = pd.DataFrame(
         {"n_repeat": [0, 2, 6], "purchase_span": [0, 4, 6], "tenure": [6, 6, 6]},
@@ -50,9 +50,9 @@ def test_prob_alive_published(fitted):
 
 
 def test_predictions_consistent(fitted, donations):
-    ep = fitted.expected_purchases(donations, 5)
-    pn = fitted.prob_no_purchase(donations, 5)
-    pm = [fitted.purchase_pmf(donations, k, 5) for k in range(6)]
+    ep = fitted.expected_purchases(donations, horizon=5)
+    pn = fitted.prob_no_purchase(donations, horizon=5)
+    pm = [fitted.purchase_pmf(donations, n=k, horizon=5) for k in range(6)]
     np.testing.assert_allclose(sum(pm), 1.0, rtol=1e-12)
     np.testing.assert_allclose(pm[0], pn, rtol=1e-12)
     np.testing.assert_allclose(sum(k * p for k, p in enumerate(pm)), ep, rtol=1e-12)
@@ -60,9 +60,11 @@ def test_predictions_consistent(fitted, donations):
 
 
 def test_new_customer_pmf_matches_expectation(fitted):
-    pmf = fitted.purchase_pmf_new(np.arange(7), 6)
+    pmf = fitted.purchase_pmf_new(np.arange(7), horizon=6)
     assert pmf.sum() == pytest.approx(1.0, rel=1e-12)
-    assert (np.arange(7) * pmf).sum() == pytest.approx(fitted.expected_purchases_new(6), rel=1e-12)
+    assert (np.arange(7) * pmf).sum() == pytest.approx(
+        fitted.expected_purchases_new(horizon=6), rel=1e-12
+    )
     # fitted model reproduces the observed distribution of repeat donations (FHS10 fig. 3)
     d = load_donations()
     observed = d.groupby("n_repeat")["count"].sum().to_numpy() / d["count"].sum()
@@ -88,9 +90,9 @@ def test_rejects_non_integer_and_inconsistent_rows():
 
 def test_horizon_must_be_whole(fitted, donations):
     with pytest.raises(ValueError, match="whole"):
-        fitted.expected_purchases(donations, 2.5)
+        fitted.expected_purchases(donations, horizon=2.5)
     with pytest.raises(ValueError, match="whole"):
-        fitted.expected_purchases_new([1, 2.5])
+        fitted.expected_purchases_new(horizon=[1, 2.5])
 
 
 def test_lifetimes_differential(fitted, donations):
@@ -135,7 +137,7 @@ def test_lifetimes_differential(fitted, donations):
         donations["tenure"],
     )
     np.testing.assert_allclose(
-        ours.expected_purchases(donations, 5), np.asarray(ep, float), rtol=1e-8
+        ours.expected_purchases(donations, horizon=5), np.asarray(ep, float), rtol=1e-8
     )
 
 

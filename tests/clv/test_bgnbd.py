@@ -28,7 +28,7 @@ def test_cdnow_published_estimates(fitted):
 
 def test_cdnow_new_customer_expectation(fitted):
     # R BTYD walkthrough / FHL (2005) fig. and Hardie's spreadsheet: E[X(52)] = 1.444
-    assert round(fitted.expected_purchases_new(52.0), 3) == 1.444
+    assert round(fitted.expected_purchases_new(horizon=52.0), 3) == 1.444
 
 
 def test_cdnow_conditional_expectations(fitted):
@@ -38,17 +38,17 @@ def test_cdnow_conditional_expectations(fitted):
     )
     # R BTYD walkthrough (bgnbd.ConditionalExpectedTransactions): E[Y(39)] = 1.226 for
     # (x=2, t_x=30.43, T=38.86); E[Y(52)] = 25.757 and P(alive) = 0.9689 for (26, 30.857, 31).
-    assert round(fitted.expected_purchases(table, 39.0)["a"], 3) == 1.226
-    assert round(fitted.expected_purchases(table, 52.0)["b"], 3) == 25.757
+    assert round(fitted.expected_purchases(table, horizon=39.0)["a"], 3) == 1.226
+    assert round(fitted.expected_purchases(table, horizon=52.0)["b"], 3) == 25.757
     assert round(fitted.prob_alive(table)["b"], 4) == 0.9689
 
 
 def test_predictions_are_named_series_on_the_index(fitted, cdnow_cal):
     for name, s in {
         "prob_alive": fitted.prob_alive(cdnow_cal),
-        "expected_purchases": fitted.expected_purchases(cdnow_cal, 10.0),
-        "prob_no_purchase": fitted.prob_no_purchase(cdnow_cal, 10.0),
-        "purchase_pmf": fitted.purchase_pmf(cdnow_cal, 1, 10.0),
+        "expected_purchases": fitted.expected_purchases(cdnow_cal, horizon=10.0),
+        "prob_no_purchase": fitted.prob_no_purchase(cdnow_cal, horizon=10.0),
+        "purchase_pmf": fitted.purchase_pmf(cdnow_cal, n=1, horizon=10.0),
     }.items():
         assert isinstance(s, pd.Series) and s.name == name
         assert s.index.equals(cdnow_cal.index)
@@ -58,32 +58,34 @@ def test_predictions_are_named_series_on_the_index(fitted, cdnow_cal):
 def test_horizon_zero(fitted, cdnow_cal):
     # exactly 0: at t = 0, z = 0 and both parts of the bracket, -expm1(0) and 2F1 - 1 (its
     # power series in z), are exactly 0
-    assert (fitted.expected_purchases(cdnow_cal, 0.0) == 0).all()
-    np.testing.assert_allclose(fitted.prob_no_purchase(cdnow_cal, 0.0), 1.0)
-    assert fitted.expected_purchases_new(0.0) == 0.0
+    assert (fitted.expected_purchases(cdnow_cal, horizon=0.0) == 0).all()
+    np.testing.assert_allclose(fitted.prob_no_purchase(cdnow_cal, horizon=0.0), 1.0)
+    assert fitted.expected_purchases_new(horizon=0.0) == 0.0
 
 
 def test_pmf_sums_to_one_and_matches_expectation(fitted, cdnow_cal):
     rows = cdnow_cal.iloc[[0, 5, 17, 100]]
-    total = sum(fitted.purchase_pmf(rows, k, 20.0) for k in range(400))
+    total = sum(fitted.purchase_pmf(rows, n=k, horizon=20.0) for k in range(400))
     np.testing.assert_allclose(total, 1.0, rtol=1e-10)
-    mean = sum(k * fitted.purchase_pmf(rows, k, 20.0) for k in range(400))
-    np.testing.assert_allclose(mean, fitted.expected_purchases(rows, 20.0), rtol=1e-9)
+    mean = sum(k * fitted.purchase_pmf(rows, n=k, horizon=20.0) for k in range(400))
+    np.testing.assert_allclose(mean, fitted.expected_purchases(rows, horizon=20.0), rtol=1e-9)
     np.testing.assert_allclose(
-        fitted.purchase_pmf(rows, 0, 20.0), fitted.prob_no_purchase(rows, 20.0), rtol=1e-12
+        fitted.purchase_pmf(rows, n=0, horizon=20.0),
+        fitted.prob_no_purchase(rows, horizon=20.0),
+        rtol=1e-12,
     )
-    new = fitted.purchase_pmf_new(np.arange(600), 30.0)
+    new = fitted.purchase_pmf_new(np.arange(600), horizon=30.0)
     assert new.sum() == pytest.approx(1.0, abs=1e-10)
     assert (np.arange(600) * new).sum() == pytest.approx(
-        fitted.expected_purchases_new(30.0), rel=1e-9
+        fitted.expected_purchases_new(horizon=30.0), rel=1e-9
     )
 
 
 def test_expected_purchases_new_vectorised(fitted):
     ts = np.array([0.0, 1.0, 52.0, 1e4])
-    out = fitted.expected_purchases_new(ts)
+    out = fitted.expected_purchases_new(horizon=ts)
     assert out.shape == (4,)
-    assert out[2] == pytest.approx(fitted.expected_purchases_new(52.0))
+    assert out[2] == pytest.approx(fitted.expected_purchases_new(horizon=52.0))
     assert np.all(np.diff(out) > 0)
 
 
@@ -100,12 +102,12 @@ def test_extreme_customers_finite_and_in_range():
     assert ((pa >= 0) & (pa <= 1)).all()
     # x = 0 is alive with probability exactly 1 (no dropout before a repeat purchase)
     assert pa.iloc[0] == 1.0 and pa.iloc[1] > 0.999 and pa.iloc[2] < 1e-12
-    ey = m.expected_purchases(table, 365.0)
+    ey = m.expected_purchases(table, horizon=365.0)
     assert np.isfinite(ey).all() and (ey >= 0).all()
     # ~27 purchases a day, surely alive: about 1e4 purchases a year, a few percent fewer
     # because dropout (p ~ a / (b + x) per purchase) can still happen within the year
     assert 9000 < ey.iloc[1] < 1e4
-    pn = m.prob_no_purchase(table, 365.0)
+    pn = m.prob_no_purchase(table, horizon=365.0)
     assert ((pn >= 0) & (pn <= 1)).all()
 
 
@@ -117,9 +119,9 @@ def test_removable_singularities_are_continuous(a, b):
     at = BetaGeoModel.from_params(r=0.5, alpha=3.0, a=a, b=b)
     near = BetaGeoModel.from_params(r=0.5, alpha=3.0, a=a * (1 + 1e-7), b=b * (1 + 1e-7))
     for f in (
-        lambda m: m.expected_purchases(table, 20.0),
+        lambda m: m.expected_purchases(table, horizon=20.0),
         lambda m: m.prob_alive(table),
-        lambda m: pd.Series([m.expected_purchases_new(20.0)]),
+        lambda m: pd.Series([m.expected_purchases_new(horizon=20.0)]),
     ):
         np.testing.assert_allclose(f(at), f(near), rtol=1e-6)
 
@@ -146,7 +148,7 @@ def test_matches_lifetimes(fitted, cdnow_cal):
     for name in ("r", "alpha", "a", "b"):
         assert fitted.params_[name] == pytest.approx(ref.params_[name], rel=1e-4)
     np.testing.assert_allclose(
-        fitted.expected_purchases(cdnow_cal, 39.0),
+        fitted.expected_purchases(cdnow_cal, horizon=39.0),
         quiet(ref.conditional_expected_number_of_purchases_up_to_time, 39.0, x, tx, T),
         rtol=1e-4,
     )
@@ -154,7 +156,7 @@ def test_matches_lifetimes(fitted, cdnow_cal):
         fitted.prob_alive(cdnow_cal), quiet(ref.conditional_probability_alive, x, tx, T), rtol=1e-4
     )
     for n in range(4):
-        assert fitted.purchase_pmf_new(n, 39.0) == pytest.approx(
+        assert fitted.purchase_pmf_new(n, horizon=39.0) == pytest.approx(
             float(quiet(ref.probability_of_n_purchases_up_to_time, 39.0, n)), rel=1e-4
         )
 

@@ -66,10 +66,10 @@ class Case:
 def _purchase_predict(model: Any, table: pd.DataFrame, k: float) -> dict[str, pd.Series]:
     return {
         "prob_alive": model.prob_alive(table),
-        "expected_purchases": model.expected_purchases(table, 10.0 * k),
-        "prob_no_purchase": model.prob_no_purchase(table, 10.0 * k),
-        "purchase_pmf": model.purchase_pmf(table, 1, 10.0 * k),
-        "new": pd.Series([model.expected_purchases_new(20.0 * k)]),
+        "expected_purchases": model.expected_purchases(table, horizon=10.0 * k),
+        "prob_no_purchase": model.prob_no_purchase(table, horizon=10.0 * k),
+        "purchase_pmf": model.purchase_pmf(table, n=1, horizon=10.0 * k),
+        "new": pd.Series([model.expected_purchases_new(horizon=20.0 * k)]),
     }
 
 
@@ -120,10 +120,10 @@ def _bgbb_predict(model: Any, table: pd.DataFrame, k: float) -> dict[str, pd.Ser
     # discrete opportunities: no unit to rescale, horizons are whole numbers
     return {
         "prob_alive": model.prob_alive(table),
-        "expected_purchases": model.expected_purchases(table, 5),
-        "prob_no_purchase": model.prob_no_purchase(table, 5),
-        "purchase_pmf": model.purchase_pmf(table, 1, 5),
-        "new": pd.Series([model.expected_purchases_new(6)]),
+        "expected_purchases": model.expected_purchases(table, horizon=5),
+        "prob_no_purchase": model.prob_no_purchase(table, horizon=5),
+        "purchase_pmf": model.purchase_pmf(table, n=1, horizon=5),
+        "new": pd.Series([model.expected_purchases_new(horizon=6)]),
     }
 
 

@@ -99,7 +99,7 @@ def test_tracking_series(
     assert cal_weeks["actual_cumulative"].iloc[-1] == cal["n_repeat"].sum()
     # predicted: sum over customers of E[X(tau - s_i)], checked at week 78 directly
     s = cal["tenure"].max() - cal["tenure"]  # first purchase, weeks after the origin
-    direct = float(np.sum(bg.expected_purchases_new((78.0 - s).to_numpy())))
+    direct = float(np.sum(bg.expected_purchases_new(horizon=(78.0 - s).to_numpy())))
     assert tr["predicted_cumulative"].iloc[-1] == pytest.approx(direct, rel=1e-12)
     assert np.all(np.diff(tr["predicted_cumulative"].to_numpy()) >= 0)
 

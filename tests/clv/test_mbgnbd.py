@@ -38,7 +38,7 @@ def test_cdnow_fit_matches_lifetimes(fitted, cdnow_cal):
     rounding = 2 * summation_tolerance(their_rows, term_ulps=32)
     assert fitted.loglik_ >= float(their_rows.sum()) - rounding
     np.testing.assert_allclose(
-        fitted.expected_purchases(cdnow_cal, 39.0),
+        fitted.expected_purchases(cdnow_cal, horizon=39.0),
         quiet(ref.conditional_expected_number_of_purchases_up_to_time, 39.0, x, tx, T),
         rtol=1e-4,
     )
@@ -47,11 +47,11 @@ def test_cdnow_fit_matches_lifetimes(fitted, cdnow_cal):
         quiet(ref.conditional_probability_alive, x, tx, T),
         rtol=1e-4,
     )
-    assert fitted.expected_purchases_new(52.0) == pytest.approx(
+    assert fitted.expected_purchases_new(horizon=52.0) == pytest.approx(
         quiet(ref.expected_number_of_purchases_up_to_time, 52.0), rel=1e-4
     )
     for n in range(4):
-        assert fitted.purchase_pmf_new(n, 39.0) == pytest.approx(
+        assert fitted.purchase_pmf_new(n, horizon=39.0) == pytest.approx(
             float(quiet(ref.probability_of_n_purchases_up_to_time, 39.0, n)), rel=1e-4
         )
 
@@ -70,14 +70,14 @@ def test_non_repeaters_can_be_inactive(fitted):
 
 def test_pmf_consistency(fitted, cdnow_cal):
     rows = cdnow_cal.iloc[[0, 3, 40]]
-    total = sum(fitted.purchase_pmf(rows, k, 15.0) for k in range(300))
+    total = sum(fitted.purchase_pmf(rows, n=k, horizon=15.0) for k in range(300))
     np.testing.assert_allclose(total, 1.0, rtol=1e-10)
-    mean = sum(k * fitted.purchase_pmf(rows, k, 15.0) for k in range(300))
-    np.testing.assert_allclose(mean, fitted.expected_purchases(rows, 15.0), rtol=1e-9)
-    new = fitted.purchase_pmf_new(np.arange(500), 25.0)
+    mean = sum(k * fitted.purchase_pmf(rows, n=k, horizon=15.0) for k in range(300))
+    np.testing.assert_allclose(mean, fitted.expected_purchases(rows, horizon=15.0), rtol=1e-9)
+    new = fitted.purchase_pmf_new(np.arange(500), horizon=25.0)
     assert new.sum() == pytest.approx(1.0, abs=1e-10)
     assert (np.arange(500) * new).sum() == pytest.approx(
-        fitted.expected_purchases_new(25.0), rel=1e-9
+        fitted.expected_purchases_new(horizon=25.0), rel=1e-9
     )
 
 
@@ -90,9 +90,9 @@ def test_extreme_customers():
             "tenure": [1e-6, 3650.0, 3650.0, 5.0],
         }
     )
-    for s in (m.prob_alive(table), m.prob_no_purchase(table, 365.0)):
+    for s in (m.prob_alive(table), m.prob_no_purchase(table, horizon=365.0)):
         assert ((s >= 0) & (s <= 1)).all()
-    ey = m.expected_purchases(table, 365.0)
+    ey = m.expected_purchases(table, horizon=365.0)
     assert np.isfinite(ey).all() and (ey >= 0).all()
     assert 9000 < ey.iloc[1] <= 1e4
 

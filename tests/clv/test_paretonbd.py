@@ -15,7 +15,7 @@ from .lifetimes_oracle import lifetimes_module, quiet
 # Published Pareto/NBD fit on the CDNOW 1/10 sample (2,357 customers, weeks, calibration
 # weeks 1-39): r = 0.553, alpha = 10.578, s = 0.606, beta = 11.669, LL = -9595.0
 # (Fader, Hardie & Lee 2005, "RFM and CLV", JMR 42(4), and R BTYD's walkthrough; beta varies
-# by ~0.02 between implementations, the log-likelihood agrees to 0.001 -- DOMAIN.md).
+# by ~0.02 between implementations, the log-likelihood agrees to 0.001 -- R BTYD's pnbd.EstimateParameters).
 CDNOW_PARAMS = {"r": 0.553, "alpha": 10.578, "s": 0.606}
 CDNOW_BETA = 11.669
 CDNOW_LL = -9595.0
@@ -48,7 +48,7 @@ def test_cdnow_standard_errors_finite(fitted):
 
 def test_cdnow_new_customer_expectation(published):
     # R BTYD walkthrough (pnbd.Expectation) / Hardie's Pareto/NBD spreadsheet: E[X(52)] = 1.473
-    assert round(published.expected_purchases_new(52.0), 3) == 1.473
+    assert round(published.expected_purchases_new(horizon=52.0), 3) == 1.473
 
 
 def test_cdnow_conditional_values(published):
@@ -58,16 +58,16 @@ def test_cdnow_conditional_values(published):
     )
     # R BTYD walkthrough (pnbd.ConditionalExpectedTransactions, pnbd.PAlive) for customer
     # (x = 26, t_x = 30.857, T = 31) with the published parameters: E[Y(52)] = 25.456,
-    # P(alive) = 0.99787 (DOMAIN.md). Our value with the rounded parameters is 25.457.
-    assert abs(published.expected_purchases(table, 52.0)["b"] - 25.456) < 2e-3
+    # P(alive) = 0.99787 (R BTYD walkthrough). Our value with the rounded parameters is 25.457.
+    assert abs(published.expected_purchases(table, horizon=52.0)["b"] - 25.456) < 2e-3
     assert round(published.prob_alive(table)["b"], 5) == 0.99787
 
 
 def test_predictions_in_range(fitted, cdnow_cal):
     pa = fitted.prob_alive(cdnow_cal)
-    ep = fitted.expected_purchases(cdnow_cal, 39.0)
-    pn = fitted.prob_no_purchase(cdnow_cal, 39.0)
-    pm = fitted.purchase_pmf(cdnow_cal, 0, 39.0)
+    ep = fitted.expected_purchases(cdnow_cal, horizon=39.0)
+    pn = fitted.prob_no_purchase(cdnow_cal, horizon=39.0)
+    pm = fitted.purchase_pmf(cdnow_cal, n=0, horizon=39.0)
     for s in (pa, ep, pn, pm):
         assert np.isfinite(s).all() and s.index.equals(cdnow_cal.index)
     assert pa.between(0, 1).all() and pn.between(0, 1).all() and (ep >= 0).all()
@@ -77,8 +77,8 @@ def test_predictions_in_range(fitted, cdnow_cal):
 
 def test_horizon_zero(fitted, cdnow_cal):
     # exactly 0: the lifetime term is base * log1p(t / base) * exprel(...), log1p(0) = 0
-    assert (fitted.expected_purchases(cdnow_cal, 0.0) == 0).all()
-    np.testing.assert_allclose(fitted.prob_no_purchase(cdnow_cal, 0.0), 1.0)
+    assert (fitted.expected_purchases(cdnow_cal, horizon=0.0) == 0).all()
+    np.testing.assert_allclose(fitted.prob_no_purchase(cdnow_cal, horizon=0.0), 1.0)
 
 
 def test_extreme_histories_finite(published):
@@ -91,9 +91,9 @@ def test_extreme_histories_finite(published):
     )
     for s in (
         published.prob_alive(table),
-        published.expected_purchases(table, 52.0),
-        published.prob_no_purchase(table, 52.0),
-        published.purchase_pmf(table, 1, 52.0),
+        published.expected_purchases(table, horizon=52.0),
+        published.prob_no_purchase(table, horizon=52.0),
+        published.purchase_pmf(table, n=1, horizon=52.0),
     ):
         assert np.isfinite(s).all() and (s >= 0).all()
     pa = published.prob_alive(table)
@@ -161,7 +161,7 @@ def test_lifetimes_differential(fitted, cdnow_cal):
     )
     ok = np.isfinite(ep_theirs)
     np.testing.assert_allclose(
-        ours.expected_purchases(cdnow_cal, 39.0).to_numpy()[ok], ep_theirs[ok], rtol=1e-6
+        ours.expected_purchases(cdnow_cal, horizon=39.0).to_numpy()[ok], ep_theirs[ok], rtol=1e-6
     )
 
 
@@ -195,18 +195,18 @@ def test_exact_hessian_newton_reaches_the_bfgs_optimum(cdnow_cal, monkeypatch, p
 
 
 def test_newton_subset_start_reaches_the_same_optimum(monkeypatch):
-    # Above 8 * _NEWTON_SUB_MIN distinct rows the exact-Hessian Newton starts from the fit on
-    # a deterministic subset (itself started from a smaller subset); without subsets it
-    # must land on the same optimum.
-    import custvalue.clv._base as base
+    # With at least 8 * EXACT_WARM_MIN distinct rows the exact-Hessian Newton starts from the
+    # fit on a deterministic subset of 1/8 of the rows (itself started from 1/8 of those);
+    # without the subset it must land on the same optimum.
+    import custvalue.clv._optimize as optimize
 
     truth = ParetoNBDModel.from_params(r=0.55, alpha=10.6, s=0.6, beta=11.7)
     rng = np.random.default_rng(3)
     table = truth.sample(9000, tenure=rng.uniform(20.0, 40.0, 9000), random_state=rng)
     warm = ParetoNBDModel().fit(table)
-    assert warm.fit_info_["warm_start_rows"] > 0
+    assert 1000 < warm.fit_info_["warm_start_rows"] < 1300  # 9000 / 8
     assert warm.fit_info_["optimizer"] == "Newton (exact Hessian)"
-    monkeypatch.setattr(base, "_NEWTON_SUB_MIN", 10**9)
+    monkeypatch.setattr(optimize, "EXACT_WARM_MIN", 10**9)
     cold = ParetoNBDModel().fit(table)
     assert cold.fit_info_["warm_start_rows"] == 0
     assert warm.fit_info_["n_fev"] < cold.fit_info_["n_fev"]
@@ -225,9 +225,9 @@ def test_predictions_once_per_distinct_row_equal_per_customer(published, monkeyp
     table.index = pd.RangeIndex(3000, name=base.index.name)
     calls = {
         "prob_alive": lambda m: m.prob_alive(table),
-        "expected_purchases": lambda m: m.expected_purchases(table, 20.0),
-        "prob_no_purchase": lambda m: m.prob_no_purchase(table, 20.0),
-        "purchase_pmf": lambda m: m.purchase_pmf(table, 1, 20.0),
+        "expected_purchases": lambda m: m.expected_purchases(table, horizon=20.0),
+        "prob_no_purchase": lambda m: m.prob_no_purchase(table, horizon=20.0),
+        "purchase_pmf": lambda m: m.purchase_pmf(table, n=1, horizon=20.0),
     }
     assert ParetoNBDModel._distinct_predictions
     grouped = {k: f(published) for k, f in calls.items()}

@@ -19,11 +19,11 @@ from custvalue.clv.evaluate import evaluate_holdout, tracking_series
 
 
 class HalfPerUnit:
-    def expected_purchases(self, table: pd.DataFrame, t: float) -> pd.Series:
-        return pd.Series(0.5 * t, index=table.index, name="expected_purchases")
+    def expected_purchases(self, table: pd.DataFrame, *, horizon: float) -> pd.Series:
+        return pd.Series(0.5 * horizon, index=table.index, name="expected_purchases")
 
-    def expected_purchases_new(self, t: float | np.ndarray) -> float | np.ndarray:
-        return 0.5 * np.asarray(t, dtype=float) if np.ndim(t) else 0.5 * float(t)
+    def expected_purchases_new(self, *, horizon: float | np.ndarray) -> float | np.ndarray:
+        return 0.5 * np.asarray(horizon, dtype=float) if np.ndim(horizon) else 0.5 * float(horizon)
 
 
 def _log(seed: int = 7, n: int = 80) -> pd.DataFrame:

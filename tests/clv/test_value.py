@@ -51,7 +51,7 @@ def test_zero_discount_is_expected_purchases_times_spend(
         clv = cv.customer_lifetime_value(
             bg, gg, cal, horizon=horizon, period_length=period, discount_rate=0.0
         )
-        expected = bg.expected_purchases(cal, horizon) * gg.expected_spend(cal)
+        expected = bg.expected_purchases(cal, horizon=horizon) * gg.expected_spend(cal)
         np.testing.assert_allclose(clv.to_numpy(), expected.to_numpy(), rtol=1e-12, atol=1e-12)
     assert clv.name == "clv"
     assert clv.index.equals(cal.index)
@@ -240,7 +240,7 @@ def test_fast_path_equals_generic_path(bg: cv.BetaGeoModel, cal: pd.DataFrame) -
 
     for table in (cal, _extreme_table()):
         for horizon, period, d in [(52.0, 52 / 12, 0.01), (10.0, 4.0, 0.2), (260.0, 1.0, 0.0)]:
-            sched = discount_schedule(horizon, period, d)
+            sched = discount_schedule(horizon, period_length=period, discount_rate=d)
             fast = _purchase_present_value(bg, table, sched, "test")
             slow = _purchase_present_value(bg, table, sched, "test", fast=False)
             np.testing.assert_allclose(fast, slow, rtol=1e-12, atol=1e-300)
@@ -250,7 +250,7 @@ def test_zero_discount_identity_with_spend_series(
     bg: cv.BetaGeoModel, cal: pd.DataFrame, spend: pd.Series
 ) -> None:
     clv = cv.customer_lifetime_value(bg, spend, cal, horizon=52, period_length=1, discount_rate=0)
-    expected = bg.expected_purchases(cal, 52.0) * spend
+    expected = bg.expected_purchases(cal, horizon=52.0) * spend
     np.testing.assert_allclose(clv.to_numpy(), expected.to_numpy(), rtol=1e-12)
 
 
@@ -278,7 +278,9 @@ def test_extreme_customers_finite_bgnbd(bg: cv.BetaGeoModel) -> None:
     # customer still buying at the end is worth the most, ~ E[Y] x $20
     assert clv["c"] < 1e-300
     assert clv.idxmax() == "g"
-    assert clv["g"] == pytest.approx(bg.expected_purchases(table, 520.0)["g"] * 20.0, rel=1e-12)
+    assert clv["g"] == pytest.approx(
+        bg.expected_purchases(table, horizon=520.0)["g"] * 20.0, rel=1e-12
+    )
     assert clv["e"] > clv["f"] > 0  # more purchases, same recency
 
 
@@ -397,7 +399,7 @@ def test_every_model_fast_path_and_identity(
     from custvalue.clv.value import _purchase_present_value
 
     for table in (cal, _extreme_table()):
-        sched = discount_schedule(52.0, 52 / 12, 0.01)
+        sched = discount_schedule(52.0, period_length=52 / 12, discount_rate=0.01)
         fast = _purchase_present_value(purchase_model, table, sched, "test")
         slow = _purchase_present_value(purchase_model, table, sched, "test", fast=False)
         np.testing.assert_allclose(fast, slow, rtol=1e-10, atol=1e-300)
@@ -405,7 +407,7 @@ def test_every_model_fast_path_and_identity(
     clv = cv.customer_lifetime_value(
         purchase_model, spend, cal, horizon=52, period_length=4, discount_rate=0
     )
-    expected = purchase_model.expected_purchases(cal, 52.0) * spend
+    expected = purchase_model.expected_purchases(cal, horizon=52.0) * spend
     np.testing.assert_allclose(clv.to_numpy(), expected.to_numpy(), rtol=1e-12)
 
 
@@ -420,14 +422,14 @@ def test_bgbb_clv_in_opportunities() -> None:
     table = d[["n_repeat", "purchase_span", "tenure"]]
     model = cv.BetaGeoBetaBinomModel().fit(table, weights=d["count"])
     for horizon in (1, 2, 5, 10):
-        sched = discount_schedule(horizon, 1, 0.1)
+        sched = discount_schedule(horizon, period_length=1, discount_rate=0.1)
         fast = _purchase_present_value(model, table, sched, "test")
         slow = _purchase_present_value(model, table, sched, "test", fast=False)
         np.testing.assert_allclose(fast, slow, rtol=1e-10, atol=1e-300)
     clv = cv.customer_lifetime_value(
         model, 50.0, table, horizon=5, period_length=1, discount_rate=0.0
     )
-    expected = model.expected_purchases(table, 5) * 50.0
+    expected = model.expected_purchases(table, horizon=5) * 50.0
     np.testing.assert_allclose(clv.to_numpy(), expected.to_numpy(), rtol=1e-12)
 
 

@@ -26,10 +26,10 @@ class ConstantRate:
     def __init__(self) -> None:
         self.calls: list[int] = []
 
-    def expected_purchases(self, table: pd.DataFrame, t: float) -> pd.Series:
+    def expected_purchases(self, table: pd.DataFrame, *, horizon: float) -> pd.Series:
         self.calls.append(len(table))
         rate = (table["n_repeat"] + 1.0) / (table["tenure"] + 1.0)
-        return (rate * t).rename("expected_purchases")
+        return (rate * horizon).rename("expected_purchases")
 
 
 @pytest.fixture
@@ -50,14 +50,14 @@ def _rate(table: pd.DataFrame) -> np.ndarray:
 
 
 def test_schedule_whole_periods() -> None:
-    s = discount_schedule(12.0, 3.0, 0.1)
+    s = discount_schedule(12.0, period_length=3.0, discount_rate=0.1)
     assert s["end"].tolist() == [3.0, 6.0, 9.0, 12.0]
     assert s["fraction"].tolist() == [1.0, 1.0, 1.0, 1.0]
     np.testing.assert_allclose(s["discount_factor"], 1.1 ** -np.arange(1, 5), rtol=1e-15)
 
 
 def test_schedule_partial_last_period() -> None:
-    s = discount_schedule(10.0, 4.0, 0.1)
+    s = discount_schedule(10.0, period_length=4.0, discount_rate=0.1)
     assert s["end"].tolist() == [4.0, 8.0, 10.0]
     np.testing.assert_allclose(s["fraction"], [1.0, 1.0, 0.5])
     np.testing.assert_allclose(s["discount_factor"].iloc[-1], 1.1**-2.5, rtol=1e-15)
@@ -65,7 +65,7 @@ def test_schedule_partial_last_period() -> None:
 
 def test_schedule_tolerates_float_rounding() -> None:
     # 52 / 12 * 12 is not exactly 52 in floating point; still 12 whole periods
-    s = discount_schedule(52.0, 52.0 / 12.0, 0.01)
+    s = discount_schedule(52.0, period_length=52.0 / 12.0, discount_rate=0.01)
     assert len(s) == 12
     assert s["end"].iloc[-1] == 52.0
 

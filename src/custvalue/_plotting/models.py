@@ -250,7 +250,7 @@ def plot_expected_purchases_matrix(
     """Expected purchases in the next ``horizon`` over repeat purchases x purchase span.
 
     The grid is built as in :func:`plot_probability_alive_matrix` and passed to
-    ``model.expected_purchases(grid, horizon)`` in one call.
+    ``model.expected_purchases(grid, horizon=horizon)`` in one call.
 
     Parameters
     ----------
@@ -286,7 +286,7 @@ def plot_expected_purchases_matrix(
     unit_key = "opportunities" if isinstance(model, BetaGeoBetaBinomModel) else time_unit
     unit = unit_text(unit_key, lang)
     z = np.full(valid.shape, np.nan)
-    z[valid] = model.expected_purchases(cells, h).to_numpy(dtype="float64")
+    z[valid] = model.expected_purchases(cells, horizon=h).to_numpy(dtype="float64")
     ax = _draw_matrix(
         ax,
         xs,

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import types
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from .._schema import N_REPEAT, PURCHASE_SPAN, TENURE
-from .._validation import Checks, check_scalar, customer_arrays
-from ._base import _PurchaseModel
+from .._validation import Checks, check_scalar
+from ._compat import keyword_shim
 from ._math import bgbb as _bgbb_math
+from ._purchase import _PurchaseModel
 
 __all__ = ["BetaGeoBetaBinomModel"]
 
@@ -29,11 +30,21 @@ class BetaGeoBetaBinomModel(_PurchaseModel):
     Marketing Science 29(6); likelihood eq. (5), P(alive) eq. (11), conditional expectation
     eq. (13).
 
-    The table counts opportunities, not time: ``n_repeat`` (x) transactions after the first,
-    ``purchase_span`` (t_x) the opportunity of the last one (0 when none) and ``tenure`` (n)
-    the number of opportunities observed, all whole numbers with ``x <= t_x <= n``. Horizons
-    (``t``) are numbers of future opportunities, also whole. All four parameters are
-    unit-free.
+    **The columns count opportunities, not time.** BG/BB reads the same three columns as the
+    continuous-time models, in the same roles (how many repeat events, when the last one
+    was, how long the customer was observed), but in units of opportunities:
+
+    * ``n_repeat`` (x): transactions in the observed opportunities;
+    * ``purchase_span`` (t_x): the index of the opportunity of the last transaction
+      (0 when none), not a duration;
+    * ``tenure`` (n): the number of opportunities observed, not a duration;
+
+    all whole numbers with ``x <= t_x <= n`` (:func:`custvalue.datasets.load_donations`
+    returns this layout, with the lifetimes names ``frequency``, ``recency``, ``periods``
+    renamed). A table from :func:`custvalue.customer_table` measures time instead: build the
+    opportunity counts first (for a yearly drive, the years with and without a donation).
+    Horizons (``horizon``) are numbers of future opportunities, also whole. All four
+    parameters are unit-free.
 
     Parameters
     ----------
@@ -41,11 +52,16 @@ class BetaGeoBetaBinomModel(_PurchaseModel):
         Weight of ``sum (log theta)^2`` over the four parameters added to the mean negative
         log-likelihood (see :mod:`custvalue.clv._base`); 0 is maximum likelihood.
     max_iter : int, default 1000
-        Iteration limit of L-BFGS-B; reaching it raises ConvergenceError.
+        Iteration limit of the optimiser (BFGS, then Newton steps); reaching it raises
+        ConvergenceError.
     tol : float, default 1e-7
-        Largest accepted gradient norm (mean log-likelihood, log-parameter scale).
-    initial_params : dict, optional
-        Start values ``{"alpha": .., "beta": .., "gamma": .., "delta": ..}``.
+        Convergence tolerance: the largest gradient norm (mean log-likelihood, log-parameter
+        scale) at which the optimiser may stop; values above 1e-3 act as 1e-3. A loose tol can
+        save iterations but never weakens the checks of the result: the fit returns a maximum
+        or raises ConvergenceError.
+    initial_params : mapping or sequence of float, optional
+        Start values ``{"alpha": .., "beta": .., "gamma": .., "delta": ..}``, or a sequence of them
+        in that order (lifetimes' form); default: start values scaled to the data.
 
     Attributes
     ----------
@@ -69,11 +85,42 @@ class BetaGeoBetaBinomModel(_PurchaseModel):
     _shape_params: ClassVar[tuple[str, ...]] = ("alpha", "beta", "gamma", "delta")
     _lower: ClassVar[tuple[float, ...]] = (0.0, 0.0, 0.0, 0.0)
     _math: ClassVar[types.ModuleType] = _bgbb_math
+    _continuous_time: ClassVar[bool] = False
 
-    def _validate(self, table: pd.DataFrame, what: str) -> tuple[Array, ...]:
+    def fit(self, table: pd.DataFrame, *, weights: ArrayLike | None = None) -> Self:
+        """Estimate the parameters by (penalised) maximum likelihood.
+
+        The columns count opportunities (see the class docstring): ``n_repeat`` is the
+        number of transactions x, ``purchase_span`` the opportunity of the last one t_x and
+        ``tenure`` the number of opportunities n, whole numbers with ``x <= t_x <= n``.
+
+        Parameters
+        ----------
+        table : pandas.DataFrame
+            One row per customer (or per pattern, with ``weights``): ``n_repeat``,
+            ``purchase_span``, ``tenure`` as opportunity counts.
+        weights : array-like or pandas.Series, optional
+            Frequency weights, e.g. the ``count`` of each pattern of
+            :func:`custvalue.datasets.load_donations`.
+
+        Returns
+        -------
+        self
+            The fitted model.
+
+        Examples
+        --------
+        >>> from custvalue import BetaGeoBetaBinomModel
+        >>> from custvalue.datasets import load_donations
+        >>> d = load_donations()
+        >>> BetaGeoBetaBinomModel().fit(d, weights=d["count"]).n_customers_
+        11104
+        """
+        return super().fit(table, weights=weights)
+
+    def _validate(self, table: pd.DataFrame, what: str, *, fitting: bool) -> tuple[Array, ...]:
         """Customer-table checks plus the discrete-opportunity rules of BG/BB."""
-        arrays = customer_arrays(table, what, self._columns)
-        x, t_x, n = (arrays[c] for c in self._columns)
+        x, t_x, n = super()._validate(table, what, fitting=fitting)
         checks = Checks(f"{what}: customer table (BG/BB: counts of opportunities)", table.index)
         checks.rows(t_x != np.floor(t_x), PURCHASE_SPAN, "non-integer opportunity index")
         checks.rows(n != np.floor(n), TENURE, "non-integer number of opportunities")
@@ -84,12 +131,12 @@ class BetaGeoBetaBinomModel(_PurchaseModel):
         return x, t_x, n
 
     @staticmethod
-    def _horizon(t: Any, name: str = "t") -> float:
-        return check_scalar(f"{name} (future opportunities)", t, minimum=0.0, integer=True)
+    def _horizon(horizon: Any) -> float:
+        return check_scalar("horizon (future opportunities)", horizon, minimum=0.0, integer=True)
 
     @staticmethod
-    def _horizons(t: ArrayLike) -> Array:
-        arr = np.asarray(t, dtype=np.float64)
+    def _horizons(horizon: ArrayLike) -> Array:
+        arr = np.asarray(horizon, dtype=np.float64)
         if (
             arr.ndim > 1
             or not np.all(np.isfinite(arr))
@@ -97,15 +144,16 @@ class BetaGeoBetaBinomModel(_PurchaseModel):
             or np.any(arr != np.floor(arr))
         ):
             raise ValueError(
-                "t must be a whole number of opportunities >= 0 or a 1-D array of them"
+                "horizon must be a whole number of opportunities >= 0 or a 1-D array of them"
             )
         return arr
 
+    @keyword_shim("tenure")
     def sample(
         self,
         n_customers: int,
-        tenure: ArrayLike,
         *,
+        tenure: ArrayLike,
         random_state: int | np.random.Generator | None = None,
     ) -> pd.DataFrame:
         """Simulate a customer table; ``tenure`` is a whole number of opportunities.
@@ -116,6 +164,7 @@ class BetaGeoBetaBinomModel(_PurchaseModel):
             Number of customers (>= 1).
         tenure : int or array-like of int
             Opportunities per customer (>= 1): one number for all, or one per customer.
+            Passing it by position still works with a FutureWarning.
         random_state : int, numpy.random.Generator or None
             Seed or generator; the global NumPy RNG is never used.
 
@@ -128,4 +177,4 @@ class BetaGeoBetaBinomModel(_PurchaseModel):
         T = np.asarray(tenure, dtype=np.float64)
         if not np.all(np.isfinite(T)) or np.any(T != np.floor(T)) or np.any(T < 1):
             raise ValueError("tenure must be a whole number of opportunities >= 1")
-        return super().sample(n_customers, tenure, random_state=random_state)
+        return super().sample(n_customers, tenure=tenure, random_state=random_state)

@@ -20,6 +20,7 @@ import pandas as pd
 
 from .._calendar import durations, period_numbers, period_start, unit_seconds
 from .._read import ReadKeywords, purchase_periods, read_options, read_transactions
+from .._rows import distinct_rows
 from .._schema import FIRST_PURCHASE, HOLDOUT_LENGTH, HOLDOUT_PURCHASES, N_REPEAT, TENURE
 from .._validation import (
     Checks,
@@ -29,6 +30,7 @@ from .._validation import (
     numeric_array,
 )
 from ..exceptions import DataValidationError, NotFittedError, ValidationFailure
+from ._compat import call_with_horizon
 
 __all__ = ["HoldoutEvaluation", "compare_models", "evaluate_holdout", "tracking_series"]
 
@@ -118,19 +120,22 @@ def _holdout_facts(
 
 
 def _predict_holdout(model: Any, calibration: pd.DataFrame, length: np.ndarray) -> np.ndarray:
-    """Expected purchases in each customer's holdout window (one call per distinct length)."""
+    """Predict the purchases in each holdout window (one call per distinct length)."""
     out = np.empty(len(calibration))
-    for t in np.unique(length):
-        rows = length == t
+    lengths = distinct_rows(length)
+    assert lengths.inverse is not None
+    for j, t in enumerate(lengths.columns[0]):
+        rows = lengths.inverse == j
         part = calibration if rows.all() else calibration.loc[rows]
-        out[rows] = np.asarray(model.expected_purchases(part, float(t)), dtype="float64")
+        pred = call_with_horizon(model.expected_purchases, part, horizon=float(t))
+        out[rows] = np.asarray(pred, dtype="float64")
     return out
 
 
 def _check_purchase_model(model: Any, what: str) -> None:
     if not hasattr(model, "expected_purchases"):
         raise TypeError(
-            f"{what}: expected a fitted purchase model with expected_purchases(table, t) "
+            f"{what}: expected a fitted purchase model with expected_purchases(table, *, horizon) "
             f"(BetaGeoModel, ParetoNBDModel, ...), got {type(model).__name__}"
         )
 
@@ -272,8 +277,11 @@ def _series_window(
     period: str,
     what: str,
 ) -> tuple[np.ndarray, int, int]:
-    """First purchase period of each calibration customer, and the calibration and series
-    end periods (period numbers as :func:`custvalue.customer_table` cuts them)."""
+    """Find the first purchase periods and the calibration and series end periods.
+
+    Period numbers as :func:`custvalue.customer_table` cuts them: the first purchase period
+    of each calibration customer, and the end periods of the calibration and of the series.
+    """
     checks = Checks(f"{what}: calibration table", ids=calibration.index)
     missing = [c for c in (FIRST_PURCHASE, TENURE) if c not in calibration.columns]
     if missing:
@@ -358,7 +366,7 @@ def tracking_series(
     Parameters
     ----------
     model : fitted purchase model
-        A model with ``expected_purchases_new(t)``.
+        A model with ``expected_purchases_new(*, horizon)``.
     calibration : pandas.DataFrame
         Calibration table with ``first_purchase`` and ``tenure`` (index = customer id), as
         built by ``custvalue.customer_table`` / ``split_calibration_holdout`` with the same
@@ -397,8 +405,8 @@ def tracking_series(
     >>> import pandas as pd
     >>> from custvalue.clv.evaluate import tracking_series
     >>> class OnePerDay:  # a stand-in model: a new customer buys once a day
-    ...     def expected_purchases_new(self, t):
-    ...         return 1.0 * t
+    ...     def expected_purchases_new(self, *, horizon):
+    ...         return 1.0 * horizon
     >>> cal = pd.DataFrame(
     ...     {"first_purchase": pd.to_datetime(["2024-01-01", "2024-01-02"]),
     ...      "tenure": [3.0, 2.0]}, index=pd.Index([1, 2], name="customer_id"))
@@ -416,7 +424,7 @@ def tracking_series(
     opts = read_options(options, tracking_series)  # validated before any work
     if not hasattr(model, "expected_purchases_new"):
         raise TypeError(
-            f"{what}: expected a fitted purchase model with expected_purchases_new(t), "
+            f"{what}: expected a fitted purchase model with expected_purchases_new(*, horizon), "
             f"got {type(model).__name__}"
         )
     check_frame(calibration, f"{what}: calibration", "a customer table (pandas DataFrame)")
@@ -510,11 +518,14 @@ def tracking_series(
     ends[-1] = stop
     # a purchase at period start r falls in the step [(j - 1) w, j w)
     actual_cum = np.searchsorted(np.sort(r), ends - eps, side="left").astype("float64")
-    s_unique, s_count = np.unique(s, return_counts=True)
+    starts = distinct_rows(s, inverse=False)
+    s_unique, s_count = starts.columns[0], starts.counts
     pred_cum = np.empty(n_steps)
     for j, tau in enumerate(ends):  # one vectorised call per step, memory O(distinct s)
         ages = np.maximum(tau - s_unique, 0.0)
-        expected = np.asarray(model.expected_purchases_new(ages), dtype="float64")
+        expected = np.asarray(
+            call_with_horizon(model.expected_purchases_new, horizon=ages), dtype="float64"
+        )
         pred_cum[j] = s_count @ np.broadcast_to(expected, ages.shape)
     out = pd.DataFrame(
         {
@@ -565,7 +576,7 @@ def compare_models(
     --------
     >>> import custvalue as cv
     >>> truth = cv.BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
-    >>> sim = truth.sample(400, 39.0, random_state=1)
+    >>> sim = truth.sample(400, tenure=39.0, random_state=1)
     >>> mle = cv.BetaGeoModel().fit(sim)
     >>> shrunk = cv.BetaGeoModel(penalizer=0.1).fit(sim)
     >>> out = cv.compare_models([mle, shrunk], sim, names=["mle", "penalised"])

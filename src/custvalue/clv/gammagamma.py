@@ -19,6 +19,7 @@ __all__ = ["GammaGammaModel"]
 
 Array = NDArray[np.float64]
 
+_BLOCK = 1 << 16  # rows per block of a prediction
 _FILTER_HINT = "Gamma-Gamma is fitted on repeat buyers only: pass table[table.n_repeat > 0]"
 
 
@@ -38,11 +39,16 @@ class GammaGammaModel(_BaseModel):
         Weight of ``log(p)^2 + log(q - 1)^2`` added to the mean negative log-likelihood
         (see :mod:`custvalue.clv._base`); 0 is maximum likelihood.
     max_iter : int, default 1000
-        Iteration limit of the optimiser (BFGS); reaching it raises ConvergenceError.
+        Iteration limit of the optimiser (BFGS, then Newton steps); reaching it raises
+        ConvergenceError.
     tol : float, default 1e-7
-        Largest accepted gradient norm.
-    initial_params : dict, optional
-        Start values ``{"p": .., "q": .., "gamma": ..}`` (q > 1).
+        Convergence tolerance: the largest gradient norm (mean log-likelihood, log-parameter
+        scale) at which the optimiser may stop; values above 1e-3 act as 1e-3. A loose tol can
+        save iterations but never weakens the checks of the result: the fit returns a maximum
+        or raises ConvergenceError.
+    initial_params : mapping or sequence of float, optional
+        Start values ``{"p": .., "q": .., "gamma": ..}``, or a sequence of them in that order
+        (lifetimes' form); default: start values scaled to the data.
 
     Attributes
     ----------
@@ -100,8 +106,8 @@ class GammaGammaModel(_BaseModel):
         checks.raise_if_failed()
         return x, m
 
-    def _validate(self, table: pd.DataFrame, what: str) -> tuple[Array, ...]:
-        return self._read(table, what, fitting=True)
+    def _validate(self, table: pd.DataFrame, what: str, *, fitting: bool) -> tuple[Array, ...]:
+        return self._read(table, what, fitting=fitting)
 
     def _check_identifiable(self, cols: tuple[Array, ...], counts: Array) -> None:
         total = float(counts.sum())
@@ -122,7 +128,7 @@ class GammaGammaModel(_BaseModel):
         return np.array([1.0, 2.0, mean_m])
 
     def expected_spend(self, table: pd.DataFrame) -> pd.Series:
-        """Expected spend per transaction given each customer's history.
+        """Predict the spend per transaction given each customer's history.
 
         ``p (gamma + x m_x) / (p x + q - 1)`` (Fader & Hardie 2013, eq. 5); for customers
         with ``n_repeat == 0`` the population mean ``p gamma / (q - 1)`` (their
@@ -156,11 +162,15 @@ class GammaGammaModel(_BaseModel):
         """
         self._require_fitted("expected_spend")
         x, m = self._read(table, f"{type(self).__name__}.expected_spend", fitting=False)
-        vals = self._math.expected_spend(*self._theta(), x, m)
+        theta = self._theta()
+        vals = np.empty(x.shape[0])
+        for lo in range(0, x.shape[0], _BLOCK):  # blocks: small temporaries
+            blk = slice(lo, lo + _BLOCK)
+            vals[blk] = self._math.expected_spend(*theta, x[blk], m[blk])
         return pd.Series(vals, index=table.index, name="expected_spend")
 
     def mean_spend(self) -> float:
-        """Population mean spend per transaction, ``p gamma / (q - 1)``.
+        """Return the population mean spend per transaction, ``p gamma / (q - 1)``.
 
         Examples
         --------

@@ -5,8 +5,8 @@ from __future__ import annotations
 import types
 from typing import ClassVar
 
-from ._base import _PurchaseModel
 from ._math import mbgnbd as _mbgnbd_math
+from ._purchase import _PurchaseModel
 
 __all__ = ["ModifiedBetaGeoModel"]
 
@@ -28,11 +28,16 @@ class ModifiedBetaGeoModel(_PurchaseModel):
         Weight of ``sum (log theta)^2`` over r, a, b added to the mean negative
         log-likelihood (see :mod:`custvalue.clv._base`); 0 is maximum likelihood.
     max_iter : int, default 1000
-        Iteration limit of the optimiser (BFGS); reaching it raises ConvergenceError.
+        Iteration limit of the optimiser (BFGS, then Newton steps); reaching it raises
+        ConvergenceError.
     tol : float, default 1e-7
-        Largest accepted gradient norm (mean log-likelihood, log-parameter scale).
-    initial_params : dict, optional
-        Start values ``{"r": .., "alpha": .., "a": .., "b": ..}``.
+        Convergence tolerance: the largest gradient norm (mean log-likelihood, log-parameter
+        scale) at which the optimiser may stop; values above 1e-3 act as 1e-3. A loose tol can
+        save iterations but never weakens the checks of the result: the fit returns a maximum
+        or raises ConvergenceError.
+    initial_params : mapping or sequence of float, optional
+        Start values ``{"r": .., "alpha": .., "a": .., "b": ..}``, or a sequence of them in that
+        order (lifetimes' form); default: start values scaled to the data.
 
     Attributes
     ----------

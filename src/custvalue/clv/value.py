@@ -18,14 +18,22 @@ from __future__ import annotations
 import copy
 import logging
 import math
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
+from .._rows import distinct_rows_if_worth
 from .._schema import N_REPEAT, PURCHASE_SPAN, TENURE, TOTAL_SPEND
-from .._validation import Checks, check_frame, check_scalar, customer_arrays, numeric_array
+from .._validation import (
+    Checks,
+    check_frame,
+    check_scalar,
+    customer_arrays_for_scoring,
+    numeric_array,
+)
+from ._compat import call_with_horizon, keyword_shim
 
 __all__ = [
     "clv_interval",
@@ -44,14 +52,47 @@ TOTAL_VALUE = "total_value"
 _BTYD = (N_REPEAT, PURCHASE_SPAN, TENURE)
 # Compress to distinct (n_repeat, purchase_span, tenure) rows only when that saves work.
 _COMPRESS_RATIO = 0.7
-# Whole-number columns spanning fewer values than this are coded without hashing.
-_DENSE_RANGE = 1 << 20
 
 
 class PurchaseModel(Protocol):
-    """What :func:`customer_lifetime_value` needs from a fitted purchase model."""
+    """What :func:`customer_lifetime_value` needs from a fitted purchase model.
 
-    def expected_purchases(self, table: pd.DataFrame, t: float) -> pd.Series: ...
+    Any object with this method works (custvalue's models, or your own).
+    """
+
+    def expected_purchases(self, table: pd.DataFrame, *, horizon: float) -> pd.Series:
+        """Predict each customer's purchases in the next ``horizon`` time units.
+
+        (A model written for the old form ``expected_purchases(table, t)`` still works, with
+        a FutureWarning.)
+        """
+        ...
+
+
+@runtime_checkable
+class FactorisedPurchaseModel(PurchaseModel, Protocol):
+    """A purchase model whose conditional expectation factorises as P(alive) times a curve.
+
+    In the buy-'til-you-die models ``purchase_span`` enters only through P(alive at T), so
+    ``E[Y(t) | x, t_x, T] = P(alive at T | x, t_x, T) * g(x, T, t)``. A model that provides
+    both methods below (custvalue's BG/NBD, MBG/NBD, Pareto/NBD and BG/BB do) lets
+    :func:`customer_lifetime_value` evaluate ``g`` once per distinct ``(n_repeat, tenure)``
+    for every period end at once, instead of calling ``expected_purchases`` once per period.
+    """
+
+    def prob_alive(self, table: pd.DataFrame) -> pd.Series:
+        """P(alive at the end of observation) of each customer of ``table`` (validates it)."""
+        ...
+
+    def expected_purchases_alive(
+        self, n_repeat: ArrayLike, tenure: ArrayLike, *, horizon: ArrayLike
+    ) -> NDArray[np.float64] | None:
+        """``g(x, T, t)`` for customers alive at ``T``: shape (customers, horizons).
+
+        Returns None when the model does not factorise after all (then
+        ``expected_purchases`` is used).
+        """
+        ...
 
 
 class SpendModel(Protocol):
@@ -63,7 +104,10 @@ class SpendModel(Protocol):
 # --------------------------------------------------------------------------- schedule
 
 
-def discount_schedule(horizon: float, period_length: float, discount_rate: float) -> pd.DataFrame:
+@keyword_shim("period_length", "discount_rate")
+def discount_schedule(
+    horizon: float, *, period_length: float, discount_rate: float
+) -> pd.DataFrame:
     """Cut a horizon into periods and give each period's discount factor.
 
     The horizon is cut into consecutive periods of ``period_length``; when it is not a whole
@@ -80,6 +124,8 @@ def discount_schedule(horizon: float, period_length: float, discount_rate: float
     discount_rate : float
         Discount rate per ``period_length`` (>= 0, finite). An annual rate ``R`` becomes
         ``(1 + R) ** (period_length / year_length) - 1`` per period.
+        (``period_length`` and ``discount_rate`` by position still work with a
+        FutureWarning.)
 
     Returns
     -------
@@ -93,7 +139,7 @@ def discount_schedule(horizon: float, period_length: float, discount_rate: float
     Two years of a weekly table in quarters of 13 weeks, at 3 % per quarter:
 
     >>> from custvalue.clv.value import discount_schedule
-    >>> s = discount_schedule(104, 13, 0.03)
+    >>> s = discount_schedule(104, period_length=13, discount_rate=0.03)
     >>> len(s), float(s["end"].iloc[-1])
     (8, 104.0)
     >>> round(float(s["discount_factor"].iloc[0]), 6)
@@ -165,50 +211,16 @@ def _per_customer(
     return check_scalar(name, value, minimum=0.0 if positive else None, strict=positive)
 
 
-def _column_codes(col: np.ndarray) -> tuple[np.ndarray, int]:
-    """Integer codes of a column and their number: whole numbers in a short range are their
-    own codes (no hashing); anything else goes through ``pandas.factorize``."""
-    if len(col):
-        lo, hi = float(col.min()), float(col.max())
-        if hi - lo < _DENSE_RANGE and np.array_equal(col, np.floor(col)):
-            return (col - lo).astype(np.int64), int(hi - lo) + 1
-    codes, uniques = pd.factorize(col)
-    return codes.astype(np.int64, copy=False), len(uniques)
-
-
-def _relabel(key: np.ndarray, size: int) -> tuple[np.ndarray, int]:
-    """Consecutive codes 0..k-1 for the distinct values of ``key`` (values < ``size``)."""
-    if size <= max(_DENSE_RANGE, 4 * len(key)):
-        present = np.bincount(key, minlength=size) > 0
-        label = np.cumsum(present) - 1
-        return label[key], int(present.sum())
-    codes, uniques = pd.factorize(key)
-    return codes.astype(np.int64, copy=False), len(uniques)
-
-
-def _group_codes(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Codes of the distinct rows of the stacked columns and the first row of each code."""
-    key, size = _column_codes(columns[0])
-    for col in columns[1:]:
-        codes, k = _column_codes(col)
-        if size * k >= 2**62:  # keep the mixed-radix key exact: relabel to <= len(key) codes
-            key, size = _relabel(key, size)
-        key = key * np.int64(k) + codes
-        size *= k
-    key, n_groups = _relabel(key, size)
-    first = np.empty(n_groups, dtype=np.intp)
-    first[key[::-1]] = np.arange(len(key) - 1, -1, -1)
-    return key, first
-
-
 def _distinct_rows(
     arrays: dict[str, np.ndarray],
 ) -> tuple[dict[str, np.ndarray], np.ndarray] | None:
     """Distinct (n_repeat, purchase_span, tenure) rows and the inverse map, if worth it."""
-    codes, first = _group_codes(*(arrays[c] for c in _BTYD))
-    if len(first) > _COMPRESS_RATIO * len(codes):
+    rows = distinct_rows_if_worth(*(arrays[c] for c in _BTYD), fraction=_COMPRESS_RATIO)
+    if rows is None or rows.inverse is None:
         return None
-    return {c: arrays[c][first] for c in _BTYD}, codes
+    if rows.counts.shape[0] > _COMPRESS_RATIO * len(arrays[N_REPEAT]):
+        return None
+    return dict(zip(_BTYD, rows.columns, strict=True)), rows.inverse
 
 
 # Cells of the (distinct (n_repeat, tenure) x period end) curve evaluated per model call.
@@ -222,15 +234,16 @@ def _model_name(model: object) -> str:
 def _expected_cumulative(
     model: PurchaseModel, table: pd.DataFrame, ends: np.ndarray, what: str
 ) -> np.ndarray:
-    """Expected purchases in (T, T + t] for every customer (rows) and every t in ``ends``."""
+    """Predict the purchases in (T, T + t] for every customer (rows) and t in ``ends``."""
     if not hasattr(model, "expected_purchases"):
         raise TypeError(
             f"{what}: transaction_model must be a fitted purchase model with "
-            f"expected_purchases(table, t) (e.g. BetaGeoModel), got {_model_name(model)}"
+            f"expected_purchases(table, *, horizon) (e.g. BetaGeoModel), got "
+            f"{_model_name(model)}"
         )
     out = np.empty((len(table), len(ends)))
     for j, t in enumerate(ends):
-        pred = model.expected_purchases(table, float(t))
+        pred = call_with_horizon(model.expected_purchases, table, horizon=float(t))
         out[:, j] = np.asarray(pred, dtype="float64")
     return out
 
@@ -244,7 +257,7 @@ def _purchase_present_value(
     fast: bool = True,
 ) -> np.ndarray:
     """Sum over periods of discounted expected purchases, per customer of ``table``."""
-    arrays = customer_arrays(table, what)
+    arrays = customer_arrays_for_scoring(table, what)
     ends = schedule["end"].to_numpy()
     factors = schedule["discount_factor"].to_numpy()
     if fast:
@@ -266,7 +279,7 @@ def _purchase_present_value(
 
 
 def _present_value_factorised(
-    model: Any,
+    model: PurchaseModel,
     table: pd.DataFrame,
     arrays: dict[str, np.ndarray],
     ends: np.ndarray,
@@ -274,32 +287,34 @@ def _present_value_factorised(
 ) -> np.ndarray | None:
     """PV of purchases as P(alive) times a curve computed per distinct (n_repeat, tenure).
 
-    For models whose conditional expectation factorises as
-    ``E[Y(t) | x, t_x, T] = P(alive at T | x, t_x, T) * g(x, T, t)`` and which say so through
-    the ``_alive_curve(x, T, t)`` hook of :class:`custvalue.clv._base._PurchaseModel` (see
-    there). Returns None for any other model, which then takes the generic path.
+    For models of the :class:`FactorisedPurchaseModel` protocol. Returns None for any other
+    model, which then takes the generic path.
     """
-    curve_of = getattr(model, "_alive_curve", None)
-    if curve_of is None:
+    if not isinstance(model, FactorisedPurchaseModel):
         return None
     alive = np.asarray(model.prob_alive(table), dtype="float64")  # validates the table
     x, T = arrays[N_REPEAT], arrays[TENURE]
-    codes, first = _group_codes(x, T)
-    ux, uT = x[first], T[first]
-    pv = np.zeros(len(first))
-    previous = np.zeros((len(first), 1))
-    block = max(1, _CURVE_BLOCK // max(1, len(first)))
+    inverse = None
+    pairs = distinct_rows_if_worth(x, T)
+    if pairs is None:  # continuous tenures: every pair its own
+        ux, uT = x, T
+    else:
+        (ux, uT), inverse = pairs.columns, pairs.inverse
+    m = ux.shape[0]
+    pv = np.zeros(m)
+    previous = np.zeros((m, 1))
+    block = max(1, _CURVE_BLOCK // max(1, m))
     for lo in range(0, len(ends), block):  # memory O(distinct rows x block)
-        cumulative = curve_of(ux, uT, ends[lo : lo + block])
+        cumulative = model.expected_purchases_alive(ux, uT, horizon=ends[lo : lo + block])
         if cumulative is None:
             return None
         pv += np.diff(cumulative, axis=1, prepend=previous) @ factors[lo : lo + block]
         previous = cumulative[:, -1:]
-    return np.asarray(alive * pv[codes])
+    return np.asarray(alive * (pv if inverse is None else pv[inverse]))
 
 
 def _expected_spend(spend_model: Any, table: pd.DataFrame, what: str) -> np.ndarray | float:
-    """Expected spend per purchase: from a fitted spend model, a Series or a number."""
+    """Return the spend per purchase: from a fitted spend model, a Series or a number."""
     if hasattr(spend_model, "expected_spend"):
         spend = np.asarray(spend_model.expected_spend(table), dtype="float64")
         if spend.shape != (len(table),) or not np.all(np.isfinite(spend)):
@@ -333,11 +348,11 @@ def customer_lifetime_value(
     margin: float | pd.Series = 1.0,
     cost_to_serve: float | pd.Series | None = None,
 ) -> pd.Series:
-    """Present value of each customer's future profit over a horizon (the narrow CLV).
+    r"""Present value of each customer's future profit over a horizon (the narrow CLV).
 
     .. math::
 
-        CLV_i = \\sum_{k=1}^{K} \\frac{m_i\\, s_i\\, (E[Y_i(t_k)] - E[Y_i(t_{k-1})])
+        CLV_i = \sum_{k=1}^{K} \frac{m_i\, s_i\, (E[Y_i(t_k)] - E[Y_i(t_{k-1})])
                 - c_i f_k}{(1 + d)^{t_k / p}}
 
     where ``E[Y_i(t)]`` is the purchase model's expected number of purchases in the ``t``
@@ -349,7 +364,7 @@ def customer_lifetime_value(
     Parameters
     ----------
     transaction_model : fitted purchase model
-        Any model with ``expected_purchases(table, t)`` (BetaGeoModel, ParetoNBDModel,
+        Any model with ``expected_purchases(table, *, horizon)`` (BetaGeoModel, ParetoNBDModel,
         ModifiedBetaGeoModel, BetaGeoBetaBinomModel). For BG/BB the time unit is one
         transaction opportunity, so ``horizon`` and ``period_length`` count opportunities.
     spend_model : fitted spend model, Series or number
@@ -390,10 +405,10 @@ def customer_lifetime_value(
     to ``horizon=12 * 4.345, period_length=4.345``.
 
     For the purchase models whose conditional expectation factorises as P(alive) times a
-    curve of (n_repeat, tenure) (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB: see
-    ``_PurchaseModel._alive_curve``), the curve is evaluated for all period ends at once on
-    the distinct (n_repeat, tenure) pairs and scaled by each customer's P(alive). Any other
-    model's expected purchases are evaluated once per period end on the distinct
+    curve of (n_repeat, tenure) (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB: the
+    :class:`FactorisedPurchaseModel` protocol), the curve is evaluated for all period ends
+    at once on the distinct (n_repeat, tenure) pairs and scaled by each customer's P(alive).
+    Any other model's expected purchases are evaluated once per period end on the distinct
     ``(n_repeat, purchase_span, tenure)`` rows (when there are clearly fewer of them than
     customers) and broadcast back, so the cost grows with distinct rows times periods.
 
@@ -422,7 +437,7 @@ def customer_lifetime_value(
     """
     what = "customer_lifetime_value"
     check_frame(table, f"{what}: table", "a customer table (pandas DataFrame)")
-    schedule = discount_schedule(horizon, period_length, discount_rate)
+    schedule = discount_schedule(horizon, period_length=period_length, discount_rate=discount_rate)
     m = _per_customer(margin, "margin", table.index, what)
     c = (
         None
@@ -447,7 +462,7 @@ def historical_value(
 ) -> pd.Series:
     """Profit realised to date: ``total_spend x margin - cost_to_serve x tenure / period_length``.
 
-    The historical part of ``CLV = historical profit + present value of future
+    The historical part of ``total value = historical profit + present value of future
     profit``. Amounts are nominal (not compounded to today).
 
     Parameters
@@ -595,8 +610,8 @@ cost_to_serve
         The table the models were fitted on, which the replicates resample; default
         ``table`` (CLV is computed for the customers of ``table`` either way).
     weights : array-like or pandas.Series, optional
-        Frequency weights of the rows of ``fit_table``, as given to ``fit`` (e.g. the ``count`` of each
-        pattern in ``custvalue.datasets.load_donations()``); a replicate draws
+        Frequency weights of the rows of ``fit_table``, as given to ``fit`` (e.g. the
+        ``count`` of each pattern in ``custvalue.datasets.load_donations()``); a replicate draws
         ``sum(weights)`` customers. Default: one customer per row.
     n_boot : int, default 200
         Number of bootstrap replicates (>= 2). Memory grows as ``n_boot x customers``.
@@ -620,7 +635,7 @@ cost_to_serve
     --------
     >>> import custvalue as cv
     >>> truth = cv.BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
-    >>> sim = truth.sample(300, 39.0, random_state=1)
+    >>> sim = truth.sample(300, tenure=39.0, random_state=1)
     >>> bg = cv.BetaGeoModel().fit(sim)
     >>> cv.clv_interval(bg, 35.0, sim.iloc[:2], fit_table=sim, horizon=52,
     ...                 period_length=52 / 12, discount_rate=0.01, n_boot=5,
@@ -701,7 +716,7 @@ def _bootstrap_weights(weights: Any, table: pd.DataFrame, what: str) -> np.ndarr
 
 
 def _spend_rows(table: pd.DataFrame) -> np.ndarray:
-    """Customers a spend model is fitted on: repeat buyers (Gamma-Gamma's rule)."""
+    """Select the customers a spend model is fitted on: repeat buyers (Gamma-Gamma's rule)."""
     if N_REPEAT not in table.columns:
         return np.ones(len(table), dtype=bool)
     x = table[N_REPEAT].to_numpy(dtype="float64", na_value=np.nan)

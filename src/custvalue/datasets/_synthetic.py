@@ -1,67 +1,77 @@
-"""Seeded synthetic transaction logs from a BG/NBD purchase process and Gamma-Gamma spend."""
+"""Seeded synthetic transaction logs, simulated by the CLV models' own sampling code."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .._rows import stable_order
+from .._schema import N_REPEAT, PURCHASE_SPAN
 from .._validation import check_scalar
+from ..clv import BetaGeoBetaBinomModel, BetaGeoModel, GammaGammaModel
+from ..clv._math._sampling import gamma_gamma_amounts, repeat_times
 
 __all__ = ["make_transactions"]
 
 _FAULTS = ("duplicates", "refunds", "missing_amount", "missing_id", "missing_time")
 _UNIT_SECONDS = {"D": 86400, "W": 7 * 86400}
+# the published CDNOW fits (weekly): BG/NBD (Fader, Hardie & Lee 2005) and Gamma-Gamma
+# (Fader & Hardie 2013)
+_CDNOW_PURCHASES = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+_CDNOW_SPEND = {"p": 6.25, "q": 3.74, "gamma": 15.44}
 
 
 def make_transactions(
     n_customers: int,
     *,
+    transaction_model: Any = None,
+    spend_model: Any = None,
     start: Any = "1997-01-01",
     end: Any = "1998-06-30",
     acquisition_end: Any = None,
-    r: float = 0.243,
-    alpha: float = 4.414,
-    a: float = 0.793,
-    b: float = 2.426,
-    p: float = 6.25,
-    q: float = 3.74,
-    gamma: float = 15.44,
     time_unit: str = "W",
     product_lines: int | Sequence[str] | None = None,
     faults: Mapping[str, float] | None = None,
     random_state: int | np.random.Generator | None = None,
+    **legacy: float,
 ) -> pd.DataFrame:
-    """Generate a transaction log from a BG/NBD purchase process with Gamma-Gamma spend.
+    """Generate a transaction log from a purchase model and a spend model.
 
     Each customer makes a first purchase at a uniform time between ``start`` and
-    ``acquisition_end``; repeat purchases follow a Poisson process with rate
-    ``lambda ~ Gamma(r, alpha)`` (per ``time_unit``) and after each repeat purchase the
-    customer drops out with probability ``p_i ~ Beta(a, b)`` (Fader, Hardie & Lee 2005).
-    Every purchase is worth ``z ~ Gamma(p, nu)`` with ``nu ~ Gamma(q, gamma)`` per customer
-    (Gamma-Gamma), rounded to cents (at least 0.01). Times carry seconds, so several
-    purchases can fall on one day. The defaults are the published CDNOW estimates (weekly
-    rates), which give about 2.8 rows per customer over the default 78 weeks.
+    ``acquisition_end``. Her repeat purchases come from ``transaction_model``'s own
+    simulation (its ``sample``: the number of repeat purchases and the time of the last one
+    over the rest of the window), the earlier ones placed as the model's Poisson process
+    places them (uniform before the last); every purchase is worth what ``spend_model``'s
+    Gamma-Gamma process draws (``z ~ Gamma(p, nu)``, ``nu ~ Gamma(q, gamma)`` per customer),
+    rounded to cents (at least 0.01). Times carry seconds, so several purchases can fall on
+    one day. The defaults are the published CDNOW fits (weekly rates), which give about 2.8
+    rows per customer over the default 78 weeks.
 
-    The draw is vectorised over customers (one step per purchase number) and depends only
-    on ``random_state``, never on the global NumPy random state.
+    The draw is vectorised over customers and purchases and depends only on
+    ``random_state``, never on the global NumPy random state.
 
     Parameters
     ----------
     n_customers : int
         Number of customers (ids 1..n_customers).
+    transaction_model : fitted purchase model, optional
+        A continuous-time purchase model with parameters (``BetaGeoModel``,
+        ``ModifiedBetaGeoModel``, ``ParetoNBDModel``; fitted or from ``from_params``), its
+        rates per ``time_unit``. Default: BG/NBD with the published CDNOW parameters
+        (r = 0.243, alpha = 4.414, a = 0.793, b = 2.426; Fader, Hardie & Lee 2005).
+    spend_model : GammaGammaModel, optional
+        The spend process. Default: the published CDNOW Gamma-Gamma parameters
+        (p = 6.25, q = 3.74, gamma = 15.44; Fader & Hardie 2013).
     start, end : date-like
         First and last day (inclusive) of the log.
     acquisition_end : date-like, optional
         Latest first purchase; default: one sixth of the way from ``start`` to ``end``.
-    r, alpha, a, b : float
-        BG/NBD parameters (rates per ``time_unit``).
-    p, q, gamma : float
-        Gamma-Gamma spend parameters.
     time_unit : {"D", "W"}, default "W"
-        Unit the purchase rates are expressed in.
+        Unit the purchase model's rates are expressed in.
     product_lines : int or sequence of str, optional
         Add a categorical ``product`` column: ``k`` lines named ``line_1``..``line_k``, or
         the names given. Each customer has own preferences (Dirichlet(1, ..., 1)).
@@ -72,6 +82,11 @@ def make_transactions(
         missing; the column is then nullable ``Int64``), ``missing_time`` (NaT).
     random_state : int or numpy.random.Generator, optional
         Seed or generator.
+    **legacy : float
+        The former raw parameters ``r``, ``alpha``, ``a``, ``b`` (BG/NBD) and ``p``, ``q``,
+        ``gamma`` (Gamma-Gamma): still accepted with a FutureWarning; pass
+        ``transaction_model=BetaGeoModel.from_params(...)`` and
+        ``spend_model=GammaGammaModel.from_params(...)`` instead.
 
     Returns
     -------
@@ -87,11 +102,17 @@ def make_transactions(
     ['customer_id', 'timestamp', 'amount']
     >>> tx.equals(make_transactions(1000, random_state=1))
     True
+
+    From other models, e.g. Pareto/NBD purchases in days:
+
+    >>> from custvalue import ParetoNBDModel
+    >>> daily = ParetoNBDModel.from_params(r=0.55, alpha=74.0, s=0.6, beta=82.0)
+    >>> tx = make_transactions(500, transaction_model=daily, time_unit="D", random_state=2)
+    >>> int(tx["customer_id"].nunique())
+    500
     """
     n = int(check_scalar("n_customers", n_customers, minimum=1, integer=True))
-    for name, v in (("r", r), ("alpha", alpha), ("a", a), ("b", b), ("p", p), ("q", q)):
-        check_scalar(name, v, minimum=0, strict=True)
-    check_scalar("gamma", gamma, minimum=0, strict=True)
+    purchases, spend = _models(transaction_model, spend_model, legacy)
     if time_unit not in _UNIT_SECONDS:
         raise ValueError(f"time_unit={time_unit!r} is not valid; choose one of: 'D', 'W'")
     faults = dict(faults or {})
@@ -112,26 +133,24 @@ def make_transactions(
     acq = min((t_acq - t0).total_seconds() / unit_s, horizon)
 
     birth = rng.uniform(0.0, acq, n)
-    lam = rng.gamma(r, 1.0 / alpha, n)
-    scale = 1.0 / np.maximum(lam, 1e-300)
-    drop_p = rng.beta(a, b, n)
-    nu = rng.gamma(q, 1.0 / gamma, n)
-
-    cust = [np.arange(n)]
-    times = [birth]
-    alive = np.arange(n)
-    cur = birth
-    while alive.size:
-        cur = cur + rng.standard_exponential(alive.size) * scale[alive]
-        ok = cur < horizon
-        alive, cur = alive[ok], cur[ok]
-        cust.append(alive)
-        times.append(cur)
-        stay = rng.random(alive.size) >= drop_p[alive]
-        alive, cur = alive[stay], cur[stay]
-    c = np.concatenate(cust)
-    t = np.concatenate(times)
-    amount = np.maximum(np.round(rng.gamma(p, 1.0 / nu[c]), 2), 0.01)
+    # the purchase model's own simulation over each customer's remaining window ...
+    sim = purchases.sample(n, tenure=horizon - birth, random_state=rng)
+    x = sim[N_REPEAT].to_numpy(dtype=np.int64)
+    who, when = repeat_times(x, sim[PURCHASE_SPAN].to_numpy(dtype=np.float64), rng)
+    # ... laid out customer by customer: the first purchase, then the repeat purchases
+    per_customer = x + 1
+    first = np.cumsum(per_customer) - per_customer
+    c = np.repeat(np.arange(n), per_customer)
+    repeat = np.ones(c.shape[0], dtype=bool)
+    repeat[first] = False
+    t = np.empty(c.shape[0])
+    t[first] = birth
+    t[repeat] = birth[who] + when
+    np.minimum(t, np.nextafter(horizon, 0.0), out=t)  # rounding never leaves the window
+    # the spend model's process, in the same layout: one value per purchase
+    p, q, gamma = (spend.params_[k] for k in ("p", "q", "gamma"))
+    z, _ = gamma_gamma_amounts(p, q, gamma, per_customer, rng)
+    amount = np.maximum(np.round(z, 2), 0.01)
     secs = np.floor(t * unit_s).astype("int64")
     stamp = (t0.to_datetime64().astype("datetime64[s]") + secs.astype("timedelta64[s]")).astype(
         "datetime64[us]"
@@ -151,8 +170,22 @@ def make_transactions(
         cols["product"] = pd.Categorical.from_codes(
             pick.astype("int64"), categories=pd.Index(names)
         )
-    df = pd.DataFrame(cols)
+    if not any(faults.values()):  # the usual case: sort the columns, one frame, no copies
+        order = stable_order(secs)
+        return pd.DataFrame({k: _take(v, order) for k, v in cols.items()}, copy=False)
+    df = _spoil(pd.DataFrame(cols), faults, t_end, rng)
+    stamps = df["timestamp"].to_numpy()
+    key = stamps.view(np.int64) // 1_000_000  # whole seconds (the stamps carry no less)
+    missing = np.isnat(stamps)
+    if missing.any():  # NaT last, as a plain sort puts it
+        key = np.where(missing, key[~missing].max(initial=0) + 1, key)
+    return df.iloc[stable_order(key)].reset_index(drop=True)
 
+
+def _spoil(
+    df: pd.DataFrame, faults: Mapping[str, float], t_end: pd.Timestamp, rng: np.random.Generator
+) -> pd.DataFrame:
+    """Inject the faults of real exports (see ``faults`` of :func:`make_transactions`)."""
     m = len(df)
     extra = []
     if faults.get("duplicates"):
@@ -180,5 +213,57 @@ def make_transactions(
         spoil = np.zeros(m, dtype=bool)
         spoil[pos] = True
         df["customer_id"] = df["customer_id"].astype("Int64").mask(spoil)
-    order = np.argsort(df["timestamp"].to_numpy(), kind="stable")
-    return df.iloc[order].reset_index(drop=True)
+    return df
+
+
+def _take(values: Any, order: np.ndarray) -> Any:
+    """Values in ``order`` (NumPy arrays by ``np.take``; a Categorical by its codes)."""
+    if isinstance(values, pd.Categorical):
+        return pd.Categorical.from_codes(np.take(values.codes, order), dtype=values.dtype)
+    return np.take(values, order)
+
+
+def _models(
+    transaction_model: Any, spend_model: Any, legacy: Mapping[str, float]
+) -> tuple[Any, Any]:
+    """Pick the purchase and spend models to simulate (from the arguments or old keywords)."""
+    unknown = sorted(set(legacy) - set(_CDNOW_PURCHASES) - set(_CDNOW_SPEND))
+    if unknown:
+        raise TypeError(f"make_transactions() got unexpected keyword argument(s) {unknown}")
+    old_purchase = {k: v for k, v in legacy.items() if k in _CDNOW_PURCHASES}
+    old_spend = {k: v for k, v in legacy.items() if k in _CDNOW_SPEND}
+    if old_purchase or old_spend:
+        if (old_purchase and transaction_model is not None) or (
+            old_spend and spend_model is not None
+        ):
+            raise TypeError(
+                "make_transactions: give the models or the raw parameters, not both: "
+                f"{sorted(legacy)}"
+            )
+        warnings.warn(
+            f"make_transactions: the raw parameters {sorted(legacy)} are deprecated and will "
+            "stop working in a future release; pass "
+            "transaction_model=BetaGeoModel.from_params(r=..., alpha=..., a=..., b=...) and "
+            "spend_model=GammaGammaModel.from_params(p=..., q=..., gamma=...)",
+            FutureWarning,
+            stacklevel=3,
+        )
+    if transaction_model is None:
+        transaction_model = BetaGeoModel.from_params(**{**_CDNOW_PURCHASES, **old_purchase})
+    if spend_model is None:
+        spend_model = GammaGammaModel.from_params(**{**_CDNOW_SPEND, **old_spend})
+    if isinstance(transaction_model, BetaGeoBetaBinomModel) or not hasattr(
+        transaction_model, "sample"
+    ):
+        raise TypeError(
+            "make_transactions: transaction_model must be a continuous-time purchase model "
+            "with parameters (BetaGeoModel, ModifiedBetaGeoModel, ParetoNBDModel), got "
+            f"{type(transaction_model).__name__}"
+        )
+    if not isinstance(spend_model, GammaGammaModel):
+        raise TypeError(
+            "make_transactions: spend_model must be a GammaGammaModel with parameters, got "
+            f"{type(spend_model).__name__}"
+        )
+    spend_model._require_fitted("make_transactions")
+    return transaction_model, spend_model

@@ -47,7 +47,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import hyp2f1
 
-__all__ = ["bg_expected_count", "distinct_rows"]
+__all__ = ["bg_expected_count"]
 
 _A_DELTA = 0.005
 _NODES = np.array([-3.0, -2.0, -1.0, 1.0, 2.0, 3.0])
@@ -115,7 +115,7 @@ def _regular_r(
     b: NDArray[np.float64],
     t: NDArray[np.float64],
 ) -> NDArray[np.float64]:
-    """Closed form, interpolated in r where r + 1 - a is (nearly) an integer.
+    """Evaluate the closed form, interpolated in r where r + 1 - a is (nearly) an integer.
 
     There the Euler-transformed 2F1 has c - A - B = r + 1 - a integer, the logarithmic case
     of its z -> 1 connection formula, which scipy's hyp2f1 returns as NaN (exactly) or
@@ -148,7 +148,7 @@ def _regular_c(
     b: NDArray[np.float64],
     t: NDArray[np.float64],
 ) -> NDArray[np.float64]:
-    """Closed form, with Lagrange interpolation across the removable singularity a = 1."""
+    """Evaluate the closed form, interpolated across the removable singularity a = 1."""
     if abs(a - 1.0) >= _A_DELTA:
         return _regular_r(r, alpha, a, b, t)
     nodes = 1.0 + _A_DELTA * _NODES
@@ -161,7 +161,7 @@ def _regular_c(
 def bg_expected_count(
     r: ArrayLike, alpha: ArrayLike, a: float, b: ArrayLike, t: ArrayLike
 ) -> NDArray[np.float64]:
-    r"""Expected purchases in (0, t] of a customer alive at 0 under BG/NBD dynamics.
+    r"""Compute the expected purchases in (0, t] of a customer alive at 0 (BG/NBD dynamics).
 
     ``E[(1 - exp(-lambda p t)) / p]`` with ``lambda ~ Gamma(r, alpha)`` (rate alpha) and
     ``p ~ Beta(a, b)``: Fader, Hardie & Lee (2005), Marketing Science 24(2), eq. (9).
@@ -209,27 +209,3 @@ def bg_expected_count(
             1.0 - w
         ) * bg_expected_count(rs, als, a + 1.0, bs, ts)
     return out
-
-
-def distinct_rows(
-    *columns: NDArray[np.float64],
-) -> tuple[NDArray[np.intp], list[NDArray[np.float64]]]:
-    """Distinct rows of equally long columns: ``(inverse, [distinct values per column])``.
-
-    ``column[i] == distinct[inverse[i]]`` for each column. Predictions evaluate costly
-    functions (2F1) once per distinct row: a customer table has far fewer distinct
-    (n_repeat, tenure) pairs than customers.
-    """
-    n = columns[0].shape[0]
-    key = np.zeros(n, dtype=np.int64)
-    uniques = []
-    for col in columns:
-        uniq, code = np.unique(col, return_inverse=True)
-        uniques.append(uniq)
-        key = key * uniq.shape[0] + code
-    ukey, inverse = np.unique(key, return_inverse=True)
-    out = []
-    for uniq in uniques[::-1]:
-        out.append(uniq[ukey % uniq.shape[0]])
-        ukey = ukey // uniq.shape[0]
-    return np.asarray(inverse, dtype=np.intp).reshape(n), out[::-1]

@@ -18,6 +18,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import betaln, digamma, gammaln
 
+from ..._rows import row_key, value_codes
+
 __all__ = [
     "expected_purchases",
     "expected_purchases_alive",
@@ -128,13 +130,14 @@ def loglik(
 def _log_alive_term(
     alpha: float, beta: float, gamma: float, delta: float, x: FloatArray, n: FloatArray, ahead: int
 ) -> FloatArray:
-    """log of B(alpha+x, beta+n-x)/B(alpha,beta) B(gamma, delta+n+ahead)/B(gamma,delta)."""
-    return (
+    """Log of B(alpha+x, beta+n-x)/B(alpha,beta) B(gamma, delta+n+ahead)/B(gamma,delta)."""
+    out = (
         betaln(alpha + x, beta + n - x)
         - betaln(alpha, beta)
         + betaln(gamma, delta + n + ahead)
         - betaln(gamma, delta)
     )
+    return np.asarray(out, dtype=np.float64)
 
 
 def prob_alive(
@@ -151,7 +154,8 @@ def prob_alive(
     Examples
     --------
     >>> from custvalue.clv._math.bgbb import prob_alive
-    >>> [round(float(v), 2) for v in prob_alive(1.204, 0.750, 0.657, 2.783, [0, 2, 6], [0, 4, 6], 6)]
+    >>> pa = prob_alive(1.204, 0.750, 0.657, 2.783, [0, 2, 6], [0, 4, 6], 6)
+    >>> [round(float(v), 2) for v in pa]
     [0.11, 0.59, 0.93]
     """
     x, t_x, n = _arrays(x, t_x, n)
@@ -180,15 +184,18 @@ def _survival_sum(gamma: float, delta: float, start: FloatArray, m: FloatArray) 
         # (Q0 - Q1) / (gamma - 1) with the sign of gamma - 1 (Q decreasing iff gamma > 1)
         diff = np.exp(log_q0) * -np.expm1(log_q1 - log_q0)
         out = diff / (gamma - 1.0) / np.exp(log_norm)
-        return out.reshape(shape)
-    keys, inv = np.unique(np.stack([start, m], 1), axis=0, return_inverse=True)
+        return np.asarray(out.reshape(shape), dtype=np.float64)
+    inv, ukeys = value_codes(row_key(start, m).key)
+    rep = np.empty(ukeys.shape[0], dtype=np.intp)
+    rep[inv] = np.arange(start.shape[0])  # a row of each distinct (start, m)
+    keys = np.stack([start[rep], m[rep]], 1)
     top = int(keys[:, 1].max()) if keys.size else 0
     kk = np.arange(1, top + 1, dtype=float)[None, :]
     terms = np.exp(
         gammaln(delta + keys[:, :1] + kk) - gammaln(gamma + delta + keys[:, :1] + kk) - log_norm
     )
     terms = np.where(kk <= keys[:, 1:2], terms, 0.0)
-    return terms.sum(axis=1)[inv.ravel()].reshape(shape)
+    return np.asarray(terms.sum(axis=1)[inv.ravel()].reshape(shape), dtype=np.float64)
 
 
 def expected_purchases(
@@ -218,7 +225,7 @@ def expected_purchases(
     ll = loglik(alpha, beta, gamma, delta, x, t_x, n)
     log_p = betaln(alpha + x + 1.0, beta + n - x) - betaln(alpha, beta)
     out = np.exp(log_p - ll) * _survival_sum(gamma, delta, n, ns)
-    return out.reshape(shape)
+    return np.asarray(out.reshape(shape), dtype=np.float64)
 
 
 def expected_purchases_alive(
@@ -245,7 +252,8 @@ def expected_purchases_alive(
     """
     x, n, ns = _arrays(x, n, n_star)
     survive = np.exp(betaln(gamma, delta) - betaln(gamma, delta + n + 1.0))
-    return (alpha + x) / (alpha + beta + n) * survive * _survival_sum(gamma, delta, n, ns)
+    out = (alpha + x) / (alpha + beta + n) * survive * _survival_sum(gamma, delta, n, ns)
+    return np.asarray(out, dtype=np.float64)
 
 
 def expected_purchases_new(
@@ -303,7 +311,7 @@ def prob_no_purchase(
         - ll[:, None]
     )
     first = np.where(j <= ns[:, None], np.exp(log_first), 0.0).sum(axis=1)
-    return np.clip(1.0 - first, 0.0, 1.0).reshape(shape)
+    return np.asarray(np.clip(1.0 - first, 0.0, 1.0).reshape(shape), dtype=np.float64)
 
 
 def _pmf_alive(
@@ -321,7 +329,7 @@ def _pmf_alive(
     alpha, beta, delta, xx, nf = (v.ravel() for v in _arrays(alpha, beta, delta, x, n))
 
     def log_choose(a: FloatArray, b: FloatArray) -> FloatArray:
-        return gammaln(a + 1.0) - gammaln(b + 1.0) - gammaln(a - b + 1.0)
+        return np.asarray(gammaln(a + 1.0) - gammaln(b + 1.0) - gammaln(a - b + 1.0), np.float64)
 
     norm = betaln(alpha, beta) + betaln(gamma, delta)
     ok0 = xx <= nf
@@ -383,7 +391,7 @@ def purchase_pmf(
     p_alive_n = np.minimum(np.exp(_log_alive_term(alpha, beta, gamma, delta, x, n, 0) - ll), 1.0)
     cond = _pmf_alive(alpha + x, beta + n - x, gamma, delta + n, kk, ns)
     out = np.where(kk == 0, 1.0 - p_alive_n, 0.0) + p_alive_n * cond
-    return out.reshape(shape)
+    return np.asarray(out.reshape(shape), dtype=np.float64)
 
 
 def purchase_pmf_new(

@@ -14,13 +14,20 @@ All functions broadcast over the data arrays and work in log space.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import betainc, betaln, digamma, expit, gammaln
+from scipy.special import betaln, digamma, expit, gammaln
 
-from ._special import bg_expected_count, distinct_rows
+from ._bgfamily import (
+    Prepared,
+    arrays,
+    family_weighted,
+    observe,
+    pmf_new_arrays,
+    posterior_count,
+    prepare,
+)
+from ._special import bg_expected_count
 
 __all__ = [
     "expected_purchases",
@@ -76,13 +83,8 @@ def loglik(
     >>> bgnbd.loglik(0.243, 4.414, 0.793, 2.426, [0, 2], [0.0, 30.43], [38.86, 38.86]).round(4)
     array([-0.5547, -9.4586])
     """
-    head, l1, l2, _ = _terms(r, alpha, a, b, *_arrays(x, t_x, T))
+    head, l1, l2, _ = _terms(r, alpha, a, b, *arrays(x, t_x, T))
     return np.asarray(head + np.logaddexp(l1, l2), dtype=np.float64)
-
-
-def _arrays(*values: ArrayLike) -> tuple[Array, ...]:
-    arrs = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in values))
-    return tuple(np.asarray(v, dtype=np.float64) for v in arrs)
 
 
 def loglik_grad(
@@ -103,7 +105,7 @@ def loglik_grad(
     >>> g.shape
     (1, 4)
     """
-    x, t_x, T = _arrays(x, t_x, T)
+    x, t_x, T = arrays(x, t_x, T)
     head, l1, l2, rep = _terms(r, alpha, a, b, x, t_x, T)
     tot = np.logaddexp(l1, l2)
     w2 = np.exp(l2 - tot)  # share of the "dropped out after t_x" term; 0 where x == 0
@@ -129,100 +131,11 @@ def loglik_grad(
     return np.asarray(head + tot, dtype=np.float64), g
 
 
-class Prepared(NamedTuple):
-    """Compressed data arranged for :func:`weighted_loglik_grad` (built once per fit)."""
-
-    x: Array
-    t_x: Array
-    T: Array
-    counts: Array
-    ux: Array  # distinct n_repeat values
-    ix: NDArray[np.intp]  # row -> position in ux
-    starts: NDArray[np.intp] | None  # first row of each x when rows are sorted by x
-    cx: Array  # summed counts per distinct n_repeat
-    total: float
-    uT: Array  # distinct tenures and row -> position (functions of alpha + T are
-    iT: NDArray[np.intp]  # evaluated once per distinct value, then gathered)
-    utx: Array
-    itx: NDArray[np.intp]
-
-
-def prepare(x: ArrayLike, t_x: ArrayLike, T: ArrayLike, counts: ArrayLike) -> Prepared:
-    """Group rows by n_repeat so x-only special functions are evaluated once per value."""
-    x_, tx_, T_, c_ = _arrays(x, t_x, T, counts)
-    ux, ix = np.unique(x_, return_inverse=True)
-    starts = None
-    if x_.shape[0] and np.all(x_[1:] >= x_[:-1]):
-        starts = np.flatnonzero(np.r_[True, x_[1:] != x_[:-1]])
-    cx = np.asarray(np.bincount(ix, weights=c_, minlength=ux.shape[0]), dtype=np.float64)
-    uT, iT = np.unique(T_, return_inverse=True)
-    utx, itx = np.unique(tx_, return_inverse=True)
-    return Prepared(x_, tx_, T_, c_, ux, ix, starts, cx, float(c_.sum()), uT, iT, utx, itx)
-
-
-def _dot(u: Array, v: Array) -> float:
-    # einsum, not BLAS: no thread start-up for a single pass over the rows
-    return float(np.einsum("i,i->", u, v))
-
-
-def _family_weighted(
-    r: float, alpha: float, a: float, b: float, d: Prepared, shift: float
-) -> tuple[float, Array]:
-    """Weighted sums of ll and grad for BG/NBD (shift 0) and MBG/NBD (shift 1).
-
-    Both likelihoods are ``head(x) + logaddexp(B(a, b+x+s) - (r+x) log(alpha+T),
-    B(a+1, b+x+s-1) - (r+x) log(alpha+t_x))`` with the second term absent for BG/NBD's
-    x = 0 (FHL 2005 eq. 6; Batislam et al. 2007). Functions of x alone are evaluated on the
-    distinct x values; per row only two logs, one exp, one log1p and weighted sums remain.
-    """
-    ux, c = d.ux, d.counts
-    has2 = ux + shift > 0
-    us = np.where(has2, ux, 1.0 - shift)
-    lba = betaln(a, b)
-    head = gammaln(r + ux) - gammaln(r) + r * np.log(alpha) - lba
-    b1 = betaln(a, b + ux + shift)
-    # a large negative stand-in for log(0) keeps the arithmetic finite where the second term
-    # does not exist (BG/NBD, x = 0); exp() of it underflows to exactly 0
-    b2 = np.where(has2, betaln(a + 1.0, b + us + shift - 1.0), -1e300)
-    lt = np.log(alpha + d.uT)[d.iT]
-    ltx = np.log(alpha + d.utx)[d.itx]
-    rx = r + d.x
-    l1 = b1[d.ix] - rx * lt
-    diff = b2[d.ix] - rx * ltx - l1  # l2 - l1
-    e = np.exp(-np.abs(diff))
-    tot = l1 + np.maximum(diff, 0.0) + np.log1p(e)  # logaddexp(l1, l2)
-    w2 = np.where(diff > 0, 1.0, e) / (1.0 + e)  # exp(l2 - tot)
-    cw2 = c * w2
-    if d.starts is not None:
-        w2x = np.add.reduceat(cw2, d.starts)
-    else:
-        w2x = np.bincount(d.ix, weights=cw2, minlength=ux.shape[0])
-    sw2 = float(w2x.sum())
-    ll = float(d.cx @ head) + _dot(c, tot)
-    k = digamma(a + b) - digamma(a + b + ux + shift)
-    d1 = digamma(b + ux + shift)
-    d2 = np.where(has2, digamma(b + us + shift - 1.0), 0.0)
-    inv_t = (1.0 / (alpha + d.uT))[d.iT]
-    inv_tx = (1.0 / (alpha + d.utx))[d.itx]
-    crx = c * rx
-    g = np.empty(4)
-    g[0] = (
-        float(d.cx @ (digamma(r + ux) - digamma(r)))
-        + d.total * np.log(alpha)
-        - _dot(c, lt)
-        - _dot(cw2, ltx - lt)
-    )
-    g[1] = r / alpha * d.total - _dot(crx, inv_t) - _dot(crx * w2, inv_tx - inv_t)
-    g[2] = float(d.cx @ k) + (digamma(a + 1.0) - digamma(a)) * sw2
-    g[3] = float(d.cx @ (k - digamma(b) + d1)) + float(w2x @ (d2 - d1))
-    return ll, g
-
-
 def weighted_loglik_grad(
     r: float, alpha: float, a: float, b: float, prepared: Prepared
 ) -> tuple[float, Array]:
     """``(sum_i c_i ll_i, sum_i c_i grad_i)`` of eq. (6) over :func:`prepare`'d data."""
-    return _family_weighted(r, alpha, a, b, prepared, 0.0)
+    return family_weighted(r, alpha, a, b, prepared, 0.0)
 
 
 def prob_alive(
@@ -239,7 +152,7 @@ def prob_alive(
     >>> bgnbd.prob_alive(0.243, 4.414, 0.793, 2.426, [26], [30.857], [31.0]).round(4)
     array([0.9689])
     """
-    x, t_x, T = _arrays(x, t_x, T)
+    x, t_x, T = arrays(x, t_x, T)
     rep = x > 0
     xs = np.where(rep, x, 1.0)
     log_odds = (
@@ -270,7 +183,7 @@ def expected_purchases(
     >>> bgnbd.expected_purchases(0.243, 4.414, 0.793, 2.426, [2], [30.43], [38.86], 39).round(3)
     array([1.226])
     """
-    x, t_x, T, t = _arrays(x, t_x, T, t)
+    x, t_x, T, t = arrays(x, t_x, T, t)
     pa = prob_alive(r, alpha, a, b, x, t_x, T)
     return pa * expected_purchases_alive(r, alpha, a, b, x, T, t)
 
@@ -289,21 +202,8 @@ def expected_purchases_alive(
     >>> bgnbd.expected_purchases_alive(0.243, 4.414, 0.793, 2.426, [0], [38.86], 52).round(3)
     array([0.252])
     """
-    x, T, t = _arrays(x, T, t)
-    return _posterior_count(r, alpha, a, b, x, T, t, 0.0)
-
-
-def _posterior_count(
-    r: float, alpha: float, a: float, b: float, x: Array, T: Array, t: Array, shift: float
-) -> Array:
-    """E(r + x, alpha + T, a, b + x + shift; t), evaluated once per distinct (x, T, t)."""
-    shape = x.shape
-    x, T, t = (v.ravel() for v in (x, T, t))
-    if x.shape[0] < 1000:
-        return bg_expected_count(r + x, alpha + T, a, b + x + shift, t).reshape(shape)
-    inverse, (ux, uT, ut) = distinct_rows(x, T, t)
-    vals = bg_expected_count(r + ux, alpha + uT, a, b + ux + shift, ut)
-    return np.asarray(vals[inverse], dtype=np.float64).reshape(shape)
+    x, T, t = arrays(x, T, t)
+    return posterior_count(r, alpha, a, b, x, T, t, 0.0)
 
 
 def expected_purchases_new(r: float, alpha: float, a: float, b: float, t: ArrayLike) -> Array:
@@ -336,7 +236,7 @@ def prob_no_purchase(
     ``P = 1 - P(alive) + P(alive) * ((alpha + T) / (alpha + T + t))^(r + x)``
     (Fader, Hardie & Lee 2005, the reasoning behind eqs. 7-8 applied to the posterior).
     """
-    x, t_x, T, t = _arrays(x, t_x, T, t)
+    x, t_x, T, t = arrays(x, t_x, T, t)
     pa = prob_alive(r, alpha, a, b, x, t_x, T)
     stay = np.exp(-(r + x) * np.log1p(t / (alpha + T)))
     return (1.0 - pa) + pa * stay
@@ -358,8 +258,8 @@ def purchase_pmf_new(
     >>> bool(0 < p.sum() < 1)
     True
     """
-    n, t = _arrays(n, t)
-    return _pmf_new_arrays(
+    n, t = arrays(n, t)
+    return pmf_new_arrays(
         np.asarray(r, dtype=np.float64),
         np.asarray(alpha, dtype=np.float64),
         a,
@@ -387,26 +287,10 @@ def purchase_pmf(
     ``P = [n == 0] (1 - P(alive)) + P(alive) * pmf_new(n; r + x, alpha + T, a, b + x)``
     (eq. 8 at updated parameters).
     """
-    x, t_x, T, n, t = _arrays(x, t_x, T, n, t)
+    x, t_x, T, n, t = arrays(x, t_x, T, n, t)
     pa = prob_alive(r, alpha, a, b, x, t_x, T)
-    new = _pmf_new_arrays(r + x, alpha + T, a, b + x, n, t)
+    new = pmf_new_arrays(r + x, alpha + T, a, b + x, n, t)
     return np.where(n == 0, 1.0 - pa, 0.0) + pa * new
-
-
-def _pmf_new_arrays(r: Array, alpha: Array, a: float, b: Array, n: Array, t: Array) -> Array:
-    """eq. (8) with array-valued r, alpha, b (posterior parameters)."""
-    log1mz = -np.log1p(t / alpha)
-    # t = 0 gives log z = -inf; the n == 0 entries (0 * -inf) are replaced by their limit
-    with np.errstate(divide="ignore", invalid="ignore"):
-        logz = np.log(t) - np.log(alpha + t)
-        log_nb = gammaln(r + n) - gammaln(r) - gammaln(n + 1.0) + r * log1mz + n * logz
-    log_nb = np.where(n == 0, r * log1mz, log_nb)
-    first = np.exp(betaln(a, b + n) - betaln(a, b) + log_nb)
-    rep = n > 0
-    ns = np.where(rep, n, 1.0)
-    tail = betainc(ns, r, t / (alpha + t))
-    second = np.exp(betaln(a + 1.0, b + ns - 1.0) - betaln(a, b)) * tail
-    return np.asarray(first + np.where(rep, second, 0.0), dtype=np.float64)
 
 
 def sample(
@@ -429,16 +313,4 @@ def sample(
     lam = np.asarray(rng.gamma(r, 1.0 / alpha, size=n), dtype=np.float64)
     p = np.asarray(rng.beta(a, b, size=n), dtype=np.float64)
     J = rng.geometric(np.clip(p, 1e-300, 1.0), size=n)
-    return _observe(lam, J, T, rng)
-
-
-def _observe(
-    lam: Array, J: NDArray[np.int64], T: Array, rng: np.random.Generator
-) -> tuple[Array, Array]:
-    """Observed (x, t_x) of customers buying at rate lam who make at most J repeat purchases."""
-    N = rng.poisson(lam * T)
-    x = np.minimum(J, N).astype(np.float64)
-    rep = x > 0
-    t_x = np.zeros_like(T)
-    t_x[rep] = T[rep] * rng.beta(x[rep], N[rep] - x[rep] + 1.0)
-    return x, t_x
+    return observe(lam, J, T, rng)

@@ -19,6 +19,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import digamma, gammaln
 
+from ..._rows import BlockGroups, block_groups, value_codes
+
 __all__ = [
     "expected_spend",
     "loglik",
@@ -29,6 +31,8 @@ __all__ = [
 ]
 
 Array = NDArray[np.float64]
+
+_BLOCK = 1 << 16  # rows per block of the per-row sums: the temporaries stay in cache
 
 
 def _arrays(x: ArrayLike, m: ArrayLike) -> tuple[Array, Array]:
@@ -91,8 +95,8 @@ class Prepared(NamedTuple):
     xm: Array  # x * m per row
     counts: Array
     ux: Array  # distinct x
-    starts: NDArray[np.intp] | None  # first row of each x when rows are sorted by x
-    ix: NDArray[np.intp]
+    ix: NDArray[np.int64]  # row -> position in ux
+    groups: BlockGroups  # sums per x, block by block
     cx: Array  # summed counts per distinct x
     sum_cx_logm: Array  # per distinct x: sum of c log m
     total: float
@@ -102,33 +106,32 @@ def prepare(x: ArrayLike, m: ArrayLike, counts: ArrayLike) -> Prepared:
     """Precompute the data-only parts of eq. (4): per distinct x, counts and sums of log m."""
     x_, m_ = _arrays(x, m)
     c_ = np.asarray(counts, dtype=np.float64)
-    ux, ix = np.unique(x_, return_inverse=True)
-    starts = None
-    if x_.shape[0] and np.all(x_[1:] >= x_[:-1]):
-        starts = np.flatnonzero(np.r_[True, x_[1:] != x_[:-1]])
+    ix, ux = value_codes(x_)
     n_ux = ux.shape[0]
     cx = np.asarray(np.bincount(ix, weights=c_, minlength=n_ux), dtype=np.float64)
     slm = np.asarray(np.bincount(ix, weights=c_ * np.log(m_), minlength=n_ux), dtype=np.float64)
-    return Prepared(x_ * m_, c_, ux, starts, ix, cx, slm, float(c_.sum()))
-
-
-def _by_x(values: Array, d: Prepared) -> Array:
-    if d.starts is not None:
-        return np.asarray(np.add.reduceat(values, d.starts), dtype=np.float64)
-    return np.asarray(np.bincount(d.ix, weights=values, minlength=d.ux.shape[0]))
+    groups = block_groups(ix, n_ux, block=_BLOCK)
+    ux_ = np.asarray(ux, dtype=np.float64)
+    return Prepared(x_ * m_, c_, ux_, ix, groups, cx, slm, float(c_.sum()))
 
 
 def weighted_loglik_grad(p: float, q: float, gamma: float, d: Prepared) -> tuple[float, Array]:
     """``(sum_i c_i ll_i, sum_i c_i grad_i)`` of eq. (4) over :func:`prepare`'d data.
 
     Functions of x alone (gamma functions of p x) are evaluated per distinct x; per row only
-    ``log(gamma + x m)`` and ``1 / (gamma + x m)`` remain.
+    ``log(gamma + x m)`` and ``1 / (gamma + x m)`` remain, summed per x in blocks of rows.
     """
     ux, cx = d.ux, d.cx
+    n_ux = ux.shape[0]
     px = p * ux
-    denom = gamma + d.xm
-    sl = _by_x(d.counts * np.log(denom), d)  # per x: sum c log(gamma + x m)
-    sinv = _by_x(d.counts / denom, d)  # per x: sum c / (gamma + x m)
+    sl = np.zeros(n_ux)  # per x: sum c log(gamma + x m)
+    sinv = np.zeros(n_ux)  # per x: sum c / (gamma + x m)
+    for blk_no, lo in enumerate(range(0, d.xm.shape[0], _BLOCK)):
+        blk = slice(lo, lo + _BLOCK)
+        denom = gamma + d.xm[blk]
+        c = d.counts[blk]
+        d.groups.add(sl, blk_no, c * np.log(denom))
+        d.groups.add(sinv, blk_no, c / denom)
     logx = np.log(ux)
     ll = float(
         cx @ (gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(gamma) + px * logx)

@@ -18,16 +18,16 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import betaln, digamma, expit, gammaln
 
-from ._special import bg_expected_count
-from .bgnbd import (
+from ._bgfamily import (
     Prepared,
-    _arrays,
-    _family_weighted,
-    _observe,
-    _pmf_new_arrays,
-    _posterior_count,
+    arrays,
+    family_weighted,
+    observe,
+    pmf_new_arrays,
+    posterior_count,
     prepare,
 )
+from ._special import bg_expected_count
 
 __all__ = [
     "expected_purchases",
@@ -75,7 +75,7 @@ def loglik(
     >>> mbgnbd.loglik(0.5, 5.0, 0.8, 2.5, [0, 2], [0.0, 20.0], [30.0, 30.0]).shape
     (2,)
     """
-    x_, tx_, T_ = _arrays(x, t_x, T)
+    x_, tx_, T_ = arrays(x, t_x, T)
     head, l1, l2 = _terms(r, alpha, a, b, x_, tx_, T_)
     return np.asarray(head + np.logaddexp(l1, l2), dtype=np.float64)
 
@@ -84,7 +84,7 @@ def loglik_grad(
     r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike
 ) -> tuple[Array, Array]:
     """Per-customer log-likelihood and its gradient w.r.t. (r, alpha, a, b), shape (n, 4)."""
-    x_, tx_, T_ = _arrays(x, t_x, T)
+    x_, tx_, T_ = arrays(x, t_x, T)
     head, l1, l2 = _terms(r, alpha, a, b, x_, tx_, T_)
     tot = np.logaddexp(l1, l2)
     w2 = np.exp(l2 - tot)
@@ -109,7 +109,7 @@ def weighted_loglik_grad(
     r: float, alpha: float, a: float, b: float, prepared: Prepared
 ) -> tuple[float, Array]:
     """``(sum_i c_i ll_i, sum_i c_i grad_i)`` over data from :func:`prepare` (as in BG/NBD)."""
-    return _family_weighted(r, alpha, a, b, prepared, 1.0)
+    return family_weighted(r, alpha, a, b, prepared, 1.0)
 
 
 def prob_alive(
@@ -125,7 +125,7 @@ def prob_alive(
     >>> bool(mbgnbd.prob_alive(0.5, 5.0, 0.8, 2.5, [0], [0.0], [30.0])[0] < 1)
     True
     """
-    x_, tx_, T_ = _arrays(x, t_x, T)
+    x_, tx_, T_ = arrays(x, t_x, T)
     log_odds = np.log(a) - np.log(b + x_) + (r + x_) * (np.log(alpha + T_) - np.log(alpha + tx_))
     return np.asarray(expit(-log_odds), dtype=np.float64)
 
@@ -145,7 +145,7 @@ def expected_purchases(
     ``(a+b+x)/(a-1) [1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x+1; a+b+x; z)]
     * P(alive)``, evaluated as ``P(alive) * E_BG(r+x, alpha+T, a, b+x+1; t)``.
     """
-    x_, tx_, T_, t_ = _arrays(x, t_x, T, t)
+    x_, tx_, T_, t_ = arrays(x, t_x, T, t)
     pa = prob_alive(r, alpha, a, b, x_, tx_, T_)
     return pa * expected_purchases_alive(r, alpha, a, b, x_, T_, t_)
 
@@ -157,8 +157,8 @@ def expected_purchases_alive(
 
     ``expected_purchases = prob_alive * expected_purchases_alive``.
     """
-    x_, T_, t_ = _arrays(x, T, t)
-    return _posterior_count(r, alpha, a, b, x_, T_, t_, 1.0)
+    x_, T_, t_ = arrays(x, T, t)
+    return posterior_count(r, alpha, a, b, x_, T_, t_, 1.0)
 
 
 def expected_purchases_new(r: float, alpha: float, a: float, b: float, t: ArrayLike) -> Array:
@@ -182,7 +182,7 @@ def prob_no_purchase(
     t: ArrayLike,
 ) -> Array:
     """P(no purchase in (T, T+t] | history) = 1 - PA + PA ((alpha+T)/(alpha+T+t))^(r+x)."""
-    x_, tx_, T_, t_ = _arrays(x, t_x, T, t)
+    x_, tx_, T_, t_ = arrays(x, t_x, T, t)
     pa = prob_alive(r, alpha, a, b, x_, tx_, T_)
     return (1.0 - pa) + pa * np.exp(-(r + x_) * np.log1p(t_ / (alpha + T_)))
 
@@ -196,8 +196,8 @@ def purchase_pmf_new(
     with probability E[p] = a/(a+b); otherwise she is a BG/NBD customer with
     p ~ Beta(a, b+1) (Fader, Hardie & Lee 2005 eq. 8 for pmf_BG).
     """
-    n_, t_ = _arrays(n, t)
-    base = _pmf_new_arrays(
+    n_, t_ = arrays(n, t)
+    base = pmf_new_arrays(
         np.full(n_.shape, r), np.full(n_.shape, alpha), a, np.full(n_.shape, b + 1.0), n_, t_
     )
     return np.where(n_ == 0, a / (a + b), 0.0) + b / (a + b) * base
@@ -215,9 +215,9 @@ def purchase_pmf(
     t: ArrayLike,
 ) -> Array:
     """P(Y(t) = n | history) = [n == 0] (1 - PA) + PA pmf_BG(n; r+x, alpha+T, a, b+x+1)."""
-    x_, tx_, T_, n_, t_ = _arrays(x, t_x, T, n, t)
+    x_, tx_, T_, n_, t_ = arrays(x, t_x, T, n, t)
     pa = prob_alive(r, alpha, a, b, x_, tx_, T_)
-    new = _pmf_new_arrays(r + x_, alpha + T_, a, b + x_ + 1.0, n_, t_)
+    new = pmf_new_arrays(r + x_, alpha + T_, a, b + x_ + 1.0, n_, t_)
     return np.where(n_ == 0, 1.0 - pa, 0.0) + pa * new
 
 
@@ -235,4 +235,4 @@ def sample(
     lam = np.asarray(rng.gamma(r, 1.0 / alpha, size=n), dtype=np.float64)
     p = np.asarray(rng.beta(a, b, size=n), dtype=np.float64)
     J = rng.geometric(np.clip(p, 1e-300, 1.0), size=n) - 1
-    return _observe(lam, J, T_, rng)
+    return observe(lam, J, T_, rng)

@@ -13,16 +13,17 @@ evaluated: every 2F1 term is the integral
 
 computed in log space by fixed Gauss-Legendre quadrature after the substitution
 ``zeta = log((m + y) / (m + lo))``, ``m = min(alpha, beta)``. In ``zeta`` the integrand is
-``exp(-K zeta) (1 + E exp(-zeta))^-p`` (``K = a + b - 1``, ``E = |alpha - beta| / (m + lo)``,
-``p`` the exponent of the larger of alpha, beta), which is log-concave with slope between
-``-K`` and ``-K + p``; the range is cut where the integrand has fallen by ``exp(-36)``
-(analytic bounds from log-concavity), and 32 nodes on the remaining range (16 where a
-Bernstein-ellipse bound shows the integrand is smooth enough; 8 on short, nearly flat
-ranges) give ~1e-13 relative accuracy for ``x`` up to 1e5, ``t_x == T``, ``t_x = 0`` and ``alpha`` above,
-below or equal to ``beta`` (checked against mpmath in the tests). The endpoints do not
-depend on the parameters, so gradients are integrals of the same integrand times
-d log(integrand) / d theta, taken at the same nodes, and so is the exact Hessian
-(``weighted_loglik_grad_hess``: second moments of those derivatives at the same nodes).
+``exp(-K zeta) (1 + E exp(-zeta))^-p`` (``K = a + b - 1``,
+``E = |alpha - beta| / (m + lo)``, ``p`` the exponent of the larger of alpha, beta), which
+is log-concave with slope between ``-K`` and ``-K + p``; the range is cut where the
+integrand has fallen by ``exp(-36)`` (analytic bounds from log-concavity), and 32 nodes on
+the remaining range (16 where a Bernstein-ellipse bound shows the integrand is smooth
+enough; 8 on short, nearly flat ranges) give ~1e-13 relative accuracy for ``x`` up to 1e5,
+``t_x == T``, ``t_x = 0`` and ``alpha`` above, below or equal to ``beta`` (checked against
+mpmath in the tests). The endpoints do not depend on the parameters, so gradients are
+integrals of the same integrand times d log(integrand) / d theta, taken at the same nodes,
+and so is the exact Hessian (``weighted_loglik_grad_hess``: second moments of those
+derivatives at the same nodes).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import digamma, expit, exprel, gammaln, polygamma
+
+from ..._rows import value_codes
 
 __all__ = [
     "N_NODES",
@@ -57,6 +60,7 @@ N_NODES = 32
 """Gauss-Legendre nodes used for the integral I(a, b; lo, hi)."""
 
 _BLOCK = 512  # rows per quadrature block
+_ROWS_BLOCK = 1 << 17  # rows per block of the weighted sums (temporaries ~20 MB)
 _CUT = 36.0  # integrand range cut where it has fallen below exp(-_CUT) of its maximum
 
 N_NODES_EASY = 16
@@ -98,7 +102,7 @@ def _log_power_integral(
     hi: FloatArray,
     moments: bool = False,
 ) -> _Integral:
-    """log of integral_lo^hi (alpha + y)^-a (beta + y)^-b dy, elementwise.
+    """Log of integral_lo^hi (alpha + y)^-a (beta + y)^-b dy, elementwise.
 
     Requires a, b > 0, a + b > 1, alpha, beta > 0 and 0 <= lo <= hi. Where lo == hi the
     log value is -inf and the means are 0. This integral is the 2F1 term of FH05
@@ -117,9 +121,12 @@ def _log_power_integral_cov(
     moments: bool = False,
     second: bool = False,
 ) -> tuple[_Integral, FloatArray | None]:
-    """``_log_power_integral`` and, with ``moments`` and ``second``, the covariance
-    (4, 4, ...) under the normalised integrand of (log(alpha + y), 1 / (alpha + y),
-    log(beta + y), 1 / (beta + y)) (else None)."""
+    """Compute ``_log_power_integral`` and, optionally, covariances under its integrand.
+
+    With ``moments`` and ``second``, also the covariance (4, 4, ...) under the normalised
+    integrand of (log(alpha + y), 1 / (alpha + y), log(beta + y), 1 / (beta + y)) (else
+    None).
+    """
     a, b, lo, hi = np.broadcast_arrays(
         np.asarray(a, float), np.asarray(b, float), np.asarray(lo, float), np.asarray(hi, float)
     )
@@ -330,20 +337,8 @@ def _second_sums(
     np.matmul(f, weights, out=out)
 
 
-def _distinct(x: FloatArray) -> tuple[FloatArray, NDArray[np.intp]]:
-    """Distinct values of x and the index of each element among them (x is usually
-    sorted: the fit passes its sorted distinct rows, and then no sort is needed)."""
-    if x.size and bool(np.all(x[1:] >= x[:-1])):
-        new = np.empty(x.size, dtype=bool)
-        new[0] = True
-        np.not_equal(x[1:], x[:-1], out=new[1:])
-        return x[new], np.cumsum(new) - 1
-    uniq, inv = np.unique(x, return_inverse=True)
-    return uniq, inv.ravel()
-
-
 def _dot(a: FloatArray, b: FloatArray) -> float:
-    """sum a * b without BLAS (whose threads stall when the machine is busy)."""
+    """Sum a * b without BLAS (whose threads stall when the machine is busy)."""
     return float(np.einsum("n,n->", a, b))
 
 
@@ -361,8 +356,11 @@ def _log_terms(
     T: FloatArray,
     moments: bool = True,
 ) -> tuple[FloatArray, FloatArray, _Integral]:
-    """The two terms of the bracket in the likelihood, in logs, and the integral (its
-    means only with ``moments``; the log value is the same either way)."""
+    """Compute the two terms of the likelihood's bracket, in logs, and the integral.
+
+    The integral's means are computed only with ``moments``; the log value is the same
+    either way.
+    """
     # Alive at T: (alpha + T)^-(r+x) (beta + T)^-s; dropped out at y in (t_x, T]:
     # s * integral (alpha + y)^-(r+x) (beta + y)^-(s+1) dy   (FH05 eq. 16-18).
     log_alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
@@ -475,6 +473,33 @@ def weighted_loglik_grad_hess(
     ((4, 4), True)
     """
     x, t_x, T, c = (v.ravel() for v in _arrays(x, t_x, T, counts))
+    ll, grad = 0.0, np.zeros(4)
+    hess, opg = np.zeros((4, 4)), np.zeros((4, 4))
+    # blocks of rows: the quadrature's (rows x nodes) temporaries stay small, so time and
+    # memory are linear in the rows; every output is a sum over rows
+    for lo in range(0, x.shape[0], _ROWS_BLOCK):
+        blk = slice(lo, lo + _ROWS_BLOCK)
+        b_ll, b_grad, b_hess, b_opg = _weighted_block(
+            r, alpha, s, beta, x[blk], t_x[blk], T[blk], c[blk]
+        )
+        ll += b_ll
+        grad += b_grad
+        hess += b_hess
+        opg += b_opg
+    return ll, grad, hess, opg
+
+
+def _weighted_block(
+    r: float,
+    alpha: float,
+    s: float,
+    beta: float,
+    x: FloatArray,
+    t_x: FloatArray,
+    T: FloatArray,
+    c: FloatArray,
+) -> tuple[float, FloatArray, FloatArray, FloatArray]:
+    """:func:`weighted_loglik_grad_hess` on one block of rows."""
     a = r + x
     la_T, lb_T = np.log(alpha + T), np.log(beta + T)
     log_alive = -a * la_T - s * lb_T
@@ -484,7 +509,7 @@ def weighted_loglik_grad_hess(
     w_alive = np.exp(log_alive - log_bracket)
     w_dead = np.exp(log_dead - log_bracket)
     # the gamma-function terms take one value per distinct x
-    x_u, x_inv = _distinct(x)
+    x_inv, x_u = value_codes(x)
     a_u = r + x_u
     ll = (gammaln(a_u) - gammaln(r))[x_inv] + r * np.log(alpha) + s * np.log(beta) + log_bracket
     g_alive = np.stack([-la_T, -a / (alpha + T), -lb_T, -s / (beta + T)], axis=1)
@@ -571,13 +596,15 @@ def prob_alive(
 
 
 def _rate_times_horizon(s: float, base: FloatArray, t: FloatArray) -> FloatArray:
-    """(base / (s - 1)) [1 - (base / (base + t))^(s-1)], with its s = 1 limit base log(1 + t/base).
+    """Compute (base / (s - 1)) [1 - (base / (base + t))^(s-1)], and its limit at s = 1.
+
+    The limit is base log(1 + t/base).
 
     Written as base * L * exprel(-(s - 1) L), L = log1p(t / base), which is smooth in s
     through s = 1 (FH05 eq. (22); the limit is the removable singularity at s = 1).
     """
     L = np.log1p(t / base)
-    return base * L * exprel(-(s - 1.0) * L)
+    return np.asarray(base * L * exprel(-(s - 1.0) * L), dtype=np.float64)
 
 
 def expected_purchases(
@@ -622,7 +649,9 @@ def expected_purchases_alive(
 def expected_purchases_new(
     r: float, alpha: float, s: float, beta: float, t: ArrayLike
 ) -> FloatArray:
-    """E[X(t)] for a new customer, FH05 eq. (21): r beta / (alpha (s-1)) [1 - (beta/(beta+t))^(s-1)].
+    """E[X(t)] for a new customer, FH05 eq. (21).
+
+    ``r beta / (alpha (s-1)) [1 - (beta/(beta+t))^(s-1)]``.
 
     Examples
     --------
@@ -670,14 +699,15 @@ def prob_no_purchase(
     integ = _log_power_integral(r + x, s + 1.0 + 0.0 * x, alpha, beta, T, T + tt)
     log_drop = np.log(s) + (r + x) * np.log(alpha + T) + s * np.log(beta + T) + integ.log_value
     none_if_alive = np.minimum(np.exp(np.logaddexp(log_stay, log_drop)), 1.0)
-    return ((1.0 - pa) + pa * none_if_alive).reshape(shape)
+    return np.asarray(((1.0 - pa) + pa * none_if_alive).reshape(shape), dtype=np.float64)
 
 
 def _pmf_alive(
     r: FloatArray, alpha: FloatArray, s: float, beta: FloatArray, n: FloatArray, t: FloatArray
 ) -> FloatArray:
-    """P(n purchases in (0, t]) for a customer alive at 0 with lambda ~ Gamma(r, alpha),
-    mu ~ Gamma(s, beta); every argument but s elementwise (FH05 eq. (23) as an integral).
+    """Compute P(n purchases in (0, t]) for a customer alive at 0 (FH05 eq. (23)).
+
+    lambda ~ Gamma(r, alpha), mu ~ Gamma(s, beta); every argument but s elementwise.
 
     Gamma(r+n)/(Gamma(r) n!) alpha^r [t^n (alpha+t)^-(r+n) (beta/(beta+t))^s
     + s beta^s integral_0^t u^n (alpha+u)^-(r+n) (beta+u)^-(s+1) du]
@@ -705,7 +735,8 @@ def _pmf_alive(
         )
 
     def slope(v: FloatArray) -> FloatArray:
-        return (n + 1.0) - (r + n) * expit(v - la) - (s + 1.0) * expit(v - lb)
+        out = (n + 1.0) - (r + n) * expit(v - la) - (s + 1.0) * expit(v - lb)
+        return np.asarray(out, dtype=np.float64)
 
     hi = np.log(t)
     # slope > 0 far left (-> n + 1), < 0 far right (-> -(r + s)): bisect for the mode
