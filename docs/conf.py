@@ -47,7 +47,7 @@ autodoc_default_options = {"members": False}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
-add_module_names = False
+add_module_names = True  # page titles are short names; signatures say the module
 toc_object_entries_show_parents = "hide"
 
 # --- Markdown and notebooks (myst-nb) ---------------------------------------------------

@@ -156,11 +156,11 @@ def cli_command(name: str) -> str:
 
 # --- numbers we reproduce ---------------------------------------------------------------
 
-FHL05 = "Fader, Hardie & Lee (2005a), *Marketing Science* 24(2), section 5"
-FHL05B = "Fader, Hardie & Lee (2005b), *Journal of Marketing Research* 42(4)"
-BTYD = "R package BTYD, walkthrough vignette"
-FH13 = "Fader & Hardie (2013), the Gamma-Gamma note"
-FHS10 = "Fader, Hardie & Shang (2010), *Marketing Science* 29(6), table 2"
+FHL05 = "Fader, Hardie & Lee (2005a), section 5"
+FHL05B = "Fader, Hardie & Lee (2005b)"
+BTYD = "R BTYD walkthrough"
+FH13 = "Fader & Hardie (2013)"
+FHS10 = "Fader, Hardie & Shang (2010), table 2"
 FHS10_PA = "Fader, Hardie & Shang (2010); Hardie's BG/BB spreadsheet"
 
 
@@ -299,7 +299,7 @@ def reference_numbers() -> list[tuple[str, str, list[Number]]]:
         Number("P(alive) for (6, 6), n=6", "0.93", pa_bb["x6"], FHS10_PA),
     ]
     cdnow = (
-        f"{bg.n_customers_:,} customers of the CDNOW sample, weeks, calibration 1997-01-01 "
+        f"the {bg.n_customers_:,} customers of the CDNOW sample, in weeks, calibration period "
         "to 1997-09-30"
     )
     return [
@@ -312,7 +312,7 @@ def reference_numbers() -> list[tuple[str, str, list[Number]]]:
         ),
         (
             "BG/BB (`BetaGeoBetaBinomModel`)",
-            f"{bb.n_customers_:,} donors, 6 yearly opportunities",
+            f"the {bb.n_customers_:,} donors of the 1995 cohort, 6 yearly opportunities",
             bgbb,
         ),
     ]
@@ -322,10 +322,10 @@ def numbers() -> str:
     sections = reference_numbers()
     out = HEADER
     for title, data, rows in sections:
-        out += f"## {title}\n\nFitted on {md(data)}.\n\n"
+        out += f"## {title}\n\nFitted on {md(data)} when these pages were built.\n\n"
         cells = []
         for n in rows:
-            shown = f"{n.ours:,.{n.decimals + 2}f}"
+            shown = f"{n.ours:.{n.decimals + 2}f}"
             agree = n.agreement or "**no**"
             cells.append(
                 [md(n.quantity), n.published, shown, agree, n.source, md(n.note) if n.note else ""]
