@@ -133,3 +133,5 @@ def test_internal_notes_are_never_cited():
         "../shared",
     ]
     assert custvalue_docs.internal_references("a seeded generator, 4 seeds, shared ids") == []
+    # the public domain guide is docs/domain.md
+    assert custvalue_docs.internal_references("see [the domain guide](docs/domain.md)") == []

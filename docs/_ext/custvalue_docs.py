@@ -854,7 +854,8 @@ def check_offline(app: Sphinx, exc: Exception | None) -> None:
 
 
 # the published pages speak for themselves: no references to the team's working notes
-_INTERNAL = re.compile(r"\bDOMAIN\.md\b|\bseeds? 0\d\d\b|\.\./shared\b", re.IGNORECASE)
+# (case matters: docs/domain.md is the public domain guide, DOMAIN.md the internal note)
+_INTERNAL = re.compile(r"\bDOMAIN\.md\b|\b[Ss]eeds? 0\d\d\b|\.\./shared\b")
 
 
 def internal_references(text: str) -> list[str]:
