@@ -12,7 +12,11 @@ at build time by ``_ext/custvalue_docs.py``; the notebooks in ``notebooks/`` are
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
+
+# the docs call custvalue as users should: a deprecated spelling fails the build
+warnings.filterwarnings("error", category=FutureWarning, message=".*deprecated.*")
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "_ext"))
