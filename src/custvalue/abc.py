@@ -1,7 +1,7 @@
 """Who brings the value: concentration (Lorenz / Pareto) curve, Gini, ABC classes.
 
 Value is revenue by default and profit when ``margin`` or ``cost_to_serve`` is given
-(``value = revenue * margin - cost_to_serve``, see :func:`custvalue._value.customer_value`).
+(``value = revenue * margin - cost_to_serve``, see :func:`custvalue._profit.customer_value`).
 
 Policy for zero and negative values
 -----------------------------------
@@ -31,8 +31,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._validation import Checks, check_choice, check_scalar
-from ._value import categorical_series, customer_value, value_before_share
+from ._profit import customer_value
+from ._shares import value_before_share
+from ._validation import Checks, categorical, check_choice, check_scalar
 
 __all__ = [
     "ABC_CLASSES",
@@ -56,7 +57,7 @@ def _values(
     *,
     allow_negative: bool = False,
 ) -> pd.Series:
-    value = customer_value(values, margin=margin, cost_to_serve=cost_to_serve, what=what)
+    value = customer_value(values, margin=margin, cost=cost_to_serve, what=what)
     v = value.to_numpy()
     checks = Checks(what, ids=value.index)
     if not allow_negative:
@@ -429,6 +430,6 @@ def abc_classes(
         info.update(res.as_dict())
     codes = np.where(v >= a_min, 0, np.where(v >= b_min, 1, 2)).astype("int8")
     codes[neg] = 2
-    out = categorical_series(codes, ABC_CLASSES, value.index, "abc_class")
+    out = categorical(codes, ABC_CLASSES, value.index, "abc_class")
     out.attrs["abc"] = info
     return out

@@ -27,13 +27,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._validation import Checks, check_choice, check_scalar, numeric_array
-from ._value import (
-    categorical_series,
-    customer_value,
-    rank_before_share,
-    value_before_share,
-)
+from ._profit import customer_value
+from ._shares import rank_before_share, value_before_share
+from ._validation import Checks, categorical, check_choice, check_scalar, numeric_array
 
 __all__ = [
     "PYRAMID_SCHEMES",
@@ -148,7 +144,7 @@ def pyramid_tiers(
     if prospects is not None and scheme != "seeds":
         raise ValueError("prospects ('potential' tier) belong to the 'seeds' scheme only")
 
-    value = customer_value(values, margin=margin, cost_to_serve=cost_to_serve, what="pyramid_tiers")
+    value = customer_value(values, margin=margin, cost=cost_to_serve, what="pyramid_tiers")
     v = value.to_numpy()
     neg = v < 0
     checks = Checks("pyramid_tiers", ids=value.index)
@@ -180,7 +176,7 @@ def pyramid_tiers(
     if pros_index is not None and len(pros_index):
         codes = np.concatenate([codes, np.full(len(pros_index), 4, dtype="int8")])
         index = index.append(pros_index)
-    return categorical_series(codes, categories, index, "pyramid_tier")
+    return categorical(codes, categories, index, "pyramid_tier")
 
 
 def _series(x: Any, name: str, index: pd.Index | None, checks: Checks) -> pd.Series:
@@ -260,9 +256,7 @@ def value_matrix(
         None if current_threshold is None else check_scalar("current_threshold", current_threshold)
     )
     fthr = None if future_threshold is None else check_scalar("future_threshold", future_threshold)
-    cur = customer_value(
-        current_value, cost_to_serve=cost_to_serve, what="value_matrix: current_value"
-    )
+    cur = customer_value(current_value, cost=cost_to_serve, what="value_matrix: current_value")
     checks = Checks("value_matrix", ids=cur.index)
     fut = _series(future_value, "future_value", cur.index, checks)
     checks.raise_if_failed()
@@ -275,4 +269,4 @@ def value_matrix(
     codes[(p < 0) & ~high_fut] = 3
     codes[high_fut] = 1
     codes[(p >= 0) & high_cur] = 0
-    return categorical_series(codes, VALUE_CLASSES, cur.index, "value_class")
+    return categorical(codes, VALUE_CLASSES, cur.index, "value_class")

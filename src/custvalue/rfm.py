@@ -16,8 +16,14 @@ import numpy as np
 import pandas as pd
 
 from ._schema import N_PURCHASES, TIME_SINCE_LAST, TOTAL_SPEND
-from ._validation import Checks, check_choice, check_frame, check_scalar, numeric_array
-from ._value import categorical_series
+from ._validation import (
+    Checks,
+    categorical,
+    check_choice,
+    check_frame,
+    check_scalar,
+    numeric_array,
+)
 
 __all__ = [
     "CN8_SEGMENTS",
@@ -474,4 +480,4 @@ def rfm_segments(
     else:
         lut, names = _lookup(_rules_frame(scheme), n_bins)
         codes = lut[r - 1, f - 1, m - 1]
-    return categorical_series(codes, names, scores.index, "rfm_segment")
+    return categorical(codes, names, scores.index, "rfm_segment")
