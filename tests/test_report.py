@@ -97,6 +97,7 @@ def _check_segmentation(table: pd.DataFrame, labels: pd.Series) -> None:
 
 def test_every_function_on_cdnow(cdnow: pd.DataFrame) -> None:
     from custvalue import concentration_curve, gini, pareto_share, value_matrix
+    from custvalue.abc import abc_limits
 
     assert len(cdnow) == 2357
     fixed = abc_classes(cdnow)
@@ -108,10 +109,11 @@ def test_every_function_on_cdnow(cdnow: pd.DataFrame) -> None:
     assert (top_a.sum() - top_a.min()) / cdnow["total_spend"].sum() < 0.8
     computed = abc_classes(cdnow, method="computed")
     _check_segmentation(cdnow, computed)
-    limits = computed.attrs["abc"]
-    assert 0 < limits["ab_point"][0] <= limits["submarginal_point"][0] < 1
+    limits = abc_limits(cdnow, method="computed")
+    assert limits.ab_point is not None and limits.submarginal_point is not None
+    assert 0 < limits.ab_point[0] <= limits.submarginal_point[0] < 1
     assert 0 < gini(cdnow) < 1
-    assert pareto_share(cdnow, 0.2) == pytest.approx(
+    assert pareto_share(cdnow, top=0.2) == pytest.approx(
         float(np.interp(0.2, *concentration_curve(cdnow).to_numpy().T))
     )
     scores = rfm_scores(cdnow)
