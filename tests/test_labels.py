@@ -70,7 +70,7 @@ def test_seed_wording_for_chinese_labels() -> None:
 
 def test_display_keeps_order_index_and_name() -> None:
     table = hand_table()
-    seg = rfm_segments(rfm_scores(table), "cn8")
+    seg = rfm_segments(rfm_scores(table), scheme="cn8")
     shown = display(seg, "zh")
     assert shown.index.equals(seg.index) and shown.name == "rfm_segment"
     assert shown.cat.ordered

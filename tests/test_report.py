@@ -120,7 +120,7 @@ def test_every_function_on_cdnow(cdnow: pd.DataFrame) -> None:
     # most CDNOW customers bought once: they all share the lowest F score
     assert (scores["f_score"][cdnow["n_purchases"] == 1] == 1).all()
     for scheme in ("common", "cn8"):
-        _check_segmentation(cdnow, rfm_segments(scores, scheme))
+        _check_segmentation(cdnow, rfm_segments(scores, scheme=scheme))
     tiers = pyramid_tiers(cdnow)
     _check_segmentation(cdnow, tiers)
     counts = tiers.value_counts(sort=False)
@@ -142,7 +142,7 @@ def test_every_function_on_generated_data() -> None:
         abc_classes(table),
         abc_classes(table, method="computed", margin=0.3),
         rfm_segments(rfm_scores(table)),
-        rfm_segments(rfm_scores(table, n_bins=3), "cn8"),
+        rfm_segments(rfm_scores(table, n_bins=3), scheme="cn8", n_bins=3),
         pyramid_tiers(table, by="value", shares=(0.3, 0.3, 0.2)),
         value_matrix(table["total_spend"], table["n_purchases"].astype(float)),
     ):
