@@ -79,7 +79,7 @@ def cdnow() -> pd.DataFrame:
     from custvalue import customer_table
     from custvalue.datasets import load_cdnow
 
-    # the 2,357-customer sample, daily merge, weekly durations (DOMAIN.md conventions)
+    # the 2,357-customer sample, daily merge, weekly durations, as in the literature (docs/domain.md, "CDNOW")
     tx = load_cdnow(subset="sample")
     return customer_table(tx, amount_col="amount", time_unit="W", observation_end="1998-06-30")
 
@@ -127,8 +127,8 @@ def test_every_function_on_cdnow(cdnow: pd.DataFrame) -> None:
     assert counts["vip"] / len(cdnow) == pytest.approx(0.01, abs=0.005)
     assert counts["small"] / len(cdnow) == pytest.approx(0.80, abs=0.01)
     cost = pd.Series(5.0, index=cdnow.index)
-    _check_segmentation(cdnow, pyramid_tiers(cdnow, scheme="zrl", cost_to_serve=cost))
-    vm = value_matrix(cdnow["total_spend"], cdnow["mean_spend"], cost)
+    _check_segmentation(cdnow, pyramid_tiers(cdnow, scheme="metals", cost=cost))
+    vm = value_matrix(cdnow["total_spend"], cdnow["mean_spend"], cost=cost)
     _check_segmentation(cdnow, vm)
 
 
