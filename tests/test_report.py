@@ -36,7 +36,7 @@ def test_hand_case_with_empty_segment() -> None:
 def test_value_series_and_languages() -> None:
     t = pd.DataFrame({"total_spend": [60.0, 30.0, 10.0]}, index=["a", "b", "c"])
     profit = pd.Series([10.0, 20.0, -5.0], index=["c", "b", "a"], name="profit")
-    rep = segment_report(t, _abc(["A", "A", "C"], ["a", "b", "c"]), profit, lang="en")
+    rep = segment_report(t, _abc(["A", "A", "C"], ["a", "b", "c"]), value=profit, lang="en")
     assert list(rep.index) == ["Class A", "Class B", "Class C"]
     np.testing.assert_allclose(rep["total_value"], [15.0, 0.0, 10.0])
     zh = segment_report(t, _abc(["A", "A", "C"], ["a", "b", "c"]), lang="zh")
@@ -153,4 +153,20 @@ def test_value_series_with_duplicate_ids_raises() -> None:
     t = pd.DataFrame({"total_spend": [1.0, 2.0]}, index=["a", "b"])
     dup = pd.Series([1.0, 2.0, 3.0], index=["a", "b", "b"])
     with pytest.raises(DataValidationError, match="duplicate customer ids"):
-        segment_report(t, _abc(["A", "B"], ["a", "b"]), dup)
+        segment_report(t, _abc(["A", "B"], ["a", "b"]), value=dup)
+
+
+def test_value_series_alignment_policy_and_positional_shim() -> None:
+    t = pd.DataFrame({"total_spend": [60.0, 30.0, 10.0]}, index=["a", "b", "c"])
+    labels = _abc(["A", "A", "C"], ["a", "b", "c"])
+    extra = pd.Series([1.0, 2.0, 3.0, 4.0], index=["a", "b", "c", "z"], name="clv")
+    with pytest.raises(DataValidationError, match="customers not in the table") as err:
+        segment_report(t, labels, value=extra)
+    assert "'z'" in str(err.value) and "'clv'" in str(err.value)
+    with pytest.raises(DataValidationError, match="customers with no value") as err:
+        segment_report(t, labels, value=extra.iloc[:2])
+    assert "'c'" in str(err.value)
+    profit = pd.Series([10.0, 20.0, -5.0], index=["c", "b", "a"], name="profit")
+    with pytest.warns(FutureWarning, match=r"write segment_report\(table, labels, value=\.\.\.\)"):
+        old = segment_report(t, labels, profit)
+    pd.testing.assert_frame_equal(old, segment_report(t, labels, value=profit))
