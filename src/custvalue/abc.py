@@ -305,8 +305,8 @@ class ABCLimits:
         return dataclasses.asdict(self)
 
 
-def _computed_points(v: np.ndarray) -> dict[str, Any]:
-    """Find the set limits of the computed ABC analysis on the ABC curve of ``v >= 0``.
+def _computed_points(sorted_desc: np.ndarray) -> dict[str, Any]:
+    """Find the set limits of the computed ABC analysis; values sorted descending, >= 0.
 
     Ultsch & Lötsch (2015), PLoS One 10(6) e0129767, section "Computed ABC analysis":
     the ABC curve plots effort (share of items, largest first) against yield (share of the
@@ -319,7 +319,7 @@ def _computed_points(v: np.ndarray) -> dict[str, Any]:
     ``v_(k) / mean(v)``, so the break-even point is the last item with ``v >= mean``. Ties
     in the distances are resolved towards the smaller effort.
     """
-    s = np.sort(v[v > 0])[::-1]
+    s = sorted_desc[: np.count_nonzero(sorted_desc > 0)]  # the positive values, a prefix
     n = s.size
     total = s.sum()
     x = np.arange(1, n + 1, dtype="float64") / n
@@ -386,7 +386,7 @@ def _limits(
         b_min = float(s[in_b].min()) if in_b.any() else a_min
         fields = {"a_min_value": a_min, "b_min_value": b_min, "cutoffs": (ca, cb)}
     else:
-        fields = _computed_points(used)
+        fields = _computed_points(s)
     # where A and B end on the concentration curve of the customers used (its vertices)
     csum = np.cumsum(s)
     n = s.size
