@@ -79,7 +79,7 @@ def profit(
     Returns
     -------
     float or numpy.ndarray
-        float64 value per customer; may be negative (a customer who costs more than they
+        Value per customer (float64); may be negative (a customer who costs more than they
         bring).
 
     Examples
@@ -160,7 +160,7 @@ def customer_value(
     Returns
     -------
     pandas.Series
-        float64 values named ``"value"`` on the customer index (input order kept):
+        Values (float64) named ``"value"`` on the customer index (input order kept):
         :func:`profit` of the revenue, margin and cost.
 
     Raises

@@ -28,7 +28,7 @@ def value_before_share(sorted_desc: np.ndarray) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        float64 shares in [0, 1), one per value, in the same order.
+        Shares (float64) in [0, 1), one per value, in the same order.
 
     Examples
     --------
@@ -60,7 +60,7 @@ def rank_before_share(values: np.ndarray) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        float64 shares in [0, 1), one per value, in input order.
+        Shares (float64) in [0, 1), one per value, in input order.
 
     Examples
     --------

@@ -272,6 +272,16 @@ class ABCLimits:
     the concentration curve of every customer used (zero values included), so they are the
     points to draw on :func:`concentration_curve`. Without zero values both curves are the
     same and ``a_limit == ab_point``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from custvalue.abc import abc_limits
+    >>> limits = abc_limits(pd.Series([60.0, 20.0, 10.0, 5.0, 3.0, 2.0]), method="computed")
+    >>> limits.a_min_value, limits.b_min_value
+    (20.0, 10.0)
+    >>> limits.a_limit, limits.b_limit
+    ((0.3333333333333333, 0.8), (0.5, 0.9))
     """
 
     method: str

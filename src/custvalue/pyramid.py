@@ -4,15 +4,16 @@ Two tier schemes (ordered categoricals, best tier first):
 
 * ``"vip"`` (the default): VIP, major, ordinary, small customers (VIP客户, 主要客户, 普通客户,
   小客户: the customer pyramid, 客户金字塔, of Chinese CRM practice), plus ``"potential"``
-  (潜在客户) for prospects passed in as ids without purchases. Default shares of customers
-  1 % / 4 % / 15 % / 80 % come from the customer pyramid of Curry & Curry (2000, *The
-  Customer Marketing Method*: top, big, medium and small customers), whose tiers the
-  customer pyramid mirrors.
+  (潜在客户) for prospects passed in as ids without purchases. The default shares of
+  customers, 1 % / 4 % / 15 % / 80 %, are those of the customer pyramid of Curry & Curry
+  (2000, *The Customer Marketing Method*), whose four tiers (top, big, medium and small
+  customers) these four mirror.
 * ``"metals"``: platinum, gold, iron, lead (Zeithaml, Rust & Lemon 2001, California
-  Management Review 43(4)). Lead customers cost more than they bring: value < 0, which
-  requires profit values (a ``margin`` or a ``cost``). The paper gives no fixed shares; the
-  defaults (platinum the top 5 %, gold the next 15 %, iron every other customer with
-  value >= 0) put the top 20 % of the 80/20 rule in platinum + gold.
+  Management Review 43(4)). Lead customers cost more than they bring: value < 0, which in
+  practice needs a ``cost`` (a margin alone keeps non-negative revenue non-negative). The
+  paper gives no fixed shares; the defaults (platinum the top 5 %, gold the next 15 %, iron
+  every other customer with value >= 0) put the top 20 % of the 80/20 rule in platinum +
+  gold.
 
 Tiers are assigned by rank (``by="customers"``: a customer is in a tier when the share of
 customers with strictly larger value is below the tier's cumulative limit) or by value
@@ -78,7 +79,7 @@ def _tier_codes(before: np.ndarray, shares: tuple[float, ...]) -> np.ndarray:
 
 
 def _scheme(scheme: Any) -> str:
-    """The scheme name of today, warning for the names of 0.1."""
+    """Return the scheme name of today, warning for the names of 0.1."""
     if isinstance(scheme, str) and scheme in _OLD_SCHEMES:
         new = _OLD_SCHEMES[scheme]
         warn_deprecated(

@@ -2,8 +2,14 @@
 
 Scores come from the customer table: R from ``time_since_last`` (reversed: the more recent
 the last purchase, the higher the score), F from ``n_purchases``, M from ``total_spend``.
-Segment schemes are data (:data:`SCHEMES`, or your own rules): every scheme is checked to
-map every score cell ``(r, f, m)`` to exactly one segment.
+The common scheme and your own schemes are rules as data (:data:`COMMON_RULES`, or the
+rules you pass), checked to map every score cell ``(r, f, m)`` to exactly one segment; the
+Chinese 8-class scheme compares each score with the mean score of the customers given.
+:data:`SCHEMES` lists the segments of the built-in schemes.
+
+Scores come back as plain columns (nothing in ``DataFrame.attrs``): the cut points of a
+population are :func:`rfm_thresholds`, and :func:`rfm_segments` takes ``n_bins`` as an
+argument.
 """
 
 from __future__ import annotations
@@ -48,7 +54,7 @@ def _rank_scores(v: np.ndarray, n_bins: int) -> tuple[np.ndarray, np.ndarray]:
 
     A customer's score is ``1 + min(floor(n_bins * below / (n - 1)), n_bins - 1)``, with
     ``below`` the number of customers with a strictly smaller value (``below / (n - 1)`` is
-    the percent rank of SQL's PERCENT_RANK, pandas ``rank(method="min", pct=...)``); integer
+    SQL's PERCENT_RANK, in pandas ``(rank(method="min") - 1) / (n - 1)``); integer
     arithmetic, so no rounding. Returns the scores and the lower-edge thresholds ``t_j``
     (j = 1..n_bins-1) such that ``score = 1 + #{j: v >= t_j}``.
     """
@@ -437,7 +443,7 @@ def _lookup(frame: pd.DataFrame, n_bins: int) -> tuple[np.ndarray, list[str]]:
 
 
 @keyword_only_after(1, "n_bins", since="0.2")
-def check_rules(rules: Any, *, n_bins: int = 5) -> list[str]:
+def check_rules(rules: Sequence[Any] | pd.DataFrame, *, n_bins: int = 5) -> list[str]:
     """Check that segment rules cover every score cell exactly once.
 
     Parameters
@@ -486,7 +492,7 @@ def _common_frame() -> pd.DataFrame:
 def rfm_segments(
     scores: pd.DataFrame,
     *,
-    scheme: Any = "common",
+    scheme: str | Sequence[Any] | pd.DataFrame = "common",
     n_bins: int = 5,
 ) -> pd.Series:
     """Named RFM segment of every customer from its scores.
