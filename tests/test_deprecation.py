@@ -88,3 +88,32 @@ def test_shims_check_the_function_they_decorate() -> None:
         keyword_only_after(2, "top", since="0.2")(_f)
     with pytest.raises(TypeError, match="at least one name"):
         keyword_only_after(1, since="0.2")
+
+
+def test_segmentation_signatures_take_options_by_keyword_only() -> None:
+    import custvalue.abc
+    import custvalue.pyramid
+    import custvalue.report
+    import custvalue.rfm
+
+    # function -> number of data arguments (positional); everything after is keyword-only
+    data_args = {
+        custvalue.abc.concentration_curve: 1,
+        custvalue.abc.gini: 1,
+        custvalue.abc.pareto_share: 1,
+        custvalue.abc.abc_limits: 1,
+        custvalue.abc.abc_classes: 1,
+        custvalue.rfm.rfm_scores: 1,
+        custvalue.rfm.rfm_thresholds: 1,
+        custvalue.rfm.rfm_segments: 1,
+        custvalue.rfm.check_rules: 1,
+        custvalue.pyramid.pyramid_tiers: 1,
+        custvalue.pyramid.value_matrix: 2,
+        custvalue.report.segment_report: 2,
+    }
+    for func, n in data_args.items():
+        params = list(inspect.signature(func).parameters.values())
+        kinds = [p.kind for p in params]
+        assert kinds[:n] == [inspect.Parameter.POSITIONAL_OR_KEYWORD] * n, func.__name__
+        assert all(k is inspect.Parameter.KEYWORD_ONLY for k in kinds[n:]), func.__name__
+        assert "cost_to_serve" not in {p.name for p in params}, func.__name__

@@ -99,11 +99,13 @@ def concentration_curve(
         Value per customer (index = customer id), or a customer table (``total_spend``).
         Must be non-negative with a positive total.
     margin : float or pandas.Series, optional
-        Rate of the revenue kept, ``0 < margin <= 1``, for everyone or per customer; the
-        value becomes profit.
+        Rate of the revenue kept, ``0 < margin <= 1``: one for everyone, or per customer.
+        A per-customer Series must cover exactly the customers of the values; the value
+        becomes profit.
     cost : float or pandas.Series, optional
-        Money per customer (``>= 0``), in total over the same window as ``values``,
-        subtracted after the margin.
+        Money per customer (``>= 0``), in total over the same window as the values.
+        One amount for everyone, or a Series on exactly the same customers; subtracted
+        after the margin.
 
     Returns
     -------
@@ -153,11 +155,16 @@ def gini(
     Parameters
     ----------
     values : pandas.Series or pandas.DataFrame
-        Non-negative value per customer with a positive total (or a customer table).
+        Value per customer (index = customer id), or a customer table (``total_spend``).
+        Must be non-negative with a positive total.
     margin : float or pandas.Series, optional
-        Rate of the revenue kept, ``0 < margin <= 1`` (see :func:`concentration_curve`).
+        Rate of the revenue kept, ``0 < margin <= 1``: one for everyone, or per customer.
+        A per-customer Series must cover exactly the customers of the values; the value
+        becomes profit.
     cost : float or pandas.Series, optional
-        Money per customer (``>= 0``), in total over the same window as ``values``.
+        Money per customer (``>= 0``), in total over the same window as the values.
+        One amount for everyone, or a Series on exactly the same customers; subtracted
+        after the margin.
 
     Returns
     -------
@@ -198,13 +205,18 @@ def pareto_share(
     Parameters
     ----------
     values : pandas.Series or pandas.DataFrame
-        Non-negative value per customer with a positive total (or a customer table).
+        Value per customer (index = customer id), or a customer table (``total_spend``).
+        Must be non-negative with a positive total.
     top : float, default 0.2
         Fraction of customers, in [0, 1].
     margin : float or pandas.Series, optional
-        Rate of the revenue kept, ``0 < margin <= 1`` (see :func:`concentration_curve`).
+        Rate of the revenue kept, ``0 < margin <= 1``: one for everyone, or per customer.
+        A per-customer Series must cover exactly the customers of the values; the value
+        becomes profit.
     cost : float or pandas.Series, optional
-        Money per customer (``>= 0``), in total over the same window as ``values``.
+        Money per customer (``>= 0``), in total over the same window as the values.
+        One amount for everyone, or a Series on exactly the same customers; subtracted
+        after the margin.
 
     Returns
     -------
@@ -437,11 +449,13 @@ def abc_limits(
         Cumulative value shares ending A and B (``0 < a <= b <= 1``); ``method="fixed"``
         only.
     margin : float or pandas.Series, optional
-        Rate of the revenue kept, ``0 < margin <= 1``, for everyone or per customer; the
-        value becomes profit.
+        Rate of the revenue kept, ``0 < margin <= 1``: one for everyone, or per customer.
+        A per-customer Series must cover exactly the customers of the values; the value
+        becomes profit.
     cost : float or pandas.Series, optional
-        Money per customer (``>= 0``), in total over the same window as ``values``,
-        subtracted after the margin.
+        Money per customer (``>= 0``), in total over the same window as the values.
+        One amount for everyone, or a Series on exactly the same customers; subtracted
+        after the margin.
     negative : {"raise", "class_c"}
         Customers with negative value: raise, or put them in class C and compute the
         limits on the others.
@@ -517,11 +531,13 @@ def abc_classes(
         Cumulative value shares ending A and B (``0 < a <= b <= 1``); ``method="fixed"``
         only. The default 80 % / 95 % is the usual inventory ABC convention (80/20 rule).
     margin : float or pandas.Series, optional
-        Rate of the revenue kept, ``0 < margin <= 1``, for everyone or per customer; the
-        value becomes profit.
+        Rate of the revenue kept, ``0 < margin <= 1``: one for everyone, or per customer.
+        A per-customer Series must cover exactly the customers of the values; the value
+        becomes profit.
     cost : float or pandas.Series, optional
-        Money per customer (``>= 0``), in total over the same window as ``values``,
-        subtracted after the margin.
+        Money per customer (``>= 0``), in total over the same window as the values.
+        One amount for everyone, or a Series on exactly the same customers; subtracted
+        after the margin.
     negative : {"raise", "class_c"}
         Customers with negative value: raise, or put them in class C and classify the
         others on their own values.

@@ -125,11 +125,13 @@ def pyramid_tiers(
         Ids of prospects without purchases (``"vip"`` scheme only): added to the result as
         ``"potential"``. They must not appear in ``values``.
     margin : float or pandas.Series, optional
-        Rate of the revenue kept, ``0 < margin <= 1``, for everyone or per customer; the
-        value becomes profit.
+        Rate of the revenue kept, ``0 < margin <= 1``: one for everyone, or per customer.
+        A per-customer Series must cover exactly the customers of the values; the value
+        becomes profit.
     cost : float or pandas.Series, optional
-        Money per customer (``>= 0``), in total over the same window as ``values``,
-        subtracted after the margin.
+        Money per customer (``>= 0``), in total over the same window as the values.
+        One amount for everyone, or a Series on exactly the same customers; subtracted
+        after the margin.
     negative : {"raise", "lowest"}
         ``"vip"`` scheme: customers with negative value raise, or go to the lowest ranked
         tier (``"small"``) and are left out of the share computation. In the ``"metals"``
@@ -250,8 +252,9 @@ def value_matrix(
         Future value per customer on exactly the same customers (any order), e.g. from a
         CLV model; used as given (this module never imports the CLV models).
     cost : float or pandas.Series, optional
-        Money per customer (``>= 0``), in total over the same window as
-        ``current_value``, subtracted from it; one amount for everyone or a Series.
+        Money per customer (``>= 0``), in total over the same window as the values.
+        One amount for everyone, or a Series on exactly the same customers;
+        subtracted from ``current_value``.
     current_top : float, default 0.2
         Share of customers whose current profit counts as high, in (0, 1].
     future_top : float, default 0.2

@@ -32,7 +32,7 @@ def segment_report(
     Parameters
     ----------
     table : pandas.DataFrame
-        Customer table (index = customer id).
+        Customer table (index = customer id), as :func:`custvalue.customer_table` builds it.
     labels : pandas.Series
         Categorical segment per customer (any output of the segmentation functions), on
         exactly the customers of ``table`` (any order). Missing labels raise.

@@ -127,10 +127,11 @@ def rfm_thresholds(table: pd.DataFrame, *, n_bins: int = 5) -> dict[str, tuple[f
     Parameters
     ----------
     table : pandas.DataFrame
-        Customer table with ``time_since_last``, ``n_purchases`` and ``total_spend``
-        (the reference population).
+        Customer table (index = customer id), as :func:`custvalue.customer_table` builds it.
+        Needs ``time_since_last``, ``n_purchases`` and ``total_spend`` (the reference
+        population).
     n_bins : int, default 5
-        Number of scores per dimension (>= 2).
+        Number of scores per dimension (>= 2): scores run 1..``n_bins``.
 
     Returns
     -------
@@ -214,9 +215,10 @@ def rfm_scores(
     Parameters
     ----------
     table : pandas.DataFrame
-        Customer table with ``time_since_last``, ``n_purchases`` and ``total_spend``.
+        Customer table (index = customer id), as :func:`custvalue.customer_table` builds it.
+        Needs ``time_since_last``, ``n_purchases`` and ``total_spend``.
     n_bins : int, default 5
-        Number of scores per dimension (>= 2).
+        Number of scores per dimension (>= 2): scores run 1..``n_bins``.
     method : {"quantile", "fixed"}
         Rank-based scores, or fixed cut points.
     thresholds : mapping, optional
@@ -455,7 +457,7 @@ def check_rules(rules: Sequence[Any] | pd.DataFrame, *, n_bins: int = 5) -> list
         (missing or NaN bounds are open; ``fm = round-half-up((f + m) / 2)``). A segment
         may have several rules (their union).
     n_bins : int, default 5
-        Scores run 1..``n_bins``.
+        Number of scores per dimension (>= 2): scores run 1..``n_bins``.
 
     Returns
     -------
@@ -510,9 +512,10 @@ def rfm_segments(
         Or your own rules as data (see :func:`check_rules`); rules that overlap or leave
         a cell uncovered raise ValueError listing the cells.
     n_bins : int, default 5
-        Scores run 1..``n_bins``: the ``n_bins`` given to :func:`rfm_scores`. Only the
-        range is checked (a score above ``n_bins`` raises); scores computed with fewer bins
-        cannot be told apart, so pass the same ``n_bins`` to both functions.
+        Number of scores per dimension (>= 2): scores run 1..``n_bins``.
+        Pass the ``n_bins`` given to :func:`rfm_scores`: only the range is checked
+        (a score above ``n_bins`` raises), so scores computed with fewer bins
+        cannot be told apart.
 
     Returns
     -------
