@@ -23,6 +23,7 @@ from custvalue import (
     pyramid_tiers,
     rfm_scores,
     rfm_segments,
+    rfm_thresholds,
     segment_report,
     value_matrix,
 )
@@ -62,6 +63,7 @@ def main(n: int) -> None:
     cost = pd.Series(rng.gamma(2.0, 10.0, size=n), index=table.index)
     future = pd.Series(rng.gamma(1.0, 50.0, size=n), index=table.index)
     scores = rfm_scores(table)
+    thresholds = rfm_thresholds(table)
     abc = abc_classes(values)
 
     def baseline() -> None:
@@ -72,30 +74,30 @@ def main(n: int) -> None:
     cases: list[tuple[str, Callable[[], Any]]] = [
         ("concentration_curve", lambda: concentration_curve(values)),
         ("gini", lambda: gini(values)),
-        ("pareto_share", lambda: pareto_share(values, 0.2)),
+        ("pareto_share", lambda: pareto_share(values, top=0.2)),
         ("abc_classes fixed", lambda: abc_classes(values)),
         ("abc_classes computed", lambda: abc_classes(values, method="computed")),
         (
             "abc_classes profit (cost)",
-            lambda: abc_classes(values, cost_to_serve=cost, negative="class_c"),
+            lambda: abc_classes(values, cost=cost, negative="class_c"),
         ),
         ("rfm_scores quantile", lambda: rfm_scores(table)),
         (
             "rfm_scores fixed",
-            lambda: rfm_scores(table, method="fixed", thresholds=scores.attrs["rfm"]["thresholds"]),
+            lambda: rfm_scores(table, method="fixed", thresholds=thresholds),
         ),
         ("rfm_segments common", lambda: rfm_segments(scores)),
-        ("rfm_segments cn8", lambda: rfm_segments(scores, "cn8")),
-        ("pyramid_tiers seeds", lambda: pyramid_tiers(values)),
+        ("rfm_segments cn8", lambda: rfm_segments(scores, scheme="cn8")),
+        ("pyramid_tiers vip", lambda: pyramid_tiers(values)),
         (
-            "pyramid_tiers zrl (cost)",
-            lambda: pyramid_tiers(values, scheme="zrl", cost_to_serve=cost),
+            "pyramid_tiers metals (cost)",
+            lambda: pyramid_tiers(values, scheme="metals", cost=cost),
         ),
         (
             "pyramid_tiers by value",
             lambda: pyramid_tiers(values, by="value", shares=(0.3, 0.3, 0.2)),
         ),
-        ("value_matrix", lambda: value_matrix(values, future, cost)),
+        ("value_matrix", lambda: value_matrix(values, future, cost=cost)),
         ("segment_report", lambda: segment_report(table, abc)),
         ("labels.display zh", lambda: display(abc, "zh")),
     ]

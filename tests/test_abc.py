@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 import custvalue
 from _segdata import hand_table
 from custvalue import DataValidationError, abc_classes, concentration_curve, gini, pareto_share
-from custvalue.abc import ABC_CLASSES, computed_abc
+from custvalue.abc import ABC_CLASSES, ABCLimits, abc_limits
 
 
 def _s(values: list[float], prefix: str = "c") -> pd.Series:
@@ -79,8 +79,14 @@ def test_fixed_hand_case() -> None:
     assert out.tolist() == ["A", "A", "B", "B", "C", "C"]
     assert out.name == "abc_class"
     assert list(out.cat.categories) == ["A", "B", "C"] and out.cat.ordered
-    assert out.attrs["abc"]["a_min_value"] == 20.0
-    assert out.attrs["abc"]["b_min_value"] == 5.0
+    assert out.attrs == {}  # no side channel: the limits come from abc_limits
+    limits = abc_limits(v)
+    assert limits.method == "fixed" and limits.cutoffs == (0.8, 0.95)
+    assert limits.a_min_value == 20.0
+    assert limits.b_min_value == 5.0
+    # A is 2 of 6 customers with 80 % of the value; A and B 4 of 6 with 95 %
+    assert limits.a_limit == (2 / 6, 0.8) and limits.b_limit == (4 / 6, 0.95)
+    assert limits.pareto_point is None and limits.ab_exchanged is None
 
 
 def test_fixed_tie_block_inside_a_cutoff_goes_to_higher_class() -> None:
@@ -109,7 +115,7 @@ def test_negative_policy() -> None:
     # the others alone: 100, 50, 10 (total 160): shares before 0, 0.625, 0.9375
     out = abc_classes(v, negative="class_c")
     assert out.tolist() == ["A", "A", "C", "B"]
-    assert out.attrs["abc"]["n_negative"] == 1
+    assert abc_limits(v, negative="class_c").n_negative == 1
     with pytest.raises(ValueError, match="negative="):
         abc_classes(v, negative="drop")
 
@@ -118,7 +124,7 @@ def test_profit_mode_margin_and_cost() -> None:
     rev = _s([100.0, 90.0, 10.0])
     cost = pd.Series([80.0, 0.0, 0.0], index=rev.index[::-1])  # any order, aligned by id
     # profit = revenue * 1.0 - cost: c0 100, c1 90, c2 10 - 80 < 0
-    out = abc_classes(rev, cost_to_serve=cost, negative="class_c")
+    out = abc_classes(rev, cost=cost, negative="class_c")
     assert out.loc["c2"] == "C"
     # margin 0.5 for everyone changes no class (scale invariance)
     assert abc_classes(rev, margin=0.5).tolist() == abc_classes(rev).tolist()
@@ -131,13 +137,14 @@ def test_cost_and_margin_validation_lists_ids() -> None:
     rev = _s([100.0, 90.0, 10.0])
     cost = pd.Series([1.0, 2.0], index=["c0", "zz"])
     with pytest.raises(DataValidationError) as err:
-        abc_classes(rev, cost_to_serve=cost)
+        abc_classes(rev, cost=cost)
     msg = str(err.value)
-    assert "missing here" in msg and "'c1'" in msg and "'zz'" in msg
+    assert "customers with no value" in msg and "'c1'" in msg
+    assert "customers not in the table" in msg and "'zz'" in msg
     with pytest.raises(DataValidationError, match="missing values"):
         abc_classes(rev, margin=pd.Series([0.1, np.nan, 0.2], index=rev.index))
-    with pytest.raises(DataValidationError, match="negative costs"):
-        abc_classes(rev, cost_to_serve=pd.Series([-1.0, 0.0, 0.0], index=rev.index))
+    with pytest.raises(DataValidationError, match="values must be >= 0"):
+        abc_classes(rev, cost=pd.Series([-1.0, 0.0, 0.0], index=rev.index))
     with pytest.raises(ValueError, match="margin"):
         abc_classes(rev, margin=1.5)
 
@@ -161,21 +168,21 @@ def test_computed_hand_case() -> None:
     # break-even: values >= mean are 60, 20 -> x = 2/6, so A/B limit at 2/6
     # submarginal point, nearest (2/6, 1): 0.04, 0.0378, 0.114 -> x = 3/6 (0.5, 0.9)
     v = _s([60.0, 20.0, 10.0, 5.0, 3.0, 2.0])
-    res = computed_abc(v)
+    res = abc_limits(v, method="computed")
     assert res.pareto_point == pytest.approx((1 / 3, 0.8))
     assert res.break_even_point == pytest.approx((1 / 3, 0.8))
     assert res.submarginal_point == pytest.approx((0.5, 0.9))
     assert not res.ab_exchanged
     out = abc_classes(v, method="computed")
     assert out.tolist() == ["A", "A", "B", "C", "C", "C"]
-    assert out.attrs["abc"]["submarginal_point"] == pytest.approx((0.5, 0.9))
+    assert res.a_limit == pytest.approx((1 / 3, 0.8)) and res.b_limit == pytest.approx((0.5, 0.9))
 
 
 def test_computed_break_even_before_pareto_is_exchanged() -> None:
     # 100, 10, 9, ..., 1: only 100 is above the mean (15.5) -> break-even at x = 1/11,
     # left of the Pareto point, so the A/B limit is the break-even point.
     v = _s([100.0, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1])
-    res = computed_abc(v)
+    res = abc_limits(v, method="computed")
     assert res.ab_exchanged
     assert res.break_even_point[0] == pytest.approx(1 / 11)
     assert res.ab_point == res.break_even_point
@@ -215,7 +222,7 @@ def test_computed_uniform_values_are_all_a() -> None:
 def test_computed_exponential_sample_limits_in_range() -> None:
     rng = np.random.default_rng(3)
     v = _s(list(rng.exponential(size=5000)))
-    res = computed_abc(v)
+    res = abc_limits(v, method="computed")
     # break-even: the customers with value >= the mean, about exp(-1) = 36.8 % of them
     assert res.break_even_point[0] == pytest.approx(np.mean(v >= v.mean()), abs=1e-12)
     assert 0 < res.ab_point[0] <= res.submarginal_point[0] <= 1
@@ -237,7 +244,7 @@ method_st = st.sampled_from(["fixed", "computed"])
 @given(values_st, method_st, st.integers(-20, 20))
 def test_scaling_by_power_of_two_changes_no_class(v: list[float], method: str, k: int) -> None:
     s = _s(v)
-    assert abc_classes(s * 2.0**k, method).tolist() == abc_classes(s, method).tolist()
+    assert abc_classes(s * 2.0**k, method=method).tolist() == abc_classes(s, method=method).tolist()
 
 
 @settings(max_examples=80, deadline=None)
@@ -245,14 +252,14 @@ def test_scaling_by_power_of_two_changes_no_class(v: list[float], method: str, k
 def test_scaling_integer_amounts_changes_no_class(v: list[int], method: str, c: int) -> None:
     # e.g. dollars -> cents: integer sums are exact, so shares are identical
     s = _s([float(x) for x in v])
-    assert abc_classes(s * c, method).tolist() == abc_classes(s, method).tolist()
+    assert abc_classes(s * c, method=method).tolist() == abc_classes(s, method=method).tolist()
 
 
 @settings(max_examples=80, deadline=None)
 @given(values_st, method_st, st.randoms(use_true_random=False))
 def test_more_value_never_lower_class_and_order_free(v: list[float], method: str, rnd) -> None:  # type: ignore[no-untyped-def]
     s = _s(v)
-    out = abc_classes(s, method)
+    out = abc_classes(s, method=method)
     codes = out.cat.codes.to_numpy()
     arr = s.to_numpy()
     hi = arr[:, None] > arr[None, :]
@@ -262,7 +269,7 @@ def test_more_value_never_lower_class_and_order_free(v: list[float], method: str
     assert list(out.cat.categories) == list(ABC_CLASSES)
     perm = list(s.index)
     rnd.shuffle(perm)
-    assert abc_classes(s.loc[perm], method).loc[s.index].tolist() == out.tolist()
+    assert abc_classes(s.loc[perm], method=method).loc[s.index].tolist() == out.tolist()
 
 
 def test_on_customer_table() -> None:
@@ -274,7 +281,7 @@ def test_on_customer_table() -> None:
     assert out.loc["c12"] == "C"
     assert abc_classes(table, method="computed").loc["c01"] == "A"
     assert 0 < gini(table) < 1
-    assert pareto_share(table, 0.2) > 0.5
+    assert pareto_share(table, top=0.2) > 0.5
     assert len(concentration_curve(table)) == len(table) + 1
 
 
@@ -307,3 +314,100 @@ def test_concentration_shares_never_exceed_one() -> None:
         share = curve["value_share"].to_numpy()
         assert share.max() == 1.0 and share[-1] == 1.0
         assert np.all(np.diff(share) >= 0)
+
+
+# ----------------------------------------------------------------- limits and shims
+def test_limits_are_what_the_classes_apply() -> None:
+    rng = np.random.default_rng(4)
+    v = _s(list(np.concatenate([rng.gamma(0.7, 50.0, 300).round(2), np.zeros(40)])))
+    curve = concentration_curve(v)
+    for method in ("fixed", "computed"):
+        out = abc_classes(v, method=method)
+        limits = abc_limits(v, method=method)
+        assert isinstance(limits, ABCLimits)
+        assert (out == "A").tolist() == (v >= limits.a_min_value).tolist()
+        assert (out != "C").tolist() == (v >= limits.b_min_value).tolist()
+        # a_limit and b_limit are vertices of the concentration curve (zeros included)
+        for point, classes in ((limits.a_limit, {"A"}), (limits.b_limit, {"A", "B"})):
+            k = int(out.isin(classes).sum())
+            assert point[0] == curve["customer_share"].iloc[k]
+            assert point[1] == curve["value_share"].iloc[k]
+    computed = abc_limits(v, method="computed")
+    # the paper's points are on the curve of the positive values: customer shares differ
+    n_pos = int((v > 0).sum())
+    assert computed.ab_point is not None
+    assert computed.ab_point[0] == pytest.approx(computed.a_limit[0] * len(v) / n_pos)
+
+
+def test_limits_as_dict_has_the_keys_attrs_had() -> None:
+    # the 0.1 attrs["abc"] keys, for fixed and for computed limits
+    v = _s([60.0, 20.0, 10.0, 5.0, 3.0, 2.0])
+    fixed = abc_limits(v).as_dict()
+    assert {"method", "n_negative", "cutoffs", "a_min_value", "b_min_value"} <= set(fixed)
+    computed = abc_limits(v, method="computed").as_dict()
+    assert {
+        "method",
+        "n_negative",
+        "a_min_value",
+        "b_min_value",
+        "pareto_point",
+        "break_even_point",
+        "submarginal_point",
+        "ab_point",
+        "ab_exchanged",
+    } <= set(computed)
+    assert computed["submarginal_point"] == pytest.approx((0.5, 0.9))
+
+
+def test_old_calls_still_work_with_a_future_warning() -> None:
+    v = _s([60.0, 20.0, 10.0, 5.0, 3.0, 2.0])
+    cost = pd.Series(1.0, index=v.index)
+    expected = abc_classes(v, method="computed")
+    with pytest.warns(FutureWarning, match=r"write abc_classes\(values, method=\.\.\.\)"):
+        assert abc_classes(v, "computed").tolist() == expected.tolist()
+    with pytest.warns(FutureWarning, match="method, cutoffs by keyword"):
+        assert abc_classes(v, "fixed", (0.5, 0.9)).tolist() == ["A", "B", "B", "C", "C", "C"]
+    with pytest.warns(FutureWarning, match="'cost_to_serve' was renamed 'cost'"):
+        old = abc_classes(v, cost_to_serve=cost)
+    assert old.tolist() == abc_classes(v, cost=cost).tolist()
+    with pytest.warns(FutureWarning, match="pass top by keyword"):
+        assert pareto_share(v, 0.5) == pareto_share(v, top=0.5)
+    for func in (concentration_curve, gini, abc_limits):
+        with pytest.warns(FutureWarning, match="write cost=... instead"):
+            func(v, cost_to_serve=cost)
+    with pytest.raises(TypeError, match="pass only cost="):
+        abc_classes(v, cost=cost, cost_to_serve=cost)
+
+
+def test_computed_abc_names_of_0_1_still_work() -> None:
+    v = _s([60.0, 20.0, 10.0, 5.0, 3.0, 2.0])
+    with pytest.warns(FutureWarning, match="renamed ABCLimits"):
+        from custvalue.abc import ComputedABC
+    assert ComputedABC is ABCLimits
+    from custvalue.abc import computed_abc
+
+    with pytest.warns(FutureWarning, match=r"abc_limits\(values, method='computed'\)"):
+        res = computed_abc(v)
+    assert res == abc_limits(v, method="computed")
+    with pytest.raises(AttributeError, match="no attribute"):
+        custvalue.abc.nothing  # noqa: B018
+
+
+def test_scalar_cost_is_one_amount_for_everyone() -> None:
+    rev = _s([100.0, 90.0, 10.0])
+    same = pd.Series(20.0, index=rev.index)
+    assert abc_classes(rev, cost=20.0, negative="class_c").tolist() == (
+        abc_classes(rev, cost=same, negative="class_c").tolist()
+    )
+    with pytest.raises(ValueError, match="cost"):
+        abc_classes(rev, cost=-1.0)
+
+
+def test_margin_rule_is_one_for_scalars_and_series() -> None:
+    rev = _s([100.0, 90.0, 10.0])
+    with pytest.raises(ValueError, match="margin"):
+        abc_classes(rev, margin=0.0)
+    with pytest.raises(DataValidationError, match="margin"):
+        abc_classes(rev, margin=pd.Series([0.5, 1.5, 0.5], index=rev.index))
+    with pytest.raises(DataValidationError, match="margin"):
+        abc_classes(rev, margin=pd.Series([0.5, -0.5, 0.5], index=rev.index))

@@ -21,7 +21,7 @@ INTENT = INTENT_STAGES
 EVERY_OUTPUT = {
     "abc_class": ABC_CLASSES,
     "rfm_segment": COMMON_SEGMENTS + CN8_SEGMENTS,
-    "pyramid_tier": PYRAMID_SCHEMES["seeds"] + PYRAMID_SCHEMES["zrl"],
+    "pyramid_tier": PYRAMID_SCHEMES["vip"] + PYRAMID_SCHEMES["metals"],
     "value_class": VALUE_CLASSES,
     "lifecycle_stage": LIFECYCLE,
     "churn_status": CHURN,
@@ -39,9 +39,10 @@ def test_every_code_has_both_labels(kind: str) -> None:
         assert len(set(labels.values())) == len(labels)
 
 
-def test_seed_wording_for_chinese_labels() -> None:
-    # seed 000 (customer pyramid), seed 002 (value classes, lifecycle), seed 004 (churn)
-    assert [labels_for("pyramid_tier", "zh")[c] for c in PYRAMID_SCHEMES["seeds"]] == [
+def test_chinese_labels_use_the_terms_of_chinese_crm_practice() -> None:
+    # the customer pyramid (客户金字塔), the value classes, the lifecycle stages and the two
+    # kinds of churn, as named in the module docstring of custvalue.labels
+    assert [labels_for("pyramid_tier", "zh")[c] for c in PYRAMID_SCHEMES["vip"]] == [
         "VIP客户",
         "主要客户",
         "普通客户",
@@ -70,7 +71,7 @@ def test_seed_wording_for_chinese_labels() -> None:
 
 def test_display_keeps_order_index_and_name() -> None:
     table = hand_table()
-    seg = rfm_segments(rfm_scores(table), "cn8")
+    seg = rfm_segments(rfm_scores(table), scheme="cn8")
     shown = display(seg, "zh")
     assert shown.index.equals(seg.index) and shown.name == "rfm_segment"
     assert shown.cat.ordered
@@ -84,7 +85,7 @@ def test_display_every_segmentation_output() -> None:
         abc_classes(table),
         rfm_segments(rfm_scores(table)),
         pyramid_tiers(table),
-        pyramid_tiers(table, scheme="zrl"),
+        pyramid_tiers(table, scheme="metals"),
         value_matrix(table["total_spend"], table["total_spend"]),
     ]
     for out in outputs:

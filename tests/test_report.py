@@ -36,7 +36,7 @@ def test_hand_case_with_empty_segment() -> None:
 def test_value_series_and_languages() -> None:
     t = pd.DataFrame({"total_spend": [60.0, 30.0, 10.0]}, index=["a", "b", "c"])
     profit = pd.Series([10.0, 20.0, -5.0], index=["c", "b", "a"], name="profit")
-    rep = segment_report(t, _abc(["A", "A", "C"], ["a", "b", "c"]), profit, lang="en")
+    rep = segment_report(t, _abc(["A", "A", "C"], ["a", "b", "c"]), value=profit, lang="en")
     assert list(rep.index) == ["Class A", "Class B", "Class C"]
     np.testing.assert_allclose(rep["total_value"], [15.0, 0.0, 10.0])
     zh = segment_report(t, _abc(["A", "A", "C"], ["a", "b", "c"]), lang="zh")
@@ -79,7 +79,7 @@ def cdnow() -> pd.DataFrame:
     from custvalue import customer_table
     from custvalue.datasets import load_cdnow
 
-    # the 2,357-customer sample, daily merge, weekly durations (DOMAIN.md conventions)
+    # the 2,357-customer sample, daily merge, weekly durations, as in the literature (docs/domain.md, "CDNOW")
     tx = load_cdnow(subset="sample")
     return customer_table(tx, amount_col="amount", time_unit="W", observation_end="1998-06-30")
 
@@ -97,6 +97,7 @@ def _check_segmentation(table: pd.DataFrame, labels: pd.Series) -> None:
 
 def test_every_function_on_cdnow(cdnow: pd.DataFrame) -> None:
     from custvalue import concentration_curve, gini, pareto_share, value_matrix
+    from custvalue.abc import abc_limits
 
     assert len(cdnow) == 2357
     fixed = abc_classes(cdnow)
@@ -108,25 +109,26 @@ def test_every_function_on_cdnow(cdnow: pd.DataFrame) -> None:
     assert (top_a.sum() - top_a.min()) / cdnow["total_spend"].sum() < 0.8
     computed = abc_classes(cdnow, method="computed")
     _check_segmentation(cdnow, computed)
-    limits = computed.attrs["abc"]
-    assert 0 < limits["ab_point"][0] <= limits["submarginal_point"][0] < 1
+    limits = abc_limits(cdnow, method="computed")
+    assert limits.ab_point is not None and limits.submarginal_point is not None
+    assert 0 < limits.ab_point[0] <= limits.submarginal_point[0] < 1
     assert 0 < gini(cdnow) < 1
-    assert pareto_share(cdnow, 0.2) == pytest.approx(
+    assert pareto_share(cdnow, top=0.2) == pytest.approx(
         float(np.interp(0.2, *concentration_curve(cdnow).to_numpy().T))
     )
     scores = rfm_scores(cdnow)
     # most CDNOW customers bought once: they all share the lowest F score
     assert (scores["f_score"][cdnow["n_purchases"] == 1] == 1).all()
     for scheme in ("common", "cn8"):
-        _check_segmentation(cdnow, rfm_segments(scores, scheme))
+        _check_segmentation(cdnow, rfm_segments(scores, scheme=scheme))
     tiers = pyramid_tiers(cdnow)
     _check_segmentation(cdnow, tiers)
     counts = tiers.value_counts(sort=False)
     assert counts["vip"] / len(cdnow) == pytest.approx(0.01, abs=0.005)
     assert counts["small"] / len(cdnow) == pytest.approx(0.80, abs=0.01)
     cost = pd.Series(5.0, index=cdnow.index)
-    _check_segmentation(cdnow, pyramid_tiers(cdnow, scheme="zrl", cost_to_serve=cost))
-    vm = value_matrix(cdnow["total_spend"], cdnow["mean_spend"], cost)
+    _check_segmentation(cdnow, pyramid_tiers(cdnow, scheme="metals", cost=cost))
+    vm = value_matrix(cdnow["total_spend"], cdnow["mean_spend"], cost=cost)
     _check_segmentation(cdnow, vm)
 
 
@@ -140,7 +142,7 @@ def test_every_function_on_generated_data() -> None:
         abc_classes(table),
         abc_classes(table, method="computed", margin=0.3),
         rfm_segments(rfm_scores(table)),
-        rfm_segments(rfm_scores(table, n_bins=3), "cn8"),
+        rfm_segments(rfm_scores(table, n_bins=3), scheme="cn8", n_bins=3),
         pyramid_tiers(table, by="value", shares=(0.3, 0.3, 0.2)),
         value_matrix(table["total_spend"], table["n_purchases"].astype(float)),
     ):
@@ -151,4 +153,20 @@ def test_value_series_with_duplicate_ids_raises() -> None:
     t = pd.DataFrame({"total_spend": [1.0, 2.0]}, index=["a", "b"])
     dup = pd.Series([1.0, 2.0, 3.0], index=["a", "b", "b"])
     with pytest.raises(DataValidationError, match="duplicate customer ids"):
-        segment_report(t, _abc(["A", "B"], ["a", "b"]), dup)
+        segment_report(t, _abc(["A", "B"], ["a", "b"]), value=dup)
+
+
+def test_value_series_alignment_policy_and_positional_shim() -> None:
+    t = pd.DataFrame({"total_spend": [60.0, 30.0, 10.0]}, index=["a", "b", "c"])
+    labels = _abc(["A", "A", "C"], ["a", "b", "c"])
+    extra = pd.Series([1.0, 2.0, 3.0, 4.0], index=["a", "b", "c", "z"], name="clv")
+    with pytest.raises(DataValidationError, match="customers not in the table") as err:
+        segment_report(t, labels, value=extra)
+    assert "'z'" in str(err.value) and "'clv'" in str(err.value)
+    with pytest.raises(DataValidationError, match="customers with no value") as err:
+        segment_report(t, labels, value=extra.iloc[:2])
+    assert "'c'" in str(err.value)
+    profit = pd.Series([10.0, 20.0, -5.0], index=["c", "b", "a"], name="profit")
+    with pytest.warns(FutureWarning, match=r"write segment_report\(table, labels, value=\.\.\.\)"):
+        old = segment_report(t, labels, profit)
+    pd.testing.assert_frame_equal(old, segment_report(t, labels, value=profit))

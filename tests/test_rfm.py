@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from _segdata import hand_table
 from custvalue import DataValidationError, rfm_scores, rfm_segments
 from custvalue._schema import N_PURCHASES, TIME_SINCE_LAST, TOTAL_SPEND
-from custvalue.rfm import CN8_SEGMENTS, COMMON_SEGMENTS, check_rules
+from custvalue.rfm import CN8_SEGMENTS, COMMON_SEGMENTS, check_rules, rfm_thresholds
 
 
 def _table(r: list[float], f: list[int], m: list[float]) -> pd.DataFrame:
@@ -40,7 +40,8 @@ def test_scores_hand_case() -> None:
     assert s["f_score"].tolist() == [4, 3, 1, 1]
     assert s["m_score"].tolist() == [4, 3, 2, 1]
     assert all(s[c].dtype == np.int64 for c in s.columns)
-    th = s.attrs["rfm"]["thresholds"]
+    assert s.attrs == {}  # no side channel: the cut points come from rfm_thresholds
+    th = rfm_thresholds(t, n_bins=4)
     # F lower edges: score 2 (empty) and 3 from 2 purchases, 4 from 6
     assert th["f"] == (2.0, 2.0, 6.0)
     # R upper edges in days: score 4 up to 1 day, 3 (empty) up to 1 day, 2 up to 5 days
@@ -136,7 +137,9 @@ def test_scores_monotone_ties_equal_and_thresholds_round_trip(data, n_bins: int)
         assert not np.any((v[:, None] > v[None, :]) & (sc[:, None] < sc[None, :]))
         assert not np.any((v[:, None] == v[None, :]) & (sc[:, None] != sc[None, :]))
     # the returned cut points reproduce the scores with method="fixed"
-    again = rfm_scores(t, n_bins=n_bins, method="fixed", thresholds=s.attrs["rfm"]["thresholds"])
+    again = rfm_scores(
+        t, n_bins=n_bins, method="fixed", thresholds=rfm_thresholds(t, n_bins=n_bins)
+    )
     pd.testing.assert_frame_equal(again, s, check_like=False)
     # shuffling rows and scaling spend (cents) change nothing
     perm = t.sample(frac=1.0, random_state=0)
@@ -157,7 +160,7 @@ COMMON_GRID = {
 
 def test_common_scheme_exhaustive_exclusive_and_matches_grid() -> None:
     cells = _all_cells(5)
-    seg = rfm_segments(cells, "common")
+    seg = rfm_segments(cells, scheme="common")
     assert not seg.isna().any()
     assert list(seg.cat.categories) == list(COMMON_SEGMENTS)
     assert set(seg) == set(COMMON_SEGMENTS)  # every segment reachable
@@ -168,13 +171,13 @@ def test_common_scheme_exhaustive_exclusive_and_matches_grid() -> None:
 
 def test_common_scheme_needs_five_scores() -> None:
     with pytest.raises(ValueError, match="n_bins=5"):
-        rfm_segments(_all_cells(4), "common", n_bins=4)
+        rfm_segments(_all_cells(4), scheme="common", n_bins=4)
 
 
 @pytest.mark.parametrize("n_bins", [2, 3, 5, 7])
 def test_cn8_exhaustive_and_exclusive(n_bins: int) -> None:
     cells = _all_cells(n_bins)
-    seg = rfm_segments(cells, "cn8", n_bins=n_bins)
+    seg = rfm_segments(cells, scheme="cn8", n_bins=n_bins)
     assert not seg.isna().any()
     assert list(seg.cat.categories) == list(CN8_SEGMENTS)
     assert set(seg) == set(CN8_SEGMENTS)
@@ -197,7 +200,7 @@ def test_cn8_exhaustive_and_exclusive(n_bins: int) -> None:
 def test_cn8_compares_to_the_mean_of_the_customers_given() -> None:
     s = pd.DataFrame({"r_score": [5, 4, 1], "f_score": [1, 1, 1], "m_score": [2, 2, 2]})
     # R mean 3.33: 5 and 4 high; F and M equal for everyone -> never above the mean -> low
-    assert rfm_segments(s, "cn8").tolist() == [
+    assert rfm_segments(s, scheme="cn8").tolist() == [
         "general_development",
         "general_development",
         "general_winback",
@@ -212,11 +215,11 @@ def test_user_rules_tuple_and_frame() -> None:
     ]
     assert check_rules(rules, n_bins=2) == ["top", "rest"]
     cells = _all_cells(2)
-    seg = rfm_segments(cells, rules, n_bins=2)
+    seg = rfm_segments(cells, scheme=rules, n_bins=2)
     assert list(seg.cat.categories) == ["top", "rest"]
     assert (seg == "top").sum() == 2
     frame = pd.DataFrame({"segment": ["hi_r", "lo_r"], "r_min": [2, np.nan], "r_max": [np.nan, 1]})
-    seg = rfm_segments(cells, frame, n_bins=2)
+    seg = rfm_segments(cells, scheme=frame, n_bins=2)
     assert (seg == "hi_r").tolist() == (cells["r_score"] == 2).tolist()
 
 
@@ -226,7 +229,7 @@ def test_user_rules_overlap_and_gap_list_cells() -> None:
         check_rules(overlap, n_bins=2)
     gap = [("a", (1, 1), (1, 2), (1, 2))]
     with pytest.raises(ValueError, match=r"4 cell\(s\) \(r,f,m\) with no segment: \(2,1,1\)"):
-        rfm_segments(_all_cells(2), gap, n_bins=2)
+        rfm_segments(_all_cells(2), scheme=gap, n_bins=2)
     with pytest.raises(ValueError, match="unknown rule columns"):
         check_rules(pd.DataFrame({"segment": ["a"], "x_min": [1]}), n_bins=2)
 
@@ -237,18 +240,26 @@ def test_segments_validate_scores() -> None:
     with pytest.raises(DataValidationError, match="missing column"):
         rfm_segments(pd.DataFrame({"r_score": [1]}))
     with pytest.raises(ValueError, match="scheme"):
-        rfm_segments(_all_cells(5), "cn9")
+        rfm_segments(_all_cells(5), scheme="cn9")
 
 
-def test_n_bins_read_from_scores_attrs() -> None:
+def test_n_bins_is_an_argument_never_read_from_the_scores() -> None:
     t = _table([1.0, 2.0, 3.0], [1, 2, 3], [1.0, 2.0, 3.0])
     s = rfm_scores(t, n_bins=3)
     # scores R 3,2,1; F 1,2,3; M 1,2,3; means 2 (a score of 2 is not above the mean)
-    seg = rfm_segments(s, "cn8")
+    seg = rfm_segments(s, scheme="cn8", n_bins=3)
     assert seg.tolist() == ["general_development", "general_winback", "important_retention"]
-    # n_bins = 3 is read from the scores, so the 5-score common scheme refuses them
+    # cn8 compares scores to their mean, so the score range does not change it
+    assert rfm_segments(s, scheme="cn8").tolist() == seg.tolist()
+    # the 5-score common scheme refuses n_bins=3
     with pytest.raises(ValueError, match="n_bins=5"):
-        rfm_segments(s, "common")
+        rfm_segments(s, scheme="common", n_bins=3)
+    # attrs are ignored, whatever they hold
+    s.attrs["rfm"] = {"n_bins": 3}
+    assert rfm_segments(s).tolist() == rfm_segments(s.copy()).tolist()
+    # scores above n_bins raise
+    with pytest.raises(DataValidationError, match=r"scores outside 1..5"):
+        rfm_segments(rfm_scores(t, n_bins=7))
 
 
 def test_on_customer_table() -> None:
@@ -261,16 +272,53 @@ def test_on_customer_table() -> None:
     assert seg.loc["c01"] == "champions"
     # c07 / c12: one small purchase long ago
     assert seg.loc["c12"] in {"lost", "hibernating"}
-    cn8 = rfm_segments(s, "cn8")
+    cn8 = rfm_segments(s, scheme="cn8")
     assert cn8.loc["c01"] == "important_value"
 
 
 def test_empty_scores_raise() -> None:
     empty = pd.DataFrame({"r_score": [], "f_score": [], "m_score": []}, dtype="int64")
     with pytest.raises(DataValidationError, match="no customers"):
-        rfm_segments(empty, "cn8")
+        rfm_segments(empty, scheme="cn8")
 
 
 def test_negative_spend_is_ranked() -> None:
     t = _table([1.0, 2.0, 3.0], [1, 1, 1], [-10.0, 0.0, 25.0])
     assert rfm_scores(t)["m_score"].tolist() == [1, 3, 5]
+
+
+# ----------------------------------------------------------------- thresholds and shims
+def test_thresholds_score_new_customers_against_a_reference() -> None:
+    ref = _table([1.0, 5.0, 5.0, 30.0], [6, 2, 1, 1], [300.0, 80.0, 20.0, 10.0])
+    th = rfm_thresholds(ref, n_bins=4)
+    assert th == {"r": (1.0, 1.0, 5.0), "f": (2.0, 2.0, 6.0), "m": (20.0, 80.0, 300.0)}
+    new = _table([0.5, 10.0], [3, 1], [500.0, 15.0])
+    s = rfm_scores(new, n_bins=4, method="fixed", thresholds=th)
+    # 0.5 days <= 1 -> R 4; 10 days > 5 -> R 1; 3 purchases >= 2 -> F 3; 500 >= 300 -> M 4
+    assert s["r_score"].tolist() == [4, 1]
+    assert s["f_score"].tolist() == [3, 1]
+    assert s["m_score"].tolist() == [4, 1]
+    # cut points for 4 scores used with the default n_bins: the message says what to pass
+    with pytest.raises(ValueError, match="pass n_bins=4"):
+        rfm_scores(new, method="fixed", thresholds=th)
+    with pytest.raises(TypeError, match="mapping"):
+        rfm_scores(new, n_bins=4, method="fixed", thresholds=[1.0, 2.0, 3.0])  # type: ignore[arg-type]
+    with pytest.raises(DataValidationError, match="missing column"):
+        rfm_thresholds(ref.drop(columns=[N_PURCHASES]))
+
+
+def test_old_positional_calls_still_work_with_a_future_warning() -> None:
+    t = _table([1.0, 5.0, 5.0, 30.0], [6, 2, 1, 1], [300.0, 80.0, 20.0, 10.0])
+    with pytest.warns(FutureWarning, match=r"write rfm_scores\(table, n_bins=\.\.\.\)"):
+        old = rfm_scores(t, 4)
+    pd.testing.assert_frame_equal(old, rfm_scores(t, n_bins=4))
+    th = rfm_thresholds(t, n_bins=4)
+    with pytest.warns(FutureWarning, match="n_bins, method, thresholds by keyword"):
+        old = rfm_scores(t, 4, "fixed", th)
+    pd.testing.assert_frame_equal(old, rfm_scores(t, n_bins=4))
+    s = rfm_scores(t)
+    with pytest.warns(FutureWarning, match="pass scheme by keyword"):
+        assert rfm_segments(s, "cn8").tolist() == rfm_segments(s, scheme="cn8").tolist()
+    rules = [("best", (2, 2), (1, 2), (1, 2)), ("rest", (1, 1), (1, 2), (1, 2))]
+    with pytest.warns(FutureWarning, match="pass n_bins by keyword"):
+        assert check_rules(rules, 2) == ["best", "rest"]

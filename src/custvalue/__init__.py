@@ -7,7 +7,7 @@ tier of the customer pyramid each sits in and where each relationship is going.
 
 from __future__ import annotations
 
-from .abc import abc_classes, concentration_curve, gini, pareto_share
+from .abc import abc_classes, abc_limits, concentration_curve, gini, pareto_share
 from .analysis import Analysis, analyze
 from .clv import (
     BetaGeoBetaBinomModel,  # clv/bgbb.py
@@ -35,7 +35,7 @@ from .interop import from_lifetimes, to_lifetimes
 from .lifecycle import churn_status, followup_load, followup_plan, lifecycle_stages
 from .pyramid import pyramid_tiers, value_matrix
 from .report import segment_report
-from .rfm import rfm_scores, rfm_segments
+from .rfm import rfm_scores, rfm_segments, rfm_thresholds
 from .table import TableReport, customer_table, split_calibration_holdout
 
 __version__ = "0.1.0"
@@ -66,12 +66,14 @@ __all__ = [
     "ParetoNBDModel",
     # who brings the value, how customers behave (abc.py, rfm.py, pyramid.py, report.py)
     "abc_classes",
+    "abc_limits",
     "concentration_curve",
     "gini",
     "pareto_share",
     "pyramid_tiers",
     "rfm_scores",
     "rfm_segments",
+    "rfm_thresholds",
     "segment_report",
     "value_matrix",
     # where each relationship is going (lifecycle.py)

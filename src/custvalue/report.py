@@ -8,23 +8,23 @@ category of the segmentation is present, in category order, empty ones included.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
+from ._deprecation import keyword_only_after
 from ._schema import TOTAL_SPEND
-from ._validation import Checks, check_frame, numeric_array
+from ._validation import Checks, check_aligned, check_frame, numeric_array
 from .labels import LANGS, display
 
 __all__ = ["segment_report"]
 
 
+@keyword_only_after(2, "value", since="0.2")
 def segment_report(
     table: pd.DataFrame,
     labels: pd.Series,
-    value: str | pd.Series = TOTAL_SPEND,
     *,
+    value: str | pd.Series = TOTAL_SPEND,
     lang: str | None = None,
 ) -> pd.DataFrame:
     """Per segment: customers, share of customers, share of value, mean and total value.
@@ -32,13 +32,13 @@ def segment_report(
     Parameters
     ----------
     table : pandas.DataFrame
-        Customer table (index = customer id).
+        Customer table (index = customer id), as :func:`custvalue.customer_table` builds it.
     labels : pandas.Series
         Categorical segment per customer (any output of the segmentation functions), on
         exactly the customers of ``table`` (any order). Missing labels raise.
-    value : str or pandas.Series
-        Column of ``table`` to sum (default ``total_spend``), or a Series of values on the
-        same customers (e.g. profit or CLV).
+    value : str or pandas.Series, default "total_spend"
+        Column of ``table`` to sum, or a Series of values on exactly the customers of
+        ``table`` (any order), e.g. profit or CLV.
     lang : {"en", "zh"}, optional
         Show display labels instead of codes (see :mod:`custvalue.labels`).
 
@@ -89,30 +89,18 @@ def segment_report(
         lab = labels.reindex(idx)
     codes = lab.cat.codes.to_numpy()
     checks.rows(codes < 0, "labels", "missing labels")
-    vals: Any
+    v: np.ndarray | None
     if isinstance(value, str):
         if value not in table.columns:
             raise ValueError(f"segment_report: table has no column {value!r}")
-        vals = table[value]
-        vname = value
+        v = numeric_array(table[value], value, checks)
     elif isinstance(value, pd.Series):
-        vals = value
         vname = str(value.name) if value.name is not None else "value"
-        if not value.index.equals(idx):
-            checks.rows(~idx.isin(value.index), vname, "customers without a value")
-            checks.rows(
-                ~value.index.isin(idx),
-                vname,
-                "values for customers not in the table",
-                ids=value.index,
-            )
-            checks.rows(value.index.duplicated(), vname, "duplicate customer ids", ids=value.index)
-            checks.raise_if_failed()
-            vals = value.reindex(idx)
+        v = check_aligned(value, idx, vname, checks)
     else:
         raise TypeError("segment_report: value must be a column name or a pandas Series")
-    v = numeric_array(vals, vname, checks)
     checks.raise_if_failed()
+    assert v is not None  # None only with a recorded failure
 
     k = len(lab.cat.categories)
     n = np.bincount(codes, minlength=k)

@@ -2,8 +2,14 @@
 
 Scores come from the customer table: R from ``time_since_last`` (reversed: the more recent
 the last purchase, the higher the score), F from ``n_purchases``, M from ``total_spend``.
-Segment schemes are data (:data:`SCHEMES`, or your own rules): every scheme is checked to
-map every score cell ``(r, f, m)`` to exactly one segment.
+The common scheme and your own schemes are rules as data (:data:`COMMON_RULES`, or the
+rules you pass), checked to map every score cell ``(r, f, m)`` to exactly one segment; the
+Chinese 8-class scheme compares each score with the mean score of the customers given.
+:data:`SCHEMES` lists the segments of the built-in schemes.
+
+Scores come back as plain columns (nothing in ``DataFrame.attrs``): the cut points of a
+population are :func:`rfm_thresholds`, and :func:`rfm_segments` takes ``n_bins`` as an
+argument.
 """
 
 from __future__ import annotations
@@ -15,9 +21,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._deprecation import keyword_only_after
 from ._schema import N_PURCHASES, TIME_SINCE_LAST, TOTAL_SPEND
-from ._validation import Checks, check_choice, check_frame, check_scalar, numeric_array
-from ._value import categorical_series
+from ._validation import (
+    Checks,
+    categorical,
+    check_choice,
+    check_columns,
+    check_frame,
+    check_scalar,
+    numeric_array,
+)
 
 __all__ = [
     "CN8_SEGMENTS",
@@ -27,6 +41,7 @@ __all__ = [
     "check_rules",
     "rfm_scores",
     "rfm_segments",
+    "rfm_thresholds",
 ]
 
 _DIMS = (("r", TIME_SINCE_LAST), ("f", N_PURCHASES), ("m", TOTAL_SPEND))
@@ -39,7 +54,7 @@ def _rank_scores(v: np.ndarray, n_bins: int) -> tuple[np.ndarray, np.ndarray]:
 
     A customer's score is ``1 + min(floor(n_bins * below / (n - 1)), n_bins - 1)``, with
     ``below`` the number of customers with a strictly smaller value (``below / (n - 1)`` is
-    the percent rank of SQL's PERCENT_RANK, pandas ``rank(method="min", pct=...)``); integer
+    SQL's PERCENT_RANK, in pandas ``(rank(method="min") - 1) / (n - 1)``); integer
     arithmetic, so no rounding. Returns the scores and the lower-edge thresholds ``t_j``
     (j = 1..n_bins-1) such that ``score = 1 + #{j: v >= t_j}``.
     """
@@ -63,12 +78,120 @@ def _fixed_scores(v: np.ndarray, t: np.ndarray, reverse: bool, n_bins: int) -> n
     return (1 + np.searchsorted(t, v, side="right")).astype("int64")
 
 
+def _score_arrays(table: Any, n_bins: Any, what: str) -> tuple[int, dict[str, np.ndarray]]:
+    """Validate the table and ``n_bins``; return ``n_bins`` and the R, F, M value arrays."""
+    check_frame(table, f"{what}: table", "a customer table (pandas DataFrame)")
+    n = int(check_scalar("n_bins", n_bins, minimum=2, integer=True))
+    checks = Checks(f"{what}: customer table", ids=table.index)
+    if not check_columns(
+        table, [c for _, c in _DIMS], checks, "build the table with custvalue.customer_table"
+    ):
+        checks.raise_if_failed()
+    if len(table) == 0:
+        checks.add(None, "the table is empty", 0)
+        checks.raise_if_failed()
+    arrays = {d: numeric_array(table[c], c, checks) for d, c in _DIMS}
+    with np.errstate(invalid="ignore"):
+        checks.rows(arrays["r"] < 0, TIME_SINCE_LAST, "negative durations")
+        checks.rows(arrays["f"] < 0, N_PURCHASES, "negative counts")
+    checks.raise_if_failed()
+    return n, arrays
+
+
+def _quantile(
+    arrays: dict[str, np.ndarray], n_bins: int
+) -> tuple[dict[str, np.ndarray], dict[str, tuple[float, ...]]]:
+    """Rank-based scores and the cut points that reproduce them with fixed scoring."""
+    scores: dict[str, np.ndarray] = {}
+    cuts: dict[str, tuple[float, ...]] = {}
+    for d, _ in _DIMS:
+        v = arrays[d]
+        if d == "r":
+            s, t = _rank_scores(-v, n_bins)
+            # convert lower edges on -time into upper edges on time, increasing
+            cuts[d] = tuple(float(-x) + 0.0 for x in t[::-1])
+        else:
+            s, t = _rank_scores(v, n_bins)
+            cuts[d] = tuple(float(x) for x in t)
+        scores[d] = s
+    return scores, cuts
+
+
+def rfm_thresholds(table: pd.DataFrame, *, n_bins: int = 5) -> dict[str, tuple[float, ...]]:
+    """Cut points of the rank-based RFM scores of ``table``, reusable on other customers.
+
+    ``rfm_scores(other, method="fixed", thresholds=rfm_thresholds(ref, n_bins=k),
+    n_bins=k)`` scores ``other`` against the population ``ref``; on ``ref`` itself it gives
+    exactly ``rfm_scores(ref, n_bins=k)``.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Customer table (index = customer id), as :func:`custvalue.customer_table` builds it.
+        Needs ``time_since_last``, ``n_purchases`` and ``total_spend`` (the reference
+        population).
+    n_bins : int, default 5
+        Number of scores per dimension (>= 2): scores run 1..``n_bins``.
+
+    Returns
+    -------
+    dict
+        ``{"r": (...), "f": (...), "m": (...)}``, each ``n_bins - 1`` non-decreasing cut
+        points. For F and M, lower edges ``t_1 <= ... <= t_{n_bins-1}`` with
+        ``score = 1 + #{j: value >= t_j}``; for R, upper edges in time units with
+        ``score = n_bins - #{j: time_since_last > t_j}``. ``inf`` / ``-inf`` mark scores
+        that no customer of ``table`` reached.
+
+    See Also
+    --------
+    rfm_scores : The scores, rank-based or against these cut points.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from custvalue.rfm import rfm_thresholds
+    >>> t = pd.DataFrame(
+    ...     {"time_since_last": [1.0, 5.0, 5.0, 30.0],
+    ...      "n_purchases": [6, 2, 1, 1],
+    ...      "total_spend": [300.0, 80.0, 20.0, 10.0]},
+    ...     index=["a", "b", "c", "d"])
+    >>> rfm_thresholds(t, n_bins=4)
+    {'r': (1.0, 1.0, 5.0), 'f': (2.0, 2.0, 6.0), 'm': (20.0, 80.0, 300.0)}
+    """
+    n, arrays = _score_arrays(table, n_bins, "rfm_thresholds")
+    return _quantile(arrays, n)[1]
+
+
+def _fixed_cuts(thresholds: Mapping[str, Sequence[float]], n_bins: int) -> dict[str, np.ndarray]:
+    """Validate user cut points (``n_bins - 1`` non-decreasing numbers per dimension)."""
+    if not isinstance(thresholds, Mapping):
+        raise TypeError(
+            "thresholds must be a mapping {'r': [...], 'f': [...], 'm': [...]} "
+            f"(e.g. from rfm_thresholds), got {type(thresholds).__name__}"
+        )
+    fixed: dict[str, np.ndarray] = {}
+    for d, _ in _DIMS:
+        if d not in thresholds:
+            raise ValueError(f"thresholds needs key {d!r} (keys: 'r', 'f', 'm')")
+        t = np.asarray(thresholds[d], dtype="float64")
+        if t.ndim != 1 or t.size != n_bins - 1:
+            hint = f"; pass n_bins={t.size + 1} to use them" if t.ndim == 1 and t.size else ""
+            raise ValueError(
+                f"thresholds[{d!r}] needs n_bins - 1 = {n_bins - 1} cut points, got {t.size}{hint}"
+            )
+        if np.isnan(t).any() or np.any(t[1:] < t[:-1]):
+            raise ValueError(f"thresholds[{d!r}] must be non-decreasing numbers, got {t}")
+        fixed[d] = t
+    return fixed
+
+
+@keyword_only_after(1, "n_bins", "method", "thresholds", since="0.2")
 def rfm_scores(
     table: pd.DataFrame,
+    *,
     n_bins: int = 5,
     method: str = "quantile",
     thresholds: Mapping[str, Sequence[float]] | None = None,
-    *,
     cell: bool = False,
 ) -> pd.DataFrame:
     """RFM scores 1..``n_bins`` from the customer table.
@@ -82,15 +205,8 @@ def rfm_scores(
     ties some scores stay empty rather than splitting the block arbitrarily (e.g. when most
     customers bought once, they all get F = 1 and the next purchase count jumps to a
     higher score); when everyone has the same value everyone gets 1. ``method="fixed"``
-    scores against your own cut points.
-
-    Cut points are returned in ``result.attrs["rfm"]["thresholds"]`` in the format that
-    ``method="fixed"`` accepts, so scoring new customers with the cut points of a reference
-    population is ``rfm_scores(new, method="fixed", thresholds=ref.attrs["rfm"]["thresholds"])``.
-    Format: for F and M, increasing lower edges ``t_1 <= ... <= t_{n_bins-1}`` with
-    ``score = 1 + #{j: value >= t_j}``; for R, increasing upper edges in time units with
-    ``score = n_bins - #{j: time_since_last > t_j}``. ``inf`` / ``-inf`` mark scores that no
-    customer reached.
+    scores against your own cut points, or those of a reference population from
+    :func:`rfm_thresholds`.
 
     Values must be finite; ``time_since_last`` and ``n_purchases`` non-negative.
     ``total_spend`` may be zero or negative (e.g. net of refunds): it is ranked like any
@@ -99,22 +215,35 @@ def rfm_scores(
     Parameters
     ----------
     table : pandas.DataFrame
-        Customer table with ``time_since_last``, ``n_purchases`` and ``total_spend``.
-    n_bins : int
-        Number of scores per dimension (>= 2).
+        Customer table (index = customer id), as :func:`custvalue.customer_table` builds it.
+        Needs ``time_since_last``, ``n_purchases`` and ``total_spend``.
+    n_bins : int, default 5
+        Number of scores per dimension (>= 2): scores run 1..``n_bins``.
     method : {"quantile", "fixed"}
         Rank-based scores, or fixed cut points.
     thresholds : mapping, optional
         For ``method="fixed"``: ``{"r": [...], "f": [...], "m": [...]}``, each with
-        ``n_bins - 1`` non-decreasing cut points.
-    cell : bool
+        ``n_bins - 1`` non-decreasing cut points, in the format of :func:`rfm_thresholds`.
+    cell : bool, default False
         Add an ``rfm_cell`` string column such as ``"545"`` (``n_bins <= 9``).
 
     Returns
     -------
     pandas.DataFrame
-        ``r_score``, ``f_score``, ``m_score`` (int64) on the customer index; ``attrs["rfm"]``
-        holds ``n_bins``, ``method`` and ``thresholds``.
+        ``r_score``, ``f_score``, ``m_score`` (int64) on the customer index (and
+        ``rfm_cell`` with ``cell=True``). Nothing is stored in ``attrs``.
+
+    See Also
+    --------
+    rfm_thresholds : The cut points of the rank-based scores.
+    rfm_segments : Named segments from the scores.
+
+    Notes
+    -----
+    Up to 0.1 the result carried ``attrs["rfm"]`` with ``n_bins``, ``method`` and
+    ``thresholds``. The first two are the arguments given; the cut points come from
+    ``rfm_thresholds(table, n_bins=n_bins)`` (for ``method="fixed"``, they are the
+    ``thresholds`` given). Pass the same ``n_bins`` to :func:`rfm_segments`.
 
     Examples
     --------
@@ -132,59 +261,25 @@ def rfm_scores(
     c        2        1        2      212
     d        1        1        1      111
     """
-    check_frame(table, "rfm_scores: table", "a customer table (pandas DataFrame)")
-    n_bins = int(check_scalar("n_bins", n_bins, minimum=2, integer=True))
     check_choice("method", method, ("quantile", "fixed"))
+    n_bins = int(check_scalar("n_bins", n_bins, minimum=2, integer=True))
     if cell and n_bins > 9:
         raise ValueError("cell=True needs n_bins <= 9 (one digit per score)")
-    checks = Checks("rfm_scores: customer table", ids=table.index)
-    missing = [c for _, c in _DIMS if c not in table.columns]
-    if missing:
-        checks.add(None, f"missing column(s) {missing}", len(missing))
-        checks.raise_if_failed()
-    if len(table) == 0:
-        checks.add(None, "the table is empty", 0)
-        checks.raise_if_failed()
-    arrays = {d: numeric_array(table[c], c, checks) for d, c in _DIMS}
-    with np.errstate(invalid="ignore"):
-        checks.rows(arrays["r"] < 0, TIME_SINCE_LAST, "negative durations")
-        checks.rows(arrays["f"] < 0, N_PURCHASES, "negative counts")
-    checks.raise_if_failed()
-
-    fixed: dict[str, np.ndarray] = {}
     if method == "fixed":
         if thresholds is None:
-            raise ValueError("method='fixed' needs thresholds={'r': [...], 'f': [...], 'm': [...]}")
-        for d, _ in _DIMS:
-            if d not in thresholds:
-                raise ValueError(f"thresholds needs key {d!r} (keys: 'r', 'f', 'm')")
-            t = np.asarray(thresholds[d], dtype="float64")
-            if t.shape != (n_bins - 1,):
-                raise ValueError(
-                    f"thresholds[{d!r}] needs n_bins - 1 = {n_bins - 1} cut points, got {t.size}"
-                )
-            if np.isnan(t).any() or np.any(t[1:] < t[:-1]):
-                raise ValueError(f"thresholds[{d!r}] must be non-decreasing numbers, got {t}")
-            fixed[d] = t
+            raise ValueError(
+                "method='fixed' needs thresholds={'r': [...], 'f': [...], 'm': [...]} "
+                "(e.g. rfm_thresholds(reference_table))"
+            )
+        fixed = _fixed_cuts(thresholds, n_bins)
     elif thresholds is not None:
         raise ValueError("thresholds are used only with method='fixed'")
+    n_bins, arrays = _score_arrays(table, n_bins, "rfm_scores")
 
-    scores: dict[str, np.ndarray] = {}
-    cuts: dict[str, tuple[float, ...]] = {}
-    for d, _ in _DIMS:
-        v = arrays[d]
-        if method == "fixed":
-            scores[d] = _fixed_scores(v, fixed[d], d == "r", n_bins)
-            cuts[d] = tuple(float(x) for x in fixed[d])
-        elif d == "r":
-            s, t = _rank_scores(-v, n_bins)
-            scores[d] = s
-            # convert lower edges on -time into upper edges on time, increasing
-            cuts[d] = tuple(float(-x) + 0.0 for x in t[::-1])
-        else:
-            s, t = _rank_scores(v, n_bins)
-            scores[d] = s
-            cuts[d] = tuple(float(x) for x in t)
+    if method == "fixed":
+        scores = {d: _fixed_scores(arrays[d], fixed[d], d == "r", n_bins) for d, _ in _DIMS}
+    else:
+        scores = _quantile(arrays, n_bins)[0]
     out = pd.DataFrame(
         {col: scores[d] for col, (d, _) in zip(_SCORE_COLS, _DIMS, strict=True)},
         index=table.index,
@@ -192,7 +287,6 @@ def rfm_scores(
     if cell:
         code = scores["r"] * 100 + scores["f"] * 10 + scores["m"]
         out["rfm_cell"] = pd.array(code.astype(str), dtype="str")
-    out.attrs["rfm"] = {"n_bins": n_bins, "method": method, "thresholds": cuts}
     return out
 
 
@@ -350,7 +444,8 @@ def _lookup(frame: pd.DataFrame, n_bins: int) -> tuple[np.ndarray, list[str]]:
     return lut, names
 
 
-def check_rules(rules: Any, n_bins: int = 5) -> list[str]:
+@keyword_only_after(1, "n_bins", since="0.2")
+def check_rules(rules: Sequence[Any] | pd.DataFrame, *, n_bins: int = 5) -> list[str]:
     """Check that segment rules cover every score cell exactly once.
 
     Parameters
@@ -361,8 +456,8 @@ def check_rules(rules: Any, n_bins: int = 5) -> list[str]:
         ``r_max``, ``f_min``, ``f_max``, ``m_min``, ``m_max``, ``fm_min``, ``fm_max``
         (missing or NaN bounds are open; ``fm = round-half-up((f + m) / 2)``). A segment
         may have several rules (their union).
-    n_bins : int
-        Scores run 1..n_bins.
+    n_bins : int, default 5
+        Number of scores per dimension (>= 2): scores run 1..``n_bins``.
 
     Returns
     -------
@@ -395,11 +490,12 @@ def _common_frame() -> pd.DataFrame:
     )
 
 
+@keyword_only_after(1, "scheme", since="0.2")
 def rfm_segments(
     scores: pd.DataFrame,
-    scheme: Any = "common",
     *,
-    n_bins: int | None = None,
+    scheme: str | Sequence[Any] | pd.DataFrame = "common",
+    n_bins: int = 5,
 ) -> pd.Series:
     """Named RFM segment of every customer from its scores.
 
@@ -415,8 +511,11 @@ def rfm_segments(
         already reversed: high R = recent); see :data:`CN8_SEGMENTS` for the mapping.
         Or your own rules as data (see :func:`check_rules`); rules that overlap or leave
         a cell uncovered raise ValueError listing the cells.
-    n_bins : int, optional
-        Score range; by default taken from ``scores.attrs["rfm"]`` or 5.
+    n_bins : int, default 5
+        Number of scores per dimension (>= 2): scores run 1..``n_bins``.
+        Pass the ``n_bins`` given to :func:`rfm_scores`: only the range is checked
+        (a score above ``n_bins`` raises), so scores computed with fewer bins
+        cannot be told apart.
 
     Returns
     -------
@@ -436,8 +535,6 @@ def rfm_segments(
     ['important_value', 'general_development', 'important_retention', 'general_winback']
     """
     check_frame(scores, "rfm_segments: scores", "the DataFrame returned by rfm_scores")
-    if n_bins is None:
-        n_bins = int(scores.attrs.get("rfm", {}).get("n_bins", 5))
     n_bins = int(check_scalar("n_bins", n_bins, minimum=2, integer=True))
     checks = Checks("rfm_segments: scores", ids=scores.index)
     missing = [c for c in _SCORE_COLS if c not in scores.columns]
@@ -474,4 +571,4 @@ def rfm_segments(
     else:
         lut, names = _lookup(_rules_frame(scheme), n_bins)
         codes = lut[r - 1, f - 1, m - 1]
-    return categorical_series(codes, names, scores.index, "rfm_segment")
+    return categorical(codes, names, scores.index, "rfm_segment")

@@ -77,7 +77,9 @@ def segment_frame(data: Any, value: Any, what: str, lang: str) -> tuple[pd.DataF
         )
     else:
         v = value_series(value, what)
-        frame = segment_report(pd.DataFrame(index=labels.index), labels, v)[list(REPORT_COLUMNS)]
+        frame = segment_report(pd.DataFrame(index=labels.index), labels, value=v)[
+            list(REPORT_COLUMNS)
+        ]
     names = display_names(list(labels.cat.categories), labels.name, lang)
     return frame, names
 

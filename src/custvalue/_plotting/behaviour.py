@@ -10,7 +10,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
-from .._validation import Checks, numeric_array
+from .._validation import Checks, check_scalar, numeric_array
 from . import _data
 from ._style import (
     BLUE,
@@ -40,6 +40,7 @@ def plot_rfm_heatmap(
     scores: pd.DataFrame,
     value: pd.Series | None = None,
     *,
+    n_bins: int = 5,
     value_label: str | None = None,
     title: str | None = None,
     ax: Axes | None = None,
@@ -50,11 +51,12 @@ def plot_rfm_heatmap(
     Parameters
     ----------
     scores : pandas.DataFrame
-        :func:`custvalue.rfm_scores` output (``r_score``, ``f_score``; the score range from
-        ``attrs["rfm"]["n_bins"]``, else the largest score).
+        :func:`custvalue.rfm_scores` output (``r_score``, ``f_score``).
     value : pandas.Series, optional
         A value per customer on the same customers (e.g. ``table["total_spend"]`` or CLV):
         the cells show its mean (empty cells stay blank). Without it, the number of customers.
+    n_bins : int, default 5
+        Number of scores per dimension, as given to :func:`custvalue.rfm_scores`.
     value_label : str, optional
         Name of the value in the title and colour bar (default: a known column's display
         name, else the Series name).
@@ -95,7 +97,11 @@ def plot_rfm_heatmap(
     r = numeric_array(scores["r_score"], "r_score", checks)
     f = numeric_array(scores["f_score"], "f_score", checks)
     checks.raise_if_failed()
-    n_bins = int(scores.attrs.get("rfm", {}).get("n_bins", max(r.max(), f.max())))
+    n_bins = int(check_scalar("n_bins", n_bins, minimum=2, integer=True))
+    if max(r.max(), f.max()) > n_bins:
+        raise ValueError(
+            f"{what}: scores above n_bins={n_bins}; pass the n_bins given to rfm_scores"
+        )
     for col, s in (("r_score", r), ("f_score", f)):
         checks.rows((s < 1) | (s > n_bins) | (s != np.floor(s)), col, f"not a score 1..{n_bins}")
     checks.raise_if_failed()

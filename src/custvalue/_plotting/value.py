@@ -10,6 +10,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.patches import Polygon, Rectangle
 from matplotlib.ticker import PercentFormatter
 
+from .._deprecation import renamed
 from .._validation import Checks, check_choice, numeric_array
 from ..abc import abc_classes, concentration_curve, gini
 from ..labels import LABELS
@@ -66,6 +67,7 @@ def _first_reaching(x: np.ndarray, y: np.ndarray, cutoff: float) -> float:
     return float(x[min(k, x.size - 1)])
 
 
+@renamed(cost_to_serve="cost", since="0.2")
 def plot_concentration(
     values: pd.Series | pd.DataFrame,
     *,
@@ -74,7 +76,7 @@ def plot_concentration(
     cutoffs: tuple[float, float] = (0.8, 0.95),
     show_abc: bool = True,
     margin: float | pd.Series | None = None,
-    cost_to_serve: pd.Series | None = None,
+    cost: float | pd.Series | None = None,
     title: str | None = None,
     ax: Axes | None = None,
     lang: str = "en",
@@ -96,7 +98,7 @@ def plot_concentration(
         As in :func:`custvalue.abc_classes` (``method="fixed"``).
     show_abc : bool
         Mark the class limits (A/B and B/C) and name the classes.
-    margin, cost_to_serve : optional
+    margin, cost : optional
         Turn revenue into profit, as in :func:`custvalue.concentration_curve`.
     title : str, optional
         Title; ``None`` gives the default, ``""`` none.
@@ -128,16 +130,16 @@ def plot_concentration(
     if is_curve:
         assert isinstance(values, pd.DataFrame)
         curve = _curve_input(values, what)
-        if margin is not None or cost_to_serve is not None:
-            raise ValueError(f"{what}: margin and cost_to_serve apply to values, not to a curve")
+        if margin is not None or cost is not None:
+            raise ValueError(f"{what}: margin and cost apply to values, not to a curve")
     else:
-        curve = concentration_curve(values, margin=margin, cost_to_serve=cost_to_serve)
+        curve = concentration_curve(values, margin=margin, cost=cost)
     x = curve["customer_share"].to_numpy(dtype="float64")
     y = curve["value_share"].to_numpy(dtype="float64")
     if is_curve:  # Gini = 2 x area under the (largest-first) curve - 1, trapezoids exact
         g = float(max(2.0 * np.sum(np.diff(x) * (y[1:] + y[:-1]) / 2.0) - 1.0, 0.0))
     else:
-        g = gini(values, margin=margin, cost_to_serve=cost_to_serve)
+        g = gini(values, margin=margin, cost=cost)
 
     limits: list[float] = []
     if show_abc:
@@ -155,9 +157,7 @@ def plot_concentration(
             check_choice("method", method, ("fixed",))
             limits = [_first_reaching(x, y, c) for c in cutoffs]
         else:
-            classes = abc_classes(
-                values, method, cutoffs, margin=margin, cost_to_serve=cost_to_serve
-            )
+            classes = abc_classes(values, method=method, cutoffs=cutoffs, margin=margin, cost=cost)
             counts = classes.value_counts(sort=False).reindex(["A", "B", "C"]).to_numpy()
             limits = [float(counts[0]) / len(classes), float(counts[:2].sum()) / len(classes)]
 
@@ -370,7 +370,7 @@ def plot_value_matrix(
     >>> cur = pd.Series([900.0, 50.0, 40.0, 30.0, 5.0], index=list("abcde"))
     >>> fut = pd.Series([800.0, 700.0, 30.0, 20.0, 1.0], index=list("abcde"))
     >>> cost = pd.Series([100.0, 10.0, 10.0, 10.0, 25.0], index=list("abcde"))
-    >>> vc = value_matrix(cur, fut, cost, current_top=0.2, future_top=0.4)
+    >>> vc = value_matrix(cur, fut, cost=cost, current_top=0.2, future_top=0.4)
     >>> ax = plot_value_matrix(vc, cur - cost, ax=Figure().subplots())
     >>> len(ax.patches)
     4

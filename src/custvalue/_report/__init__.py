@@ -224,7 +224,7 @@ def _context(analysis: Analysis, lang: str) -> dict[str, Any]:
         if positive:
             from ..abc import gini
 
-            head.append((text("h_top20", lang), _fmt_share(pareto_share(hist, 0.2))))
+            head.append((text("h_top20", lang), _fmt_share(pareto_share(hist, top=0.2))))
             head.append((text("h_gini", lang), f"{gini(hist):.2f}"))
     head.append((text("h_model", lang), names[analysis.choice]))
     ctx["headline"] = head
@@ -255,14 +255,14 @@ def _context(analysis: Analysis, lang: str) -> dict[str, Any]:
         )
         ctx["abc_header"] = _segment_header(lang)
         ctx["abc_rows"] = _segment_rows(
-            segment_report(table, customers["abc_class"], hist, lang=lang)
+            segment_report(table, customers["abc_class"], value=hist, lang=lang)
         )
         # behaviour
         scores = rfm_scores(table)
         ctx["fig_rfm"] = figs.draw("plot_rfm_heatmap", scores)
         ctx["fig_segments"] = figs.draw("plot_segments", customers["rfm_segment"], hist)
         ctx["rfm_rows"] = _segment_rows(
-            segment_report(table, customers["rfm_segment"], hist, lang=lang)
+            segment_report(table, customers["rfm_segment"], value=hist, lang=lang)
         )
         # pyramid
         clv = customers["clv"]
