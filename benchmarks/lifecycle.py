@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from custvalue import churn_status, customer_table, lifecycle_stages
+from custvalue import churn_status, customer_table, explain_lifecycle, lifecycle_stages
 from custvalue.datasets import make_transactions
 
 END = pd.Timestamp("1998-06-30")
@@ -95,7 +95,7 @@ def run(rows: int, repeats: int, memory: bool) -> None:
         "bare groupby": lambda: tx.groupby("customer_id")["timestamp"].agg(["size", "min", "max"]),
         "customer_table": lambda: customer_table(tx, observation_end=END),
         "lifecycle_stages": lambda: lifecycle_stages(tx, observation_end=END),
-        "explain_lifecycle": lambda: lifecycle_stages(tx, observation_end=END, explain=True),
+        "explain_lifecycle": lambda: explain_lifecycle(tx, observation_end=END),
         "lifecycle (model)": lambda: lifecycle_stages(
             tx,
             observation_end=END,

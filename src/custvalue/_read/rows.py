@@ -73,7 +73,7 @@ def as_frame(obj: object, name: str = "transactions") -> pd.DataFrame:
 
 
 def _missing_columns(df: pd.DataFrame, opts: ReadOptions, extra: Mapping[Any, str]) -> str | None:
-    """The message for columns that are not in ``df``, with close matches, or None."""
+    """Describe the columns that are not in ``df``, with close matches (None if none)."""
     option_of = {getattr(opts, n): n for n in reversed(_COLUMN_OPTIONS) if getattr(opts, n)}
     present = [str(c) for c in df.columns]
     parts = []
@@ -117,7 +117,7 @@ def _amounts(df: pd.DataFrame, opts: ReadOptions, checks: Checks) -> tuple[np.nd
 
 
 def _cancellations(df: pd.DataFrame, opts: ReadOptions) -> tuple[np.ndarray, np.ndarray]:
-    """Cancellation rows (invoice starts with ``cancel_prefix``) and rows without invoice."""
+    """Flag cancellation rows (invoice starts with ``cancel_prefix``) and missing invoices."""
     inv = df[opts.invoice_col]
     missing = inv.isna().to_numpy(dtype=bool)
     as_str = inv.astype("string[pyarrow]") if not isinstance(inv.dtype, pd.StringDtype) else inv
@@ -373,7 +373,7 @@ def _count_duplicates(
 
 
 def no_purchases(what: str, counts: Mapping[str, int]) -> DataValidationError:
-    """The error for a log with no purchase row left after the policies."""
+    """Build the error for a log with no purchase row left after the policies."""
     shown = {k: v for k, v in counts.items() if v}
     return DataValidationError(
         what, [ValidationFailure(None, f"no purchase rows left after the policies ({shown})", 0)]
