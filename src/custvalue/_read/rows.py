@@ -22,6 +22,7 @@ from .._validation import Checks, numeric_array
 from ..exceptions import DataValidationError, ValidationFailure
 from .ids import Ids, check_ids, code_ids
 from .options import ReadOptions
+from .periods import Layout, distinct_periods, layout, repeat_candidates
 from .times import end_value, time_values
 
 __all__ = ["Rows", "as_frame", "read_rows"]
@@ -50,6 +51,9 @@ class Rows:
     opts: ReadOptions
     # extra columns (``extra_cols`` of read_rows): codes of the purchase rows, and labels
     extra: tuple[tuple[np.ndarray, pd.Index], ...] = ()
+    # sorted distinct keys of the purchase rows and their layout (for purchase_periods's
+    # ``distinct``), when the duplicate count already sorted them; else None
+    distinct: tuple[np.ndarray, Layout] | None = None
 
 
 def as_frame(obj: object, name: str = "transactions") -> pd.DataFrame:
@@ -102,16 +106,24 @@ _COLUMN_OPTIONS = (
 )
 
 
-def _amounts(df: pd.DataFrame, opts: ReadOptions, checks: Checks) -> tuple[np.ndarray | None, Any]:
+def _float_values(series: pd.Series, column: Any) -> np.ndarray:
+    """A numeric column as float64 (NaN where missing); a float64 NumPy column is not copied.
+
+    Non-numeric dtypes raise TypeError (:func:`custvalue._validation.numeric_array`).
+    """
+    if series.dtype == np.float64 and isinstance(series.dtype, np.dtype):
+        return np.asarray(series)
+    return numeric_array(series, column, Checks(""))  # its checks are the caller's to make
+
+
+def _amounts(df: pd.DataFrame, opts: ReadOptions) -> tuple[np.ndarray | None, Any]:
     """Row amounts (float64; NaN where missing) and the column to blame for them."""
     if opts.amount_col is not None:
-        return numeric_array(df[opts.amount_col], opts.amount_col, Checks(checks.what)), (
-            opts.amount_col
-        )
+        return _float_values(df[opts.amount_col], opts.amount_col), opts.amount_col
     if opts.quantity_col is None:
         return None, None
-    q = numeric_array(df[opts.quantity_col], opts.quantity_col, Checks(checks.what))
-    p = numeric_array(df[opts.price_col], opts.price_col, Checks(checks.what))
+    q = _float_values(df[opts.quantity_col], opts.quantity_col)
+    p = _float_values(df[opts.price_col], opts.price_col)
     with np.errstate(invalid="ignore", over="ignore"):
         return q * p, f"{opts.quantity_col} x {opts.price_col}"
 
@@ -127,6 +139,19 @@ def _cancellations(df: pd.DataFrame, opts: ReadOptions) -> tuple[np.ndarray, np.
     return cancel, missing
 
 
+def _any(mask: np.ndarray | None) -> bool:
+    """True when ``mask`` is given and has a True (fast: most masks of clean data are empty)."""
+    return mask is not None and bool(mask.any())
+
+
+def _latest(t: np.ndarray) -> Any:
+    """Latest time of ``t`` (NaT ignored; at least one time is valid)."""
+    # NaT is the smallest int64, so the integer maximum skips it (and is 5x faster)
+    latest = np.empty(1, dtype=t.dtype)
+    latest.view(np.int64)[0] = t.view(np.int64).max()
+    return latest[0]
+
+
 def read_rows(
     df: pd.DataFrame,
     opts: ReadOptions,
@@ -139,6 +164,10 @@ def read_rows(
     ``extra_cols`` maps further columns to a description ("product lines"); they are carried
     through the same row filter as integer codes (``pandas.factorize``, sorted) with their
     labels. Missing values there always raise (no policy drops them).
+
+    With ``duplicates="keep"`` the purchase rows are also reduced to their sorted distinct
+    (customer, period) keys (``Rows.distinct``), by the same sort that finds the exact
+    duplicate rows.
     """
     n = len(df)
     checks = Checks(what)
@@ -157,37 +186,52 @@ def read_rows(
         if isinstance(df[c], pd.DataFrame):
             raise ValueError(f"column label {c!r} is duplicated in transactions")
 
+    # Masks of clean data are all False: each is tested once with .any() and the work it
+    # would cause (combining, counting, dropping) is skipped when it is empty.
     id_labels = df[opts.customer_col]  # examples are read only when a rule fails
     check_ids(id_labels, opts.customer_col)
     ids = code_ids(id_labels)
     codes = ids.codes
-    id_na = codes < 0
+    id_na: np.ndarray | None = codes < 0
+    if not _any(id_na):
+        id_na = None
 
     t = time_values(df[opts.time_col], opts.time_col, opts, checks, id_labels)
-    t_na = np.isnat(t)
-    t_unread = t_na & df[opts.time_col].notna().to_numpy(dtype=bool)  # recorded in checks
+    t_na: np.ndarray | None = np.isnat(t)
+    t_missing = None  # missing times (unreadable ones are recorded in checks already)
+    if _any(t_na):
+        assert t_na is not None
+        t_missing = t_na & ~df[opts.time_col].notna().to_numpy(dtype=bool)
+    else:
+        t_na = None
 
-    amt, amount_name = _amounts(df, opts, checks)
-    amt_na = np.zeros(n, dtype=bool)
-    if amt is not None:
+    amt, amount_name = _amounts(df, opts)
+    amt_na = None
+    if amt is not None and not np.isfinite(amt).all():
         amt_na = np.isnan(amt)
+        if not amt_na.any():
+            amt_na = None
         checks.rows(np.isinf(amt), amount_name, "infinite amounts", ids=id_labels)
 
     cancel = inv_na = None
     if opts.invoice_col is not None:
         cancel, inv_na = _cancellations(df, opts)
+        if not inv_na.any():
+            inv_na = None
 
     if opts.missing == "raise":
         hint = " (pass missing='drop' to drop and count them)"
-        # a missing id has no id to show: the examples are the rows' times
-        checks.rows(
-            id_na,
-            opts.customer_col,
-            "missing customer ids (the examples are these rows' times)" + hint,
-            ids=df[opts.time_col],
-        )
-        checks.rows(t_na & ~t_unread, opts.time_col, "missing times" + hint, ids=id_labels)
-        if amt is not None:
+        if id_na is not None:
+            # a missing id has no id to show: the examples are the rows' times
+            checks.rows(
+                id_na,
+                opts.customer_col,
+                "missing customer ids (the examples are these rows' times)" + hint,
+                ids=df[opts.time_col],
+            )
+        if t_missing is not None:
+            checks.rows(t_missing, opts.time_col, "missing times" + hint, ids=id_labels)
+        if amt_na is not None:
             checks.rows(amt_na, amount_name, "missing amounts" + hint, ids=id_labels)
         if inv_na is not None:
             checks.rows(inv_na, opts.invoice_col, "missing invoice numbers" + hint, ids=id_labels)
@@ -201,19 +245,21 @@ def read_rows(
         )
 
     if observation_end is None:
-        valid = ~t_na
-        if not valid.any():
+        if t_na is not None and t_na.all():
             checks.add(opts.time_col, "no valid times", n)
             checks.raise_if_failed()
-        end = t[valid].max() if not valid.all() else t.max()
+        end = _latest(t)
     else:
         end = end_value(observation_end, opts)
     end_per = int(period_numbers(np.array([end]), opts.period)[0])
     per = period_numbers(t, opts.period)
 
-    after = per > end_per
-    after &= ~t_na
-    if opts.after_end == "raise":
+    after: np.ndarray | None = per > end_per
+    if t_na is not None:
+        after &= ~t_na
+    if not _any(after):
+        after = None
+    if after is not None and opts.after_end == "raise":
         checks.rows(
             after,
             opts.time_col,
@@ -223,8 +269,8 @@ def read_rows(
         )
     refund = zero = None
     if amt is not None:
-        with np.errstate(invalid="ignore"):
-            refund = amt < 0
+        if not amt.min() > 0:  # (a NaN minimum compares False too)
+            refund = amt < 0  # NaN compares False
             zero = amt == 0
         if cancel is not None:
             with np.errstate(invalid="ignore"):
@@ -235,10 +281,15 @@ def read_rows(
                     "positive amount; a cancellation's sign is never guessed",
                     ids=id_labels,
                 )
-            refund = refund | cancel
-            zero = zero & ~cancel
+            refund = cancel.copy() if refund is None else refund | cancel
+            if zero is not None:
+                zero &= ~cancel
     elif cancel is not None:
         refund = cancel
+    if not _any(refund):
+        refund = None
+    if not _any(zero):
+        zero = None
     if refund is not None and opts.refunds == "raise":
         what_rows = (
             "negative amounts (refunds)"
@@ -246,8 +297,13 @@ def read_rows(
             else f"negative amounts or cancellations (invoice starting with {opts.cancel_prefix!r})"
         )
         choices = "'drop' or 'net'" if amt is not None else "'drop'"
+        shown = refund.copy()
+        if t_na is not None:
+            shown &= ~t_na
+        if id_na is not None:
+            shown &= ~id_na
         checks.rows(
-            refund & ~t_na & ~id_na,
+            shown,
             amount_name if cancel is None else opts.invoice_col,
             f"{what_rows}; pass refunds={choices}",
             ids=id_labels,
@@ -261,25 +317,26 @@ def read_rows(
     counts: dict[str, int] = {}
     keep = np.ones(n, dtype=bool)
 
-    def drop(name: str, mask: np.ndarray) -> None:
+    def drop(name: str, mask: np.ndarray | None) -> None:
+        if mask is None:
+            counts[name] = 0
+            return
         m = mask & keep
-        counts[name] = int(m.sum())
+        counts[name] = int(np.count_nonzero(m))
         keep[m] = False
 
     drop("missing_id", id_na)
     drop("missing_time", t_na)
     drop("missing_amount", amt_na)
-    if inv_na is not None:
+    if opts.invoice_col is not None:
         drop("missing_invoice", inv_na)
-    customers_in = int(np.count_nonzero(np.bincount(codes[~id_na], minlength=ids.n_codes)))
+    customers_in = _customers_in(ids, codes, id_na)
+    counted: np.ndarray | None = None  # rows checked for exact duplicates
     if opts.duplicates == "drop":
-        del t
         drop("duplicate", df.duplicated(keep="first").to_numpy())
     else:
-        counts["duplicate_kept"] = _count_duplicates(df, codes, t, amt, keep)
-        del t
-    customers_before_end = None
-    if after.any():
+        counted = keep.copy()
+    if after is not None:
         customers_before_end = np.bincount(codes[keep & ~after], minlength=ids.n_codes) > 0
         with_rows = np.bincount(codes[keep], minlength=ids.n_codes) > 0
         counts["customers_after_end"] = int(np.count_nonzero(with_rows & ~customers_before_end))
@@ -287,20 +344,20 @@ def read_rows(
     r_codes = r_per = np.empty(0, dtype="int64")
     r_amt = np.empty(0, dtype="float64")
     if cancel is not None:
-        counts["cancellations"] = int((cancel & keep).sum())
-    if refund is not None:
+        counts["cancellations"] = int(np.count_nonzero(cancel & keep))
+    if amt is not None or cancel is not None:
         if opts.refunds == "drop":
             drop("refund", refund)
-        elif opts.refunds == "net":
+        elif opts.refunds == "net" and refund is not None:
             assert amt is not None
             rmask = refund & keep
             r_codes, r_per, r_amt = codes[rmask], per[rmask], amt[rmask]
             keep &= ~rmask
-    if zero is not None:
+    if amt is not None:
         if opts.zero_amounts == "drop":
             drop("zero_amount", zero)
         else:
-            counts["zero_amount_kept"] = int((zero & keep).sum())
+            counts["zero_amount_kept"] = 0 if zero is None else int(np.count_nonzero(zero & keep))
 
     ids.codes = np.empty(0, dtype="int64")  # the rows below own the codes from here on
     kept_all = bool(keep.all())
@@ -309,6 +366,12 @@ def read_rows(
     else:
         p_codes, p_per = codes[keep], per[keep]
         p_amt = amt[keep] if amt is not None else None
+    distinct = None
+    if counted is not None:
+        distinct, counts["duplicate_kept"] = _distinct_and_duplicates(
+            df, t, codes, amt, counted, keep, kept_all, p_codes, p_per, p_amt, r_per, ids.n_codes
+        )
+    del t
     extra = []
     for col in extra_cols:
         column = cast(pd.Series, df[col])  # a Series: duplicated labels raised above
@@ -330,46 +393,68 @@ def read_rows(
         customers_in=customers_in,
         opts=opts,
         extra=tuple(extra),
+        distinct=distinct,
     )
 
 
-_MIX = np.uint64(0x9E3779B97F4A7C15)
+def _customers_in(ids: Ids, codes: np.ndarray, id_na: np.ndarray | None) -> int:
+    """Distinct customer ids among the rows that have one."""
+    if ids.uniques is not None:
+        return ids.n_codes  # pandas.factorize codes only the values present
+    seen = np.zeros(ids.n_codes, dtype=bool)
+    seen[codes if id_na is None else codes[~id_na]] = True
+    return int(np.count_nonzero(seen))
 
 
-def _count_duplicates(
+def _distinct_and_duplicates(
     df: pd.DataFrame,
-    codes: np.ndarray,
     t: np.ndarray,
+    codes: np.ndarray,
     amt: np.ndarray | None,
+    counted: np.ndarray,
     keep: np.ndarray,
-) -> int:
-    """Rows (among ``keep``) identical in every column of ``df`` to an earlier kept row.
+    kept_all: bool,
+    p_codes: np.ndarray,
+    p_per: np.ndarray,
+    p_amt: np.ndarray | None,
+    r_per: np.ndarray,
+    n_codes: int,
+) -> tuple[tuple[np.ndarray, Layout] | None, int]:
+    """Distinct purchase keys, and the rows of ``counted`` identical to an earlier one.
 
-    Rows can only be identical when their customer, time and amount are; a 64-bit hash of
-    those is sorted, and only rows whose hash occurs twice are compared in full (pandas), so
-    the count is exact and clean data pay one sort.
+    The count is exact: rows can only be identical in every column of ``df`` when their
+    customer, time and amount are, so the candidates found by hashing those are compared
+    in full (pandas) and nothing else is. The purchase rows get their candidates from the
+    sort that dedupes their periods (:func:`distinct_periods`); the other counted rows
+    (after the end, refunds, dropped zero amounts: never identical to a purchase row, whose
+    time, amount or invoice differs) get theirs from a hash of their own.
     """
-    with np.errstate(over="ignore"):
-        h = codes.astype(np.uint64) * _MIX
-        h ^= t.view(np.int64).astype(np.uint64)
-        h *= _MIX
-        if amt is not None:
-            h ^= amt.view(np.uint64)
-            h *= _MIX
-    if not keep.all():
-        h = h[keep]
-        rows = np.flatnonzero(keep)
-    else:
-        rows = None
-    s = np.sort(h)
-    same = s[1:] == s[:-1]
-    if not same.any():
-        return 0
-    twice = np.unique(s[1:][same])
-    cand = np.flatnonzero(np.isin(h, twice, assume_unique=False))
-    if rows is not None:
-        cand = rows[cand]
-    return int(df.iloc[cand].duplicated(keep="first").sum())
+    distinct = None
+    rows: list[np.ndarray] = []
+    if p_codes.size:
+        p_t = t if kept_all else t[keep]
+        try:
+            lay = layout(p_per, r_per, n_codes)
+        except OverflowError:  # raised again, where it matters, by the caller's kernel
+            cand = repeat_candidates(p_codes, p_t, p_amt)
+        else:
+            keys, found = distinct_periods(p_codes, p_per, lay, t=p_t, amt=p_amt, repeats=True)
+            assert found is not None
+            distinct, cand = (keys, lay), found
+        del p_t
+        if cand.size:
+            rows.append(cand if kept_all else np.flatnonzero(keep)[cand])
+    if not kept_all:
+        aside = counted & ~keep
+        if aside.any():
+            pos = np.flatnonzero(aside)
+            rows.append(
+                pos[repeat_candidates(codes[pos], t[pos], None if amt is None else amt[pos])]
+            )
+    if not rows:
+        return distinct, 0
+    cand = np.sort(np.concatenate(rows))
+    return distinct, int(df.iloc[cand].duplicated(keep="first").sum())
 
 
 def no_purchases(what: str, counts: Mapping[str, int]) -> DataValidationError:
