@@ -23,7 +23,15 @@ import pandas as pd
 
 from ._deprecate import warn_deprecated
 from ._read import ReadKeywords, TableReport, read_options
-from ._rhythm import Center, History, Rhythm, purchase_rhythm, read_history, window_sums
+from ._rhythm import (
+    Center,
+    History,
+    Rhythm,
+    purchase_rhythm,
+    read_history,
+    window_pair,
+    window_sums,
+)
 from ._validation import Checks, categorical, check_aligned, check_choice, check_scalar
 
 __all__ = ["LIFECYCLE_STAGES", "explain_lifecycle", "lifecycle_stages"]
@@ -179,8 +187,7 @@ def _stages(
     tenure = p.age[p.first]
     w = np.full(n_cust, window) if window is not None else window_factor * rh.rhythm
     weights = p.spend if trend_on == "spend" else None
-    recent = window_sums(p, w, np.zeros_like(w), weights)
-    earlier = window_sums(p, 2 * w, w, weights)
+    recent, earlier = window_pair(p, w, weights)
 
     if method == "model":
         churned = model["p_alive"] < alive_threshold
@@ -190,7 +197,7 @@ def _stages(
     if "expected" in model:
         assert horizon is not None
         hz = np.full(n_cust, horizon)
-        observed = window_sums(p, hz, np.zeros_like(hz), None)
+        observed = window_sums(p, hz, None, None)
         trend_now, trend_before = model["expected"], observed
         model["observed"] = observed
 

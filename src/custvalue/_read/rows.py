@@ -375,8 +375,7 @@ def read_rows(
     extra = []
     for col in extra_cols:
         column = cast(pd.Series, df[col])  # a Series: duplicated labels raised above
-        x_codes, x_labels = pd.factorize(column, sort=True)
-        x_codes = x_codes.astype("int64", copy=False)
+        x_codes, x_labels = _factorize_sorted(column)
         extra.append((x_codes if kept_all else x_codes[keep], pd.Index(x_labels, name=col)))
     return Rows(
         codes=p_codes,
@@ -395,6 +394,23 @@ def read_rows(
         extra=tuple(extra),
         distinct=distinct,
     )
+
+
+def _factorize_sorted(column: pd.Series) -> tuple[np.ndarray, Any]:
+    """``pandas.factorize(column, sort=True)``, codes as int64 (no missing values).
+
+    A categorical column is coded from its own codes (the categories present, in category
+    order, exactly as factorize sorts them) without hashing its values.
+    """
+    dtype = column.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        cat = column.cat.codes.to_numpy()
+        present = np.bincount(cat, minlength=len(dtype.categories)) > 0
+        new_code = np.cumsum(present) - 1
+        labels = pd.Categorical.from_codes(np.flatnonzero(present), dtype=dtype)
+        return np.take(new_code, cat, mode="clip"), labels
+    x_codes, x_labels = pd.factorize(column, sort=True)
+    return x_codes.astype("int64", copy=False), x_labels
 
 
 def _customers_in(ids: Ids, codes: np.ndarray, id_na: np.ndarray | None) -> int:
