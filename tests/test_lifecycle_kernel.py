@@ -1,8 +1,8 @@
 """The purchase-rhythm kernel of lifecycle stages and churn against plain definitions.
 
 custvalue._rhythm computes per-customer medians with one sort of (run, value) keys and
-index arithmetic (runs of one or two values without a sort; the median without the last
-gap from a flag in the key), and window counts from run layouts. Each is held here to
+index arithmetic (one or two gaps from the span of the run, without a sort), and window
+counts from run layouts. Each is held here to
 the plain computation it replaces: numpy's median per group, the gaps before the last one,
 counting in a Python loop.
 """
@@ -57,25 +57,43 @@ def _history(days: dict[str, list[int]]) -> rh.History:
     )
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     st.lists(st.sets(st.integers(0, 300), min_size=1, max_size=12), min_size=1, max_size=12),
     st.sampled_from(["median", "mean"]),
+    st.integers(0, 2**16),
 )
-def test_own_and_prior_rhythm_are_the_plain_ones(days: list[set[int]], how: str) -> None:
+def test_gap_center_is_the_plain_center_of_the_gaps(
+    days: list[set[int]], how: str, seed: int
+) -> None:
+    # runs laid end to end, and a selection of them
+    period = np.concatenate([np.array(sorted(ds), dtype=np.int64) for ds in days])
+    n = np.array([len(ds) for ds in days])
+    start = np.cumsum(n) - n
+    f = np.median if how == "median" else np.mean
+    plain = [f(np.diff(sorted(ds))) if len(ds) > 1 else np.nan for ds in days]
+    np.testing.assert_array_equal(rh.gap_center(period, start, n, how), plain)  # type: ignore[arg-type]
+    pick = np.random.default_rng(seed).random(len(days)) < 0.5
+    got = rh.gap_center(period, start, n, how, select=pick)  # type: ignore[arg-type]
+    np.testing.assert_array_equal(got, np.array(plain)[pick])
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.sets(st.integers(0, 300), min_size=1, max_size=12), min_size=2, max_size=12),
+    st.sampled_from(["median", "mean"]),
+)
+def test_prior_rhythm_and_last_gap_are_the_plain_ones(days: list[set[int]], how: str) -> None:
     hist = {f"c{i:02d}": sorted(ds) for i, ds in enumerate(days)}
     p = _history(hist)
-    k = p.n - 1
-    inside = np.ones(p.period.size, dtype=bool)
-    inside[p.first] = False
-    gap = np.diff(p.period)[inside[1:]]
-    own, prior, last = rh._own_and_prior(p, gap, k, np.flatnonzero(k), how)  # type: ignore[arg-type]
+    r = rh.purchase_rhythm(p, how, 1, 7.0)  # type: ignore[arg-type]
     f = np.median if how == "median" else np.mean
     for i, cust in enumerate(p.ids):
         g = np.diff(hist[cust])
-        assert (own[i] == f(g)) if g.size else np.isnan(own[i])
-        assert (prior[i] == f(g[:-1])) if g.size > 1 else np.isnan(prior[i])
-        assert (last[i] == g[-1]) if g.size else np.isnan(last[i])
+        assert r.rhythm[i] == (f(g) if g.size else 7.0)
+        # the gaps before the last one decide "reactivated"; none: the population's
+        assert r.prior[i] == (f(g[:-1]) if g.size > 1 else 7.0)
+        assert (r.last_gap[i] == g[-1]) if g.size else np.isnan(r.last_gap[i])
 
 
 @settings(max_examples=60, deadline=None)

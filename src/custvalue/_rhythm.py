@@ -19,6 +19,7 @@ from a search per customer.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
@@ -44,6 +45,8 @@ __all__ = [
     "History",
     "Lines",
     "Rhythm",
+    "gap_center",
+    "history_lines",
     "purchase_rhythm",
     "run_center",
     "read_history",
@@ -69,29 +72,77 @@ class Lines:
     start: np.ndarray  # index of the pair's first period
     n: np.ndarray  # periods of the pair
     period: np.ndarray  # int64 start of each period, in ticks
-    age: np.ndarray  # float64 ticks from the period start to the observation end's
+    end_tick: int  # the observation end's period, in ticks (age = end_tick - period)
     labels: pd.Index  # product lines, sorted
 
+    def age(self, at: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Ticks from the start of the periods ``at`` to the observation end's (float64)."""
+        return _ages(self.period[at], self.end_tick)
 
-@dataclass(frozen=True)
+
 class History:
     """Distinct purchase periods, in runs per customer (oldest first).
 
     Position ``c`` of ``ids`` is customer code ``c``; arrays named per period have one
     entry per distinct (customer, period), arrays named per customer one per customer.
+    ``code`` and ``age`` (per period) are computed when first asked for.
     """
 
-    ids: pd.Index  # customer ids as customer_table gives them; position = customer code
-    code: np.ndarray  # int64 customer code per period (non-decreasing)
-    period: np.ndarray  # int64 start of the period, in ticks
-    age: np.ndarray  # float64 ticks from the period start to the observation end's
-    spend: np.ndarray | None  # float64 sum of amounts per period (refunds netted)
-    first: np.ndarray  # index of each customer's first period
-    last: np.ndarray  # index of each customer's last period
-    n: np.ndarray  # periods per customer
-    lines: Lines | None
-    tick: float  # length of one tick in time units
-    report: TableReport
+    def __init__(
+        self,
+        *,
+        ids: pd.Index,
+        period: np.ndarray,
+        end_tick: int,
+        spend: np.ndarray | None,
+        first: np.ndarray,
+        n: np.ndarray,
+        line_rows: _LineRows | None,
+        tick: float,
+        report: TableReport,
+        code: np.ndarray | None = None,
+    ) -> None:
+        self.ids = ids  # customer ids as customer_table gives them; position = code
+        self.period = period  # int64 start of the period, in ticks
+        self.end_tick = end_tick  # the observation end's period, in ticks
+        self.spend = spend  # float64 sum of amounts per period (refunds netted)
+        self.first = first  # index of each customer's first period
+        self.n = n  # periods per customer
+        self.last = first + n - 1  # index of each customer's last period
+        self.line_rows = line_rows  # what history_lines needs (read with product_col)
+        self.tick = tick  # length of one tick in time units
+        self.report = report
+        self._code = code
+
+    @property
+    def code(self) -> np.ndarray:
+        """Customer code of each period (int64, non-decreasing)."""
+        if self._code is None:
+            self._code = np.repeat(np.arange(len(self.ids), dtype=np.int64), self.n)
+        return self._code
+
+    @cached_property
+    def age(self) -> np.ndarray:
+        """Ticks from each period start to the observation end's (float64)."""
+        return _ages(self.period, self.end_tick)
+
+
+@dataclass(frozen=True)
+class _LineRows:
+    """The purchase rows with their product lines, kept for :func:`history_lines`."""
+
+    codes: np.ndarray  # reader's customer code of each purchase row
+    rel: np.ndarray  # relative period of each purchase row
+    lcodes: np.ndarray  # line code of each purchase row
+    labels: pd.Index
+    span: int
+    pmin: int
+    removed: np.ndarray  # keys of the periods netted out (their rows buy no line)
+    rank: np.ndarray  # reader's code -> History code (-1: no purchase period)
+    order: np.ndarray  # History code -> reader's code
+    in_order: bool  # rank is increasing
+    opts: ReadOptions
+    end_tick: int
 
 
 def _runs(sorted_codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -166,9 +217,9 @@ def read_history(
     # the keys are not needed any more: they become the period numbers, in place
     key = periods.key if periods.key.flags.writeable else periods.key.copy()
     np.remainder(key, span, out=key)
-    code = np.take(rank, old_code, mode="clip")  # codes are in range
-    del old_code
+    code = None  # in id order already: History makes the codes when asked for them
     if not in_order:
+        code = np.take(rank, old_code, mode="clip")  # codes are in range
         key += code * span
         if spend is None:
             key.sort()
@@ -179,67 +230,84 @@ def read_history(
         np.floor_divide(key, span, out=code)
         np.remainder(key, span, out=key)
         first, n = _runs(code)
+    del old_code
     key += pmin
     ticks, tick = period_ticks(key, opts.period, opts.time_unit)
     del key
     end_tick = int(period_ticks(np.array([rows.end_per]), opts.period, opts.time_unit)[0][0])
 
-    lines = None
+    line_rows = None
     if product_col is not None:
         lcodes, labels = rows.extra[0]
-        lines = _lines(codes, rel, lcodes, labels, periods, rank, in_order, opts, end_tick)
+        line_rows = _LineRows(
+            codes,
+            rel,
+            lcodes,
+            labels,
+            span,
+            pmin,
+            periods.removed,
+            rank,
+            order,
+            in_order,
+            opts,
+            end_tick,
+        )
     report = rows_report(rows, n_cust, refund_counts(periods))
     return History(
         ids=ids,
         code=code,
         period=ticks,
-        age=_ages(ticks, end_tick),
+        end_tick=end_tick,
         spend=spend,
         first=first,
-        last=first + n - 1,
         n=n,
-        lines=lines,
+        line_rows=line_rows,
         tick=tick,
         report=report,
     )
 
 
-def _lines(
-    codes: np.ndarray,
-    rel: np.ndarray,
-    lcodes: np.ndarray,
-    labels: pd.Index,
-    periods: Any,
-    rank: np.ndarray,
-    in_order: bool,
-    opts: ReadOptions,
-    end_tick: int,
-) -> Lines:
-    """Distinct (customer, line, period) purchases of the purchase rows, in pair runs."""
-    span = periods.span
-    n_lines = max(len(labels), 1)
+def history_lines(p: History, customers: np.ndarray | None = None) -> Lines:
+    """Distinct (customer, line, period) purchases, in pair runs (read with ``product_col``).
+
+    ``customers`` (a mask over the customer codes) restricts them to those customers: the
+    rows of the others are never sorted.
+    """
+    src = p.line_rows
+    if src is None:
+        raise ValueError("the history was read without product_col")
+    span = src.span
+    n_lines = max(len(src.labels), 1)
+    rank, codes, rel = src.rank, src.codes, src.rel
     if (rank.size * n_lines) * span >= _KEY_LIMIT:
         raise OverflowError(
             f"{rank.size:,} customers times {n_lines:,} product lines times {span:,} periods "
             "do not fit integer keys; use a coarser period"
         )
-    pair = codes * n_lines
-    pair += lcodes
-    if periods.removed.size:  # rows of cancelled periods buy no line
+    keep: np.ndarray | None = None
+    if customers is not None:
+        wanted = np.zeros(rank.size, dtype=bool)
+        wanted[src.order] = customers
+        keep = np.take(wanted, codes, mode="clip")  # codes are in range
+    if src.removed.size:  # rows of cancelled periods buy no line
         row_key = codes * span + rel
-        pos = np.searchsorted(periods.removed, row_key)
-        pos[pos == periods.removed.size] = 0
-        live = periods.removed[pos] != row_key
+        pos = np.searchsorted(src.removed, row_key)
+        pos[pos == src.removed.size] = 0
+        live = src.removed[pos] != row_key
         del row_key, pos
-        pair, prow = pair[live], rel[live]
-    else:
-        prow = rel
-    key = pair * span
-    key += prow
-    del pair, prow
+        keep = live if keep is None else keep & live
+    lcodes = src.lcodes
+    if keep is not None:
+        codes, rel, lcodes = codes[keep], rel[keep], lcodes[keep]
+    key = codes * n_lines  # (code * n_lines + line) * span + rel, in one buffer
+    key += lcodes
+    key *= span
+    key += rel
+    del codes, rel, lcodes
     key.sort()
     key = key[run_starts(key)]
-    if not in_order:  # customers renumbered in id order: sort the pairs again
+    if not src.in_order:  # customers renumbered in id order: sort the pairs again
         pair_id = key // span
         key -= pair_id * span  # the relative period
         cust, line = np.divmod(pair_id, n_lines)
@@ -252,12 +320,12 @@ def _lines(
     pair_id = pair_id[start]  # from here on, one entry per pair
     cust, line = np.divmod(pair_id, n_lines)
     del pair_id
-    if in_order:
+    if src.in_order:
         cust = np.take(rank, cust, mode="clip")
     # the period of each row: key % span + pmin, in place (fixed periods tick per period)
     np.remainder(key, span, out=key)
-    key += periods.pmin
-    ticks, _ = period_ticks(key, opts.period, opts.time_unit)
+    key += src.pmin
+    ticks, _ = period_ticks(key, src.opts.period, src.opts.time_unit)
     del key
     return Lines(
         cust=cust,
@@ -265,8 +333,8 @@ def _lines(
         start=start,
         n=n,
         period=ticks,
-        age=_ages(ticks, end_tick),
-        labels=labels,
+        end_tick=src.end_tick,
+        labels=src.labels,
     )
 
 
@@ -289,13 +357,17 @@ def run_center(values: np.ndarray, counts: np.ndarray, how: Center) -> np.ndarra
         return out
     out[has] = (values[start] + values[end - 1]) * 0.5  # the longer runs are overwritten
     long_ = c > 2
-    if not long_.any():
-        return out
-    cl = c[long_]
-    v = _sorted_within(values[np.repeat(long_, c)], cl)
-    end = np.cumsum(cl)
-    s = end - cl
-    out[has[long_]] = (v[s + (cl - 1) // 2] + v[s + cl // 2]) * 0.5
+    if long_.any():
+        out[has[long_]] = _medians(values[np.repeat(long_, c)], c[long_])
+    return out
+
+
+def _medians(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Median of each run of ``values`` (runs of ``counts``, none empty), by one sort."""
+    v = _sorted_within(values, counts)
+    end = np.cumsum(counts)
+    s = end - counts
+    out: np.ndarray = (v[s + (counts - 1) // 2] + v[s + counts // 2]) * 0.5
     return out
 
 
@@ -323,62 +395,91 @@ class Rhythm:
     population: float
 
 
-def _own_and_prior(
-    p: History, gap: np.ndarray, k: np.ndarray, has: np.ndarray, how: Center
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def gap_center(
+    period: np.ndarray,
+    start: np.ndarray,
+    n: np.ndarray,
+    how: Center,
+    select: np.ndarray | None = None,
+) -> np.ndarray:
+    """Median or mean of the gaps between consecutive periods of each run (NaN: no gap).
+
+    Run ``i`` is ``period[start[i]:start[i] + n[i]]`` (sorted, ``n[i] >= 1``).
+    ``select`` (a mask over the runs) limits the result to those runs.
+    The mean of a run's gaps is its span over their number, and so is the median of one or
+    two gaps: only the runs with three gaps or more are looked at gap by gap.
+    """
+    s_start, s_n = (start, n) if select is None else (start[select], n[select])
+    k = s_n - 1
+    spans = period[s_start + k] - period[s_start]
+    with np.errstate(invalid="ignore"):
+        out = spans / k  # 0 / 0 = NaN without a gap
+    if how == "median":
+        long_ = k >= 3
+        if long_.any():
+            if select is None:
+                chosen = long_
+            else:
+                chosen = np.zeros(n.size, dtype=bool)
+                chosen[np.flatnonzero(select)[long_]] = True
+            out[long_] = _medians(_run_gaps(period, start, n, chosen), k[long_])
+    return out
+
+
+def _run_gaps(
+    period: np.ndarray, start: np.ndarray, n: np.ndarray, chosen: np.ndarray
+) -> np.ndarray:
+    """The gaps of the chosen runs of ``period``, run after run (gathered, not masked)."""
+    k = n[chosen] - 1
+    pos = np.repeat(start[chosen] - (np.cumsum(k) - k), k)
+    pos += np.arange(pos.size)  # the earlier period of each gap
+    gaps = period[pos + 1]
+    gaps -= period[pos]
+    return gaps
+
+
+def _own_and_prior(p: History, how: Center) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Center of every customer's gaps, of the gaps before the last one, and the last gap.
 
-    ``gap`` holds the gaps customer by customer in time order, ``k`` the number of each
-    customer's gaps and ``has`` the customers with at least one. Up to two gaps need no
-    sort; for the others one sort serves both medians: the last gap of each customer is
-    flagged in the sort key, so removing it from the sorted run is index arithmetic.
+    As :func:`gap_center` (spans for the means and for one or two gaps); the customers with
+    three gaps or more share ONE sort for both medians: each one's last gap is flagged in
+    the sort key, so removing it from the sorted run is index arithmetic.
     """
-    n_cust = len(p.ids)
-    own = np.full(n_cust, np.nan)
-    prior = np.full(n_cust, np.nan)
-    last_gap = np.full(n_cust, np.nan)
-    if not gap.size:
-        return own, prior, last_gap
-    kh = k[has]
-    end = np.cumsum(kh)
-    start = end - kh
-    last_pos = end - 1  # each customer's last gap, in time order
-    last_gap[has] = gap[last_pos]
-    two = kh >= 2  # customers with a gap before the last one
+    k = p.n - 1
+    first, last, period = p.first, p.last, p.period
+    before = np.maximum(last - 1, first)  # the period before the last (itself if alone)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        own = (period[last] - period[first]) / k  # 0 / 0 = NaN without a gap
+        prior = (period[before] - period[first]) / (k - 1)
+    last_gap = (period[last] - period[before]).astype(np.float64)
+    np.copyto(prior, np.nan, where=k < 2)
+    np.copyto(last_gap, np.nan, where=k < 1)
     if how == "mean":
-        sums = np.add.reduceat(gap.astype(np.float64), start)
-        own[has] = sums / kh
-        prior[has[two]] = (sums[two] - last_gap[has[two]]) / (kh[two] - 1)
         return own, prior, last_gap
-    # up to two gaps, the median is the mean of the first and the last gap, and up to three
-    # the gaps before the last are the first one or two: set for everyone, then longer
-    # runs overwritten from the sorted gaps
-    own[has] = (gap[start] + gap[last_pos]) * 0.5
-    prior[has[two]] = (gap[start[two]] + gap[last_pos[two] - 1]) * 0.5
-    many = kh >= 3
-    if not many.any():
+    long_ = k >= 3
+    if not long_.any():
         return own, prior, last_gap
-    hm, km = has[many], kh[many]
-    gm = gap[np.repeat(many, kh)]
+    km = k[long_]
+    gm = _run_gaps(period, first, p.n, long_)
+    bits = max(int(gm.max()).bit_length(), 1) + 1
+    if km.size << bits >= _KEY_LIMIT:  # keys too wide: the general route
+        keep = np.ones(gm.size, dtype=bool)
+        keep[np.cumsum(km) - 1] = False
+        own[long_] = _medians(gm, km)
+        prior[long_] = _medians(gm[keep], km - 1)
+        return own, prior, last_gap
     em = np.cumsum(km)
     sm = em - km
-    bits = max(int(gm.max()).bit_length(), 1) + 1
-    if hm.size << bits >= _KEY_LIMIT:  # keys too wide: the general route
-        before = np.ones(gm.size, dtype=bool)
-        before[em - 1] = False
-        own[hm] = run_center(gm, km, "median")
-        prior[hm] = run_center(gm[before], km - 1, "median")
-        return own, prior, last_gap
-    key = np.repeat(np.arange(hm.size, dtype=np.int64) << bits, km)
+    key = np.repeat(np.arange(km.size, dtype=np.int64) << bits, km)
     key |= gm << 1
-    key[em - 1] |= 1
     del gm
+    key[em - 1] |= 1  # each customer's last gap, in time order
     key.sort()
     flagged = np.flatnonzero(key & 1)  # where each customer's last gap sorted to
     key >>= 1
     key &= (1 << (bits - 1)) - 1
     v = key
-    own[hm] = (v[sm + (km - 1) // 2] + v[sm + km // 2]) * 0.5
+    own[long_] = (v[sm + (km - 1) // 2] + v[sm + km // 2]) * 0.5
     # without the last gap: the j-th remaining value is v[start + j], or the one after it
     # from the flagged position on
     kp = km - 1
@@ -386,7 +487,7 @@ def _own_and_prior(
     hi = sm + kp // 2
     lo += lo >= flagged
     hi += hi >= flagged
-    prior[hm] = (v[lo] + v[hi]) * 0.5
+    prior[long_] = (v[lo] + v[hi]) * 0.5
     return own, prior, last_gap
 
 
@@ -404,24 +505,19 @@ def purchase_rhythm(
     result are then NaN).
     """
     k = p.n - 1  # gaps per customer
-    has = np.flatnonzero(k)
-    # gaps in time order, customer by customer: differences inside each customer's run
-    inside = np.ones(p.period.size, dtype=bool)
-    inside[p.first] = False
-    gap = np.diff(p.period)[inside[1:]]
-    del inside
     if prior:
-        own_r, prior_r, last_gap = _own_and_prior(p, gap, k, has, how)
+        own_r, prior_r, last_gap = _own_and_prior(p, how)
     else:
-        own_r = run_center(gap, k, how)
-        prior_r = last_gap = np.full(len(p.ids), np.nan)
+        own_r = gap_center(p.period, p.first, p.n, how)
     own = k >= min_gaps
     if population_gap is not None:
         pop = float(population_gap)
     elif own.any():
         pop = float(np.median(own_r[own]))
-    elif gap.size:
-        pop = float(np.median(gap.astype(np.float64)))
+    elif (k > 0).any():  # nobody has min_gaps gaps: the median of all gaps
+        inside = np.ones(p.period.size, dtype=bool)
+        inside[p.first] = False
+        pop = float(np.median(np.diff(p.period)[inside[1:]].astype(np.float64)))
     else:
         raise InsufficientDataError(
             "no customer has two distinct purchase periods, so no purchase rhythm can be "
@@ -431,10 +527,11 @@ def purchase_rhythm(
     # customer without gaps has a NaN own rhythm: fmax takes the population's)
     rhythm = np.fmax(own_r, pop)
     np.copyto(rhythm, own_r, where=own)
-    prior_rhythm = prior_r
     if prior:
         prior_rhythm = np.fmax(prior_r, pop)
         np.copyto(prior_rhythm, prior_r, where=k - 1 >= min_gaps)  # gaps before the last
+    else:
+        prior_rhythm = last_gap = np.full(len(p.ids), np.nan)
     with np.errstate(invalid="ignore"):
         uses_own = own | (own_r > pop)  # NaN compares False
     return Rhythm(

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ._deprecate import warn_deprecated
 from ._read import ReadKeywords, read_options
-from ._rhythm import Rhythm, purchase_rhythm, read_history, run_center
+from ._rhythm import Rhythm, gap_center, history_lines, purchase_rhythm, read_history
 from ._validation import Checks, categorical, check_aligned, check_choice, check_scalar
 
 __all__ = ["CHURN_STATUSES", "churn_status"]
@@ -164,14 +164,12 @@ def churn_status(
         observation_end=observation_end,
         opts=opts,
     )
-    lines = p.lines
-    assert lines is not None
     if population_gap is not None:
         population_gap /= p.tick
     if window is not None:
         window /= p.tick
     n_cust = len(p.ids)
-    since = p.age[p.last]
+    since = (p.end_tick - p.period[p.last]).astype(np.float64)
     rh: Rhythm | None = None
     if p_alive is not None:
         checks = Checks(f"{what}: p_alive", ids=p.ids)
@@ -185,11 +183,13 @@ def churn_status(
         rh = purchase_rhythm(p, rhythm, min_gaps, population_gap, prior=False)
         churned = since > churn_factor * rh.rhythm
 
-    # (customer, line) pairs: each pair's periods are one run, oldest first
+    # (customer, line) pairs, each pair's periods one run, oldest first: only for the
+    # customers who can have dropped a line (not churned, enough purchase periods)
+    lines = history_lines(p, ~churned & (p.n >= min_line))
     pair_cust, pair_n = lines.cust, lines.n
-    pair_since = lines.age[lines.start + pair_n - 1]
+    pair_since = lines.age(lines.start + pair_n - 1)
     if window is not None:
-        before = (lines.age >= window).view(np.uint8)
+        before = (lines.age() >= window).view(np.uint8)
         used = np.add.reduceat(before, lines.start, dtype=np.int64) >= min_line
         dropped = used & (pair_since >= window)
         dropped &= ~churned[pair_cust]
@@ -203,14 +203,8 @@ def churn_status(
         ci = np.flatnonzero(cand)
         dropped = np.zeros(pair_n.size, dtype=bool)
         if ci.size:
-            n_c = pair_n[ci]
-            per_c = lines.period[np.repeat(cand, pair_n)]  # their periods, pair by pair
-            inside = np.ones(per_c.size, dtype=bool)
-            inside[np.cumsum(n_c) - n_c] = False
-            gap = np.diff(per_c)[inside[1:]]
-            del per_c, inside
-            line_r = run_center(gap, n_c - 1, rhythm)
-            no_gap = n_c == 1  # the customer's rhythm for a line bought once
+            line_r = gap_center(lines.period, lines.start, pair_n, rhythm, select=cand)
+            no_gap = pair_n[ci] == 1  # the customer's rhythm for a line bought once
             line_r[no_gap] = rh.rhythm[pair_cust[ci[no_gap]]]
             dropped[ci] = pair_since[ci] > churn_factor * line_r
     d_cust = pair_cust[dropped]
@@ -227,6 +221,7 @@ def churn_status(
             "n_dropped_lines": n_dropped.astype(np.int64),
         },
         index=p.ids,
+        copy=False,  # the columns are new arrays, owned by the frame from here on
     )
     if not return_report:
         return out

@@ -271,7 +271,7 @@ def _explained(s: _Stages) -> pd.DataFrame:
         "earlier": pad(s.earlier),
     }
     cols.update({k: pad(v) for k, v in s.model.items()})
-    return pd.DataFrame(cols, index=s.stages.index)
+    return pd.DataFrame(cols, index=s.stages.index, copy=False)  # new arrays: not copied
 
 
 def lifecycle_stages(
