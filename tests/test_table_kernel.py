@@ -158,12 +158,53 @@ def test_duplicate_count_property(data: list[tuple[int, int, int]], n_copies: in
 
 
 def test_tables_are_the_same_with_and_without_the_duplicate_count() -> None:
-    # duplicates="keep" reuses the reader's sorted keys; "drop" (nothing to drop here)
-    # sorts them in the table kernel: the same table, bit for bit
+    # return_report=True reuses the reader's sorted keys (the sort that counts duplicates);
+    # without a report nothing is counted and the table kernel finds the distinct periods
+    # itself; duplicates="drop" (nothing to drop here) too: the same table, bit for bit
     tx = _log(20_000, 8, zipf=True).drop_duplicates()
-    keep = customer_table(tx, amount_col="amount", time_unit="W")
+    with_report, report = customer_table(tx, amount_col="amount", time_unit="W", return_report=True)
+    plain = customer_table(tx, amount_col="amount", time_unit="W")
     drop = customer_table(tx, amount_col="amount", time_unit="W", duplicates="drop")
-    pd.testing.assert_frame_equal(keep, drop)
+    pd.testing.assert_frame_equal(plain, with_report)
+    pd.testing.assert_frame_equal(plain, drop)
+    assert report.duplicate_kept == 0
+
+
+@pytest.mark.parametrize("zipf", [False, True])
+def test_the_flag_table_and_the_sort_find_the_same_periods(
+    zipf: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # few customers with many rows: the distinct periods come from a table of flags; many
+    # customers: from a sort. Forcing either path gives the same table.
+    tx = _log(20_000, 9, zipf=zipf)
+    kw = dict(amount_col="amount", refunds="net")
+    tx.loc[::50, "amount"] = -1.0  # refunds netted against the periods found
+    ref = customer_table(tx, **kw)  # type: ignore[call-overload]
+    monkeypatch.setattr(periods, "_distinct_sorted", _sorted_only)
+    pd.testing.assert_frame_equal(customer_table(tx, **kw), ref)  # type: ignore[call-overload]
+    monkeypatch.setattr(periods, "_distinct_sorted", _flags_only)
+    pd.testing.assert_frame_equal(customer_table(tx, **kw), ref)  # type: ignore[call-overload]
+
+
+def _sorted_only(key: np.ndarray, lay: periods.Layout) -> np.ndarray:
+    key.sort()
+    return key[periods.run_starts(key)]
+
+
+def _flags_only(key: np.ndarray, lay: periods.Layout) -> np.ndarray:
+    seen = np.zeros(lay.n_codes * lay.span, dtype=bool)
+    seen[key] = True
+    return np.flatnonzero(seen).astype(np.int64)
+
+
+def test_a_report_needs_the_duplicate_count() -> None:
+    from custvalue._read import read_options, read_transactions, rows_report
+
+    tx = _log(1_000, 10)
+    opts = read_options({"amount_col": "amount"}, customer_table)
+    rows = read_transactions(tx, opts, what="test", observation_end=None, count_duplicates=False)
+    with pytest.raises(RuntimeError, match="without counting duplicates"):
+        rows_report(rows, 1, {})
 
 
 @pytest.mark.parametrize("unit", ["ns", "us", "ms", "s"])

@@ -99,7 +99,7 @@ class History:
         n: np.ndarray,
         line_rows: _LineRows | None,
         tick: float,
-        report: TableReport,
+        report: TableReport | None,
         code: np.ndarray | None = None,
     ) -> None:
         self.ids = ids  # customer ids as customer_table gives them; position = code
@@ -111,7 +111,7 @@ class History:
         self.last = first + n - 1  # index of each customer's last period
         self.line_rows = line_rows  # what history_lines needs (read with product_col)
         self.tick = tick  # length of one tick in time units
-        self.report = report
+        self.report = report  # the rows' TableReport (None when not asked for)
         self._code = code
 
     @property
@@ -168,11 +168,13 @@ def read_history(
     need_spend: bool,
     observation_end: Any,
     opts: ReadOptions,
+    report: bool = True,
 ) -> History:
     """Read ``transactions`` as :func:`custvalue.customer_table` does and lay them out.
 
     The reader, its options, row policies, ids and purchase periods are the table's (the
     same kernel, refunds netted the same way); the customers are the table's, in its order.
+    ``report=False`` skips what only the :class:`TableReport` needs (the duplicate count).
     With ``product_col`` the distinct purchase periods of every (customer, line) pair are
     laid out too.
     """
@@ -182,6 +184,7 @@ def read_history(
         what=f"{what}: transactions",
         extra_cols=None if product_col is None else {product_col: "product lines"},
         observation_end=observation_end,
+        count_duplicates=report,
     )
     codes, rel, amount = rows.codes, rows.per, rows.amt
     if codes.size == 0:
@@ -253,7 +256,7 @@ def read_history(
             opts,
             end_tick,
         )
-    report = rows_report(rows, n_cust, refund_counts(periods))
+    table_report = rows_report(rows, n_cust, refund_counts(periods)) if report else None
     return History(
         ids=ids,
         code=code,
@@ -264,7 +267,7 @@ def read_history(
         n=n,
         line_rows=line_rows,
         tick=tick,
-        report=report,
+        report=table_report,
     )
 
 

@@ -163,6 +163,7 @@ def churn_status(
         need_spend=False,
         observation_end=observation_end,
         opts=opts,
+        report=bool(return_report),
     )
     if population_gap is not None:
         population_gap /= p.tick
@@ -231,6 +232,7 @@ def churn_status(
         "options reads the same rows and returns the same report",
     )
     # the flag is typed Literal[False]: only untyped callers get here
+    assert p.report is not None
     return cast(pd.DataFrame, (out, p.report))
 
 

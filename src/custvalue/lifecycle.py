@@ -125,6 +125,7 @@ def _stages(
     horizon: float | None,
     options: Mapping[str, Any],
     func: Any,
+    report: bool = False,
 ) -> _Stages:
     """Validate the arguments, read the history and apply the rules of lifecycle_stages."""
     opts = read_options(options, func)
@@ -158,6 +159,7 @@ def _stages(
         need_spend=trend_on == "spend",
         observation_end=observation_end,
         opts=opts,
+        report=report,
     )
     n_cust = len(p.ids)
     model: dict[str, np.ndarray] = {}
@@ -472,6 +474,7 @@ def lifecycle_stages(
         horizon=horizon,
         options=options,
         func=lifecycle_stages,
+        report=bool(return_report),
     )
     if not explain and not return_report:
         return s.stages
@@ -488,6 +491,7 @@ def lifecycle_stages(
             "customer_table(transactions, return_report=True, ...) with the same reading "
             "options reads the same rows and returns the same report",
         )
+        assert s.history.report is not None
         out = (out, s.history.report)
     # the deprecated flags are typed Literal[False]: only untyped callers get here
     return cast(pd.Series, out)

@@ -161,6 +161,22 @@ def _row_keys(codes: np.ndarray, per: np.ndarray, lay: Layout) -> np.ndarray:
     return key
 
 
+def _distinct_sorted(key: np.ndarray, lay: Layout) -> np.ndarray:
+    """The sorted distinct values of the row keys ``key`` (which may be reordered).
+
+    When the key space is small next to the rows (few customers with many rows each), a
+    table of one flag per possible key replaces the sort: set the flags of the rows, read
+    back the flagged keys in order (linear, a few passes, no comparison sort).
+    """
+    size = lay.n_codes * lay.span
+    if size <= max(8 * key.size, 1 << 16):
+        seen = np.zeros(size, dtype=bool)
+        seen[key] = True
+        return np.flatnonzero(seen).astype(np.int64, copy=False)
+    key.sort()
+    return key[run_starts(key)]
+
+
 def _time_amount_hash(t: np.ndarray, amt: np.ndarray | None) -> np.ndarray:
     """A hash (uint64, a new array) of each row's time and amount; its top bits mix all bits.
 
@@ -262,8 +278,7 @@ def distinct_periods(
     key = _row_keys(codes, per, lay)
     spare = 64 - lay.bits
     if not repeats or spare < _MIN_HASH_BITS:
-        key.sort()
-        distinct = key[run_starts(key)]
+        distinct = _distinct_sorted(key, lay)
         del key
         if not repeats:
             return distinct, None
@@ -331,15 +346,16 @@ def purchase_periods(
     """
     if distinct is None:
         lay = layout(rel, r_per, n_codes)
-        key = _row_keys(codes, rel, lay)
-        key.sort()
-        key = key[run_starts(key)]
+        rel -= lay.pmin
+        key = np.multiply(codes, lay.span, dtype=np.int64)
+        key += rel
+        key = _distinct_sorted(key, lay)
     else:
         key, lay = distinct
         if lay.n_codes != n_codes:
             raise ValueError("distinct keys of another set of customer codes")
+        rel -= lay.pmin
     span, pmin = lay.span, lay.pmin
-    rel -= pmin
     empty_i = np.empty(0, dtype=np.intp)
     periods = Periods(
         key,
@@ -410,7 +426,8 @@ def customer_facts(
     """Reduce purchase periods (and the rows they came from) to per-customer facts.
 
     ``rel`` is the relative period of each purchase row as left by
-    :func:`purchase_periods`; ``r_codes`` and ``r_amt`` are the refund rows given to it.
+    :func:`purchase_periods` (with amounts it is **overwritten**: its buffer is reused);
+    ``r_codes`` and ``r_amt`` are the refund rows given to it.
     """
     n_codes, span = periods.n_codes, periods.span
     key = periods.key
@@ -439,9 +456,9 @@ def customer_facts(
         first_of = np.take(first_rel.astype(small), codes, mode="clip")  # codes in range
         repeat_row = np.not_equal(rel, first_of)
         del first_of
-        idx = np.multiply(codes, 2)
+        idx = np.multiply(codes, 2, out=rel)  # rel is not needed any more: its buffer is
         idx += repeat_row
-        del repeat_row
+        del repeat_row, rel
         sums = np.bincount(idx, weights=amt, minlength=2 * n_codes)
         del idx
         first_spend = sums[0::2]

@@ -158,6 +158,7 @@ def read_rows(
     observation_end: Any,
     what: str,
     extra_cols: Mapping[Any, str] | None = None,
+    count_duplicates: bool = True,
 ) -> Rows:
     """Validate the rows, apply the row policies and code what is kept.
 
@@ -165,9 +166,11 @@ def read_rows(
     through the same row filter as integer codes (``pandas.factorize``, sorted) with their
     labels. Missing values there always raise (no policy drops them).
 
-    With ``duplicates="keep"`` the purchase rows are also reduced to their sorted distinct
-    (customer, period) keys (``Rows.distinct``), by the same sort that finds the exact
-    duplicate rows.
+    With ``duplicates="keep"`` the exact duplicate rows are counted (``duplicate_kept``)
+    and the purchase rows are reduced to their sorted distinct (customer, period) keys
+    (``Rows.distinct``) by the same sort. ``count_duplicates=False`` skips that count, for
+    a caller that returns no report (only the report shows it; the keys are then left to
+    :func:`~custvalue._read.periods.purchase_periods`).
     """
     n = len(df)
     checks = Checks(what)
@@ -192,22 +195,22 @@ def read_rows(
     check_ids(id_labels, opts.customer_col)
     ids = code_ids(id_labels)
     codes = ids.codes
-    id_na: np.ndarray | None = codes < 0
-    if not _any(id_na):
-        id_na = None
+    # (a reduction tells whether a mask would have a True, without making the mask)
+    id_na = codes < 0 if codes.size and codes.min() < 0 else None
 
     t = time_values(df[opts.time_col], opts.time_col, opts, checks, id_labels)
-    t_na: np.ndarray | None = np.isnat(t)
+    t_na = None  # NaT is the smallest int64
     t_missing = None  # missing times (unreadable ones are recorded in checks already)
-    if _any(t_na):
-        assert t_na is not None
+    if t.view(np.int64).min() == np.iinfo(np.int64).min:
+        t_na = np.isnat(t)
         t_missing = t_na & ~df[opts.time_col].notna().to_numpy(dtype=bool)
-    else:
-        t_na = None
 
     amt, amount_name = _amounts(df, opts)
     amt_na = None
-    if amt is not None and not np.isfinite(amt).all():
+    amt_min = amt_max = np.nan
+    if amt is not None:
+        amt_min, amt_max = float(amt.min()), float(amt.max())  # NaN if any is NaN
+    if amt is not None and not (np.isfinite(amt_min) and np.isfinite(amt_max)):
         amt_na = np.isnan(amt)
         if not amt_na.any():
             amt_na = None
@@ -254,11 +257,13 @@ def read_rows(
     end_per = int(period_numbers(np.array([end]), opts.period)[0])
     per = period_numbers(t, opts.period)
 
-    after: np.ndarray | None = per > end_per
-    if t_na is not None:
-        after &= ~t_na
-    if not _any(after):
-        after = None
+    after: np.ndarray | None = None  # by default the end is the latest time: none after it
+    if observation_end is not None:
+        after = per > end_per
+        if t_na is not None:
+            after &= ~t_na
+        if not after.any():
+            after = None
     if after is not None and opts.after_end == "raise":
         checks.rows(
             after,
@@ -269,7 +274,7 @@ def read_rows(
         )
     refund = zero = None
     if amt is not None:
-        if not amt.min() > 0:  # (a NaN minimum compares False too)
+        if not amt_min > 0:  # (a NaN minimum compares False too)
             refund = amt < 0  # NaN compares False
             zero = amt == 0
         if cancel is not None:
@@ -334,7 +339,7 @@ def read_rows(
     counted: np.ndarray | None = None  # rows checked for exact duplicates
     if opts.duplicates == "drop":
         drop("duplicate", df.duplicated(keep="first").to_numpy())
-    else:
+    elif count_duplicates:
         counted = keep.copy()
     if after is not None:
         customers_before_end = np.bincount(codes[keep & ~after], minlength=ids.n_codes) > 0
