@@ -122,6 +122,16 @@ class History:
         return self._code
 
     @cached_property
+    def first_period(self) -> np.ndarray:
+        """Each customer's first period, in ticks."""
+        return self.period[self.first]
+
+    @cached_property
+    def last_period(self) -> np.ndarray:
+        """Each customer's last period, in ticks."""
+        return self.period[self.last]
+
+    @cached_property
     def age(self) -> np.ndarray:
         """Ticks from each period start to the observation end's (float64)."""
         return _ages(self.period, self.end_tick)
@@ -449,12 +459,13 @@ def _own_and_prior(p: History, how: Center) -> tuple[np.ndarray, np.ndarray, np.
     the sort key, so removing it from the sorted run is index arithmetic.
     """
     k = p.n - 1
-    first, last, period = p.first, p.last, p.period
-    before = np.maximum(last - 1, first)  # the period before the last (itself if alone)
+    first, period = p.first, p.period
+    t0, t1 = p.first_period, p.last_period
+    t_before = period[np.maximum(p.last - 1, first)]  # the period before the last (or it)
     with np.errstate(invalid="ignore", divide="ignore"):
-        own = (period[last] - period[first]) / k  # 0 / 0 = NaN without a gap
-        prior = (period[before] - period[first]) / (k - 1)
-    last_gap = (period[last] - period[before]).astype(np.float64)
+        own = (t1 - t0) / k  # 0 / 0 = NaN without a gap
+        prior = (t_before - t0) / (k - 1)
+    last_gap = (t1 - t_before).astype(np.float64)
     np.copyto(prior, np.nan, where=k < 2)
     np.copyto(last_gap, np.nan, where=k < 1)
     if how == "mean":

@@ -170,7 +170,7 @@ def churn_status(
     if window is not None:
         window /= p.tick
     n_cust = len(p.ids)
-    since = (p.end_tick - p.period[p.last]).astype(np.float64)
+    since = np.subtract(p.end_tick, p.last_period, dtype=np.float64)
     rh: Rhythm | None = None
     if p_alive is not None:
         checks = Checks(f"{what}: p_alive", ids=p.ids)

@@ -185,8 +185,8 @@ def _stages(
     if horizon is not None:
         horizon /= p.tick
     rh = purchase_rhythm(p, rhythm, min_gaps, population_gap)
-    since = p.age[p.last]
-    tenure = p.age[p.first]
+    since = np.subtract(p.end_tick, p.last_period, dtype=np.float64)
+    tenure = np.subtract(p.end_tick, p.first_period, dtype=np.float64)
     w = np.full(n_cust, window) if window is not None else window_factor * rh.rhythm
     weights = p.spend if trend_on == "spend" else None
     recent, earlier = window_pair(p, w, weights)
@@ -228,11 +228,14 @@ def _stages(
     idx = {s: i for i, s in enumerate(LIFECYCLE_STAGES)}
     code = np.full(n_cust, idx["mature"], dtype=np.int8)
     # assign in reverse priority so that the earlier rules win
-    code[declining] = idx["declining"]
-    code[growing] = idx["growing"]
-    code[new] = idx["new"]
-    code[reactivated] = idx["reactivated"]
-    code[churned] = idx["churned"]
+    for rule, stage in (
+        (declining, "declining"),
+        (growing, "growing"),
+        (new, "new"),
+        (reactivated, "reactivated"),
+        (churned, "churned"),
+    ):
+        np.putmask(code, rule, idx[stage])
 
     n_pro = len(prospect_ids)
     index = p.ids.append(prospect_ids) if n_pro else p.ids
