@@ -124,12 +124,14 @@ class History:
     @cached_property
     def first_period(self) -> np.ndarray:
         """Each customer's first period, in ticks."""
-        return self.period[self.first]
+        first: np.ndarray = self.period[self.first]
+        return first
 
     @cached_property
     def last_period(self) -> np.ndarray:
         """Each customer's last period, in ticks."""
-        return self.period[self.last]
+        last: np.ndarray = self.period[self.last]
+        return last
 
     @cached_property
     def age(self) -> np.ndarray:
@@ -167,7 +169,8 @@ def _runs(sorted_codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _ages(ticks: np.ndarray, end_tick: int) -> np.ndarray:
     """Ticks from each period start to the observation end's, as float64."""
-    return np.subtract(end_tick, ticks, dtype=np.float64)
+    ages: np.ndarray = np.subtract(end_tick, ticks, dtype=np.float64)
+    return ages
 
 
 def read_history(
@@ -426,7 +429,7 @@ def gap_center(
     k = s_n - 1
     spans = period[s_start + k] - period[s_start]
     with np.errstate(invalid="ignore"):
-        out = spans / k  # 0 / 0 = NaN without a gap
+        out: np.ndarray = spans / k  # 0 / 0 = NaN without a gap
     if how == "median":
         long_ = k >= 3
         if long_.any():
@@ -442,11 +445,11 @@ def gap_center(
 def _run_gaps(
     period: np.ndarray, start: np.ndarray, n: np.ndarray, chosen: np.ndarray
 ) -> np.ndarray:
-    """The gaps of the chosen runs of ``period``, run after run (gathered, not masked)."""
+    """Gather the gaps of the chosen runs of ``period``, run after run."""
     k = n[chosen] - 1
     pos = np.repeat(start[chosen] - (np.cumsum(k) - k), k)
     pos += np.arange(pos.size)  # the earlier period of each gap
-    gaps = period[pos + 1]
+    gaps: np.ndarray = period[pos + 1]
     gaps -= period[pos]
     return gaps
 

@@ -134,7 +134,7 @@ class Layout:
 
 
 def layout(per: np.ndarray, r_per: np.ndarray, n_codes: int) -> Layout:
-    """The key layout of purchase rows with periods ``per`` and refunds with ``r_per``.
+    """Lay out the keys of purchase rows with periods ``per`` and refunds with ``r_per``.
 
     Raises OverflowError when ``n_codes`` customers times the periods spanned do not fit an
     int64 key.
@@ -155,14 +155,14 @@ def layout(per: np.ndarray, r_per: np.ndarray, n_codes: int) -> Layout:
 
 def _row_keys(codes: np.ndarray, per: np.ndarray, lay: Layout) -> np.ndarray:
     """Key of every row (a new int64 array)."""
-    key = np.multiply(codes, lay.span, dtype=np.int64)
+    key: np.ndarray = np.multiply(codes, lay.span, dtype=np.int64)
     key += per
     key -= lay.pmin
     return key
 
 
 def _distinct_sorted(key: np.ndarray, lay: Layout) -> np.ndarray:
-    """The sorted distinct values of the row keys ``key`` (which may be reordered).
+    """Return the sorted distinct values of the row keys ``key`` (which may be reordered).
 
     When the key space is small next to the rows (few customers with many rows each), a
     table of one flag per possible key replaces the sort: set the flags of the rows, read
@@ -174,11 +174,12 @@ def _distinct_sorted(key: np.ndarray, lay: Layout) -> np.ndarray:
         seen[key] = True
         return np.flatnonzero(seen).astype(np.int64, copy=False)
     key.sort()
-    return key[run_starts(key)]
+    distinct: np.ndarray = key[run_starts(key)]
+    return distinct
 
 
 def _time_amount_hash(t: np.ndarray, amt: np.ndarray | None) -> np.ndarray:
-    """A hash (uint64, a new array) of each row's time and amount; its top bits mix all bits.
+    """Hash each row's time and amount (uint64, a new array); the top bits mix all bits.
 
     ``(time ^ (amount * c2)) * c1``: each multiplication carries every bit upwards.
     """
@@ -206,16 +207,18 @@ def _screen(values: np.ndarray, dup: np.ndarray, scratch: np.ndarray | None = No
     hit = values[passed]
     pos = np.searchsorted(dup, hit)
     pos[pos == dup.size] = 0
-    return passed[dup[pos] == hit]
+    found: np.ndarray = passed[dup[pos] == hit]
+    return found
 
 
 def _repeated_values(sorted_values: np.ndarray) -> np.ndarray:
-    """The distinct values that occur more than once in a sorted array."""
+    """Return the distinct values that occur more than once in a sorted array."""
     same = sorted_values[1:] == sorted_values[:-1]
     if not same.any():
         return sorted_values[:0]
     rep = sorted_values[1:][same]
-    return rep[run_starts(rep)]
+    distinct: np.ndarray = rep[run_starts(rep)]
+    return distinct
 
 
 def repeat_candidates(codes: np.ndarray, t: np.ndarray, amt: np.ndarray | None) -> np.ndarray:

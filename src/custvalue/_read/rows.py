@@ -68,7 +68,8 @@ def as_frame(obj: object, name: str = "transactions") -> pd.DataFrame:
     if hasattr(obj, "__arrow_c_stream__"):
         import pyarrow as pa
 
-        return pa.table(obj).to_pandas(types_mapper=pd.ArrowDtype)
+        frame: pd.DataFrame = pa.table(obj).to_pandas(types_mapper=pd.ArrowDtype)
+        return frame
     kind = f"{type(obj).__module__}.{type(obj).__qualname__}"
     raise TypeError(
         f"{name} must be a pandas DataFrame (one row per purchase) or a frame that exports "
@@ -107,7 +108,7 @@ _COLUMN_OPTIONS = (
 
 
 def _float_values(series: pd.Series, column: Any) -> np.ndarray:
-    """A numeric column as float64 (NaN where missing); a float64 NumPy column is not copied.
+    """Return a numeric column as float64 (NaN where missing); float64 is not copied.
 
     Non-numeric dtypes raise TypeError (:func:`custvalue._validation.numeric_array`).
     """
@@ -140,7 +141,7 @@ def _cancellations(df: pd.DataFrame, opts: ReadOptions) -> tuple[np.ndarray, np.
 
 
 def _any(mask: np.ndarray | None) -> bool:
-    """True when ``mask`` is given and has a True (fast: most masks of clean data are empty)."""
+    """Tell whether ``mask`` is given and has a True (most masks of clean data are empty)."""
     return mask is not None and bool(mask.any())
 
 
