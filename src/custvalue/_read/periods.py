@@ -9,12 +9,13 @@ the customer table, the calibration/holdout split, lifecycle stages, churn and t
   is then <= 0 is not a purchase occasion (it was cancelled), and its net amount, <= 0,
   stays in the customer's total spend, so money is neither invented nor lost.
 
-Keys are ``code * span + (period - pmin)`` (int64); one in-place sort dedupes them. When
-the reader also counts exact duplicate rows (``duplicates="keep"``), :func:`distinct_periods`
-folds a hash of each row's time and amount into the spare low bits of the same key
-(``(key << b) | hash``), so that ONE sort yields both the distinct periods and the rows that
-may repeat an earlier one; those candidates are then compared in full by the caller, so the
-count stays exact.
+Keys are ``code * span + (period - pmin)`` (int64); one in-place sort dedupes them, or,
+when customers x periods is small next to the rows (few customers with many rows each), a
+table of one flag per possible key (linear). When the reader also counts exact duplicate
+rows (``duplicates="keep"``, for a report), :func:`distinct_periods` folds a hash of each
+row's time and amount into the spare low bits of the same key (``(key << b) | hash``), so
+that ONE sort yields both the distinct periods and the rows that may repeat an earlier one;
+those candidates are then compared in full by the caller, so the count stays exact.
 """
 
 from __future__ import annotations
