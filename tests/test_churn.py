@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from custvalue import DataValidationError, churn_status, lifecycle_stages
+from custvalue import DataValidationError, churn_status, customer_table, lifecycle_stages
+from custvalue.churn import CHURN_STATUSES
 from custvalue.datasets import make_transactions
-from custvalue.lifecycle import CHURN_STATUSES
 
 START = pd.Timestamp("2024-01-01")
 END = START + pd.Timedelta(days=100)
@@ -111,8 +111,34 @@ def test_p_alive_decides_full_churn() -> None:
     # the model says "gone" is alive, so its silence shows as both lines dropped
     assert out.loc["gone", "churn_status"] == "partial_churn"
     assert out.loc["gone", "dropped_lines"] == ("mobile", "tv")
-    with pytest.raises(DataValidationError, match="missing from the Series"):
+    with pytest.raises(DataValidationError, match=r"customers with no value.*'two'"):
         churn_status(tx, observation_end=END, p_alive=p_alive.drop("two"))
+    # one alignment policy: an id without purchases raises too (it used to be ignored)
+    extra = pd.concat([p_alive, pd.Series(0.9, index=["stranger"])])
+    with pytest.raises(DataValidationError, match=r"customers not in the table.*'stranger'"):
+        churn_status(tx, observation_end=END, p_alive=extra)
+
+
+def test_index_is_the_tables_and_joins_it() -> None:
+    # the index is named customer_id whatever the input column is called, as the table's
+    tx = make_tx(ROWS).rename(columns={"customer_id": "client"})
+    table = customer_table(tx, customer_col="client", observation_end=END)
+    out = churn_status(tx, customer_col="client", observation_end=END)
+    assert out.index.name == table.index.name == "customer_id"
+    assert out.index.equals(table.index)
+    joined = table.join(out)
+    assert joined["churn_status"].notna().all() and len(joined) == len(table)
+    assert joined.loc["partial", "churn_status"] == "partial_churn"
+
+
+def test_return_report_is_deprecated_and_points_to_the_table() -> None:
+    tx = make_tx(ROWS)
+    plain = churn_status(tx, observation_end=END)
+    with pytest.warns(FutureWarning, match=r"return_report=True\) is deprecated.*customer_table"):
+        out, report = churn_status(tx, observation_end=END, return_report=True)  # type: ignore[arg-type]
+    pd.testing.assert_frame_equal(out, plain)
+    _, t_report = customer_table(tx, observation_end=END, return_report=True)
+    assert report == t_report
 
 
 def test_full_churn_agrees_with_lifecycle_churned() -> None:

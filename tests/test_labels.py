@@ -8,8 +8,10 @@ import pytest
 from _segdata import hand_table
 from custvalue import abc_classes, pyramid_tiers, rfm_scores, rfm_segments, value_matrix
 from custvalue.abc import ABC_CLASSES
+from custvalue.churn import CHURN_STATUSES
+from custvalue.followup import INTENT_STAGES
 from custvalue.labels import LABELS, LANGS, display, labels_for
-from custvalue.lifecycle import CHURN_STATUSES, INTENT_STAGES, LIFECYCLE_STAGES
+from custvalue.lifecycle import LIFECYCLE_STAGES
 from custvalue.pyramid import PYRAMID_SCHEMES, VALUE_CLASSES
 from custvalue.rfm import CN8_SEGMENTS, COMMON_SEGMENTS
 

@@ -13,6 +13,7 @@ from custvalue import (
     DataValidationError,
     InsufficientDataError,
     customer_table,
+    explain_lifecycle,
     lifecycle_stages,
 )
 from custvalue.datasets import make_transactions
@@ -68,7 +69,7 @@ def test_each_stage_by_hand() -> None:
 
 def test_explain_shows_the_numbers_behind_each_stage() -> None:
     tx = make_tx(HISTORIES)
-    ex = lifecycle_stages(tx, observation_end=END, explain=True)
+    ex = explain_lifecycle(tx, observation_end=END)
     assert ex.loc["mature", ["rhythm", "window", "recent", "earlier"]].tolist() == [
         10.0,
         40.0,
@@ -84,6 +85,48 @@ def test_explain_shows_the_numbers_behind_each_stage() -> None:
     assert (ex["lifecycle_stage"] == lifecycle_stages(tx, observation_end=END)).all()
 
 
+def test_index_is_named_customer_id_and_joins_the_table() -> None:
+    # the index is the table's (name included) whatever the input column is called
+    tx = make_tx(HISTORIES).rename(columns={"customer_id": "client"})
+    table = customer_table(tx, customer_col="client", observation_end=END)
+    stages = lifecycle_stages(tx, customer_col="client", observation_end=END)
+    assert stages.index.name == table.index.name == "customer_id"
+    assert stages.index.equals(table.index)
+    joined = table.join(stages)
+    assert joined["lifecycle_stage"].to_dict() == {k: k for k in HISTORIES}
+    ex = explain_lifecycle(tx, customer_col="client", observation_end=END, prospects=["p"])
+    assert ex.index.name == "customer_id" and list(ex.index) == [*table.index, "p"]
+
+
+def test_explain_true_is_deprecated_and_returns_explain_lifecycle() -> None:
+    tx = make_tx(HISTORIES)
+    ref = explain_lifecycle(tx, observation_end=END, window=30.0)
+    with pytest.warns(FutureWarning, match=r"explain=True.*deprecated.*explain_lifecycle"):
+        old = lifecycle_stages(tx, observation_end=END, window=30.0, explain=True)  # type: ignore[arg-type]
+    pd.testing.assert_frame_equal(old, ref)
+
+
+def test_return_report_is_deprecated_and_points_to_the_table() -> None:
+    tx = make_tx(HISTORIES)
+    stages = lifecycle_stages(tx, observation_end=END)
+    _, t_report = customer_table(tx, observation_end=END, return_report=True)
+    with pytest.warns(FutureWarning, match=r"return_report=True.*deprecated.*customer_table"):
+        got, report = lifecycle_stages(tx, observation_end=END, return_report=True)  # type: ignore[arg-type]
+    pd.testing.assert_series_equal(got, stages)
+    assert report == t_report
+    # both deprecated flags: both warnings, the explained frame and the report
+    with pytest.warns(FutureWarning) as record:
+        ex, report = lifecycle_stages(
+            tx,
+            observation_end=END,
+            explain=True,  # type: ignore[arg-type]
+            return_report=True,  # type: ignore[arg-type]
+        )
+    assert len(record) == 2
+    pd.testing.assert_frame_equal(ex, explain_lifecycle(tx, observation_end=END))
+    assert report == t_report
+
+
 def test_new_uses_the_shorter_of_own_and_population_window() -> None:
     # population rhythm 10 days (median of 10, 10, 10, 30, 2), population window 40.
     # "slow" buys every 30 days (W = 120): 90 days after its first purchase it is no longer
@@ -96,7 +139,7 @@ def test_new_uses_the_shorter_of_own_and_population_window() -> None:
         "slow": [10, 40, 70, 100],
         "fast": [*range(60, 97, 2), 97, 98, 99, 100],
     }
-    ex = lifecycle_stages(make_tx(days), observation_end=END, explain=True)
+    ex = explain_lifecycle(make_tx(days), observation_end=END)
     assert ex.loc["slow", ["rhythm", "window", "tenure"]].tolist() == [30.0, 120.0, 90.0]
     assert ex.loc["slow", "lifecycle_stage"] == "mature"
     assert ex.loc["fast", ["rhythm", "window", "recent", "earlier"]].tolist() == [2, 8, 6, 4]
@@ -108,8 +151,8 @@ def test_new_uses_the_shorter_of_own_and_population_window() -> None:
 
 def test_time_unit_relabels_inputs_and_outputs() -> None:
     tx = make_tx(HISTORIES)
-    days = lifecycle_stages(tx, observation_end=END, explain=True)
-    weeks = lifecycle_stages(tx, observation_end=END, explain=True, time_unit="W")
+    days = explain_lifecycle(tx, observation_end=END)
+    weeks = explain_lifecycle(tx, observation_end=END, time_unit="W")
     assert weeks.loc["mature", "rhythm"] == pytest.approx(10 / 7)
     assert weeks.loc["churned", "time_since_last"] == pytest.approx(50 / 7)
     assert weeks["lifecycle_stage"].equals(days["lifecycle_stage"])
@@ -148,7 +191,7 @@ def test_few_gaps_use_the_slower_of_own_and_population_rhythm() -> None:
         "pair": [10, 70],
         "triple": [20, 60, 100],
     }
-    ex = lifecycle_stages(make_tx(days), observation_end=END, explain=True)
+    ex = explain_lifecycle(make_tx(days), observation_end=END)
     assert ex.loc["pair", ["rhythm", "rhythm_source"]].tolist() == [60.0, "own"]
     assert ex.loc["pair", "lifecycle_stage"] != "churned"
     assert ex.loc["triple", "prior_rhythm"] == 40.0
@@ -161,7 +204,7 @@ def test_few_gaps_use_the_slower_of_own_and_population_rhythm() -> None:
 def test_fixed_window() -> None:
     # with a fixed 10-day window, "growing" compares (90, 100] = 3 days with (80, 90] = 2
     tx = make_tx(HISTORIES)
-    ex = lifecycle_stages(tx, observation_end=END, window=10.0, explain=True)
+    ex = explain_lifecycle(tx, observation_end=END, window=10.0)
     assert (ex["window"].dropna() == 10.0).all()
     assert ex.loc["growing", ["recent", "earlier"]].tolist() == [3.0, 2.0]
     assert ex.loc["growing", "lifecycle_stage"] == "growing"  # 3 >= 1.5 * 2
@@ -200,11 +243,11 @@ def test_same_day_purchases_count_once() -> None:
 def test_weekly_periods_start_on_monday() -> None:
     # 2024-01-07 is a Sunday and 2024-01-08 a Monday: two weekly periods, one gap of 1 week
     tx = make_tx({"a": [6, 7], "b": [0, 7, 14, 21]})
-    ex = lifecycle_stages(tx, period="W", time_unit="W", explain=True, min_gaps=1)
+    ex = explain_lifecycle(tx, period="W", time_unit="W", min_gaps=1)
     assert ex.loc["a", "last_gap"] == 1.0
     # Monday 2024-01-01 and Sunday 2024-01-07 are the same week: one purchase period
     tx = make_tx({"a": [0, 6], "b": [0, 7, 14, 21]})
-    ex = lifecycle_stages(tx, period="W", explain=True)
+    ex = explain_lifecycle(tx, period="W")
     assert np.isnan(ex.loc["a", "last_gap"])
 
 
@@ -228,14 +271,13 @@ def test_model_method_uses_p_alive_and_expected_trend() -> None:
     expected["mature"] = 1.0  # 4 >= 1.5 * 1 -> declining
     expected["declining"] = 9.0  # 9 >= 1.5 * 6 -> growing
     expected["growing"] = 7.0  # equal -> mature
-    ex = lifecycle_stages(
+    ex = explain_lifecycle(
         tx,
         observation_end=END,
         method="model",
         p_alive=pd.Series(0.9, index=ids),
         expected_purchases=expected,
         horizon=40.0,
-        explain=True,
     )
     assert {k: ex.loc[k, "observed"] for k in observed} == observed
     assert ex.loc["mature", "lifecycle_stage"] == "declining"
@@ -265,14 +307,34 @@ def test_model_series_must_cover_every_customer() -> None:
     with pytest.raises(DataValidationError) as err:
         lifecycle_stages(tx, observation_end=END, method="model", p_alive=partial)
     text = str(err.value)
-    assert "missing from the Series" in text and "'churned'" in text
+    assert "customers with no value (never filled)" in text and "'churned'" in text
     bad = pd.Series(1.5, index=sorted(HISTORIES))
-    with pytest.raises(DataValidationError, match="above 1.0"):
+    with pytest.raises(DataValidationError, match="values must be <= 1"):
         lifecycle_stages(tx, observation_end=END, method="model", p_alive=bad)
-    # extra ids (e.g. prospects scored by the model) are ignored
-    extra = pd.Series(0.9, index=[*sorted(HISTORIES), "someone-else"])
-    out = lifecycle_stages(tx, observation_end=END, method="model", p_alive=extra)
-    assert "someone-else" not in out.index
+
+
+def test_model_series_with_an_extra_customer_raise() -> None:
+    # one alignment policy (custvalue._validation.check_aligned): the Series cover exactly
+    # the customers with a purchase; an extra id (a prospect scored by the model, or a
+    # customer from another extract) raises instead of being silently ignored
+    tx = make_tx(HISTORIES)
+    full = pd.Series(0.9, index=sorted(HISTORIES))
+    extra = pd.concat([full, pd.Series(0.9, index=["someone-else"])])
+    kw = dict(observation_end=END, method="model", prospects=["someone-else"])
+    with pytest.raises(DataValidationError, match="customers not in the table") as err:
+        lifecycle_stages(tx, p_alive=extra, **kw)  # type: ignore[arg-type]
+    assert err.value.failures[0].examples == ("someone-else",)
+    with pytest.raises(DataValidationError, match="expected_purchases.*customers not in"):
+        lifecycle_stages(
+            tx,
+            p_alive=full,
+            expected_purchases=extra * 2,
+            horizon=40.0,
+            **kw,  # type: ignore[arg-type]
+        )
+    # the same Series without the extra id (any order) is accepted
+    out = lifecycle_stages(tx, p_alive=full.iloc[::-1], **kw)  # type: ignore[arg-type]
+    assert out["someone-else"] == "prospect"
 
 
 def test_model_argument_errors() -> None:
@@ -473,7 +535,7 @@ def test_properties(case: tuple[pd.DataFrame, int, list[str]], rnd) -> None:
 
 def test_generated_data_covers_the_stages() -> None:
     tx = make_transactions(3000, acquisition_end="1998-06-30", random_state=3)
-    ex = lifecycle_stages(tx, prospects=["lead-1"], explain=True)
+    ex = explain_lifecycle(tx, prospects=["lead-1"])
     stages = ex["lifecycle_stage"]
     counts = stages.value_counts()
     assert len(stages) == tx["customer_id"].nunique() + 1
@@ -493,7 +555,7 @@ def test_generated_data_covers_the_stages() -> None:
 def test_durations_agree_with_the_customer_table() -> None:
     tx = make_transactions(1000, random_state=4)
     for period, unit in (("D", "D"), ("D", "W"), ("W", "W"), ("h", "D")):
-        ex = lifecycle_stages(tx, period=period, time_unit=unit, explain=True)
+        ex = explain_lifecycle(tx, period=period, time_unit=unit)
         table = customer_table(tx, period=period, time_unit=unit)
         np.testing.assert_allclose(ex["time_since_last"], table["time_since_last"], rtol=1e-12)
         np.testing.assert_allclose(ex["tenure"], table["tenure"], rtol=1e-12)
@@ -507,7 +569,7 @@ def test_model_variant_with_a_fitted_bgnbd(cdnow_transactions: pd.DataFrame) -> 
     model = BetaGeoModel().fit(table)
     p_alive = model.prob_alive(table)
     expected = model.expected_purchases(table, horizon=13.0)
-    ex = lifecycle_stages(
+    ex = explain_lifecycle(
         tx,
         observation_end="1998-06-30",
         time_unit="W",
@@ -515,7 +577,6 @@ def test_model_variant_with_a_fitted_bgnbd(cdnow_transactions: pd.DataFrame) -> 
         p_alive=p_alive,
         expected_purchases=expected,
         horizon=13.0,
-        explain=True,
     )
     assert len(ex) == 23_570
     assert ((ex["lifecycle_stage"] == "churned") == (ex["p_alive"] < 0.5)).all()

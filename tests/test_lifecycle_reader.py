@@ -12,7 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from custvalue import DataValidationError, churn_status, customer_table, lifecycle_stages
+from custvalue import (
+    DataValidationError,
+    churn_status,
+    customer_table,
+    explain_lifecycle,
+    lifecycle_stages,
+)
 
 START = pd.Timestamp("2024-01-01")
 END = START + pd.Timedelta(days=100)
@@ -119,7 +125,7 @@ def test_monthly_periods() -> None:
         columns=["customer_id", "timestamp"],
     )
     end = "2025-05-31"
-    ex = lifecycle_stages(tx, observation_end=end, period="M", explain=True)
+    ex = explain_lifecycle(tx, observation_end=end, period="M")
     table = customer_table(tx, observation_end=end, period="M")
     # durations between month starts, in days, as in the customer table (whole days both
     # ways, so bit-identical)
@@ -134,7 +140,7 @@ def test_monthly_periods() -> None:
     assert ex.loc["gone", "time_since_last"] == 151.0
     assert ex["lifecycle_stage"].to_dict() == {"steady": "mature", "gone": "churned"}
     # the same history read by days: the two December purchases are two periods
-    by_day = lifecycle_stages(tx, observation_end=end, explain=True)
+    by_day = explain_lifecycle(tx, observation_end=end)
     assert by_day.loc["gone", "time_since_last"] == 152.0
 
 
@@ -154,25 +160,16 @@ def test_refund_policies_are_applied_and_counted() -> None:
     with_refunds = pd.concat([tx, refunds], ignore_index=True)
     with pytest.raises(DataValidationError, match="negative amounts"):
         lifecycle_stages(with_refunds, amount_col="amount", observation_end=END)
-    got, report = lifecycle_stages(
-        with_refunds, amount_col="amount", observation_end=END, refunds="drop", return_report=True
-    )
+    kw = dict(amount_col="amount", observation_end=END)
+    got = lifecycle_stages(with_refunds, refunds="drop", **kw)  # type: ignore[arg-type]
     pd.testing.assert_series_equal(got, ref)  # a refund is not a purchase
+    _, report = customer_table(with_refunds, refunds="drop", return_report=True, **kw)  # type: ignore[call-overload]
     assert report.refund == 3 and report.rows_used == len(tx)
     assert report.customers == len(HISTORIES) and report.rows_in == len(with_refunds)
     # netted: spend of the latest purchase period at or before the refund
-    ex, report = lifecycle_stages(
-        with_refunds,
-        amount_col="amount",
-        observation_end=END,
-        refunds="net",
-        trend_on="spend",
-        explain=True,
-        return_report=True,
-    )
-    plain = lifecycle_stages(
-        tx, amount_col="amount", observation_end=END, trend_on="spend", explain=True
-    )
+    ex = explain_lifecycle(with_refunds, refunds="net", trend_on="spend", **kw)  # type: ignore[arg-type]
+    _, report = customer_table(with_refunds, refunds="net", return_report=True, **kw)  # type: ignore[call-overload]
+    plain = explain_lifecycle(tx, amount_col="amount", observation_end=END, trend_on="spend")
     assert report.refunds_netted == 2 and report.unmatched_refund == 1
     assert ex.loc["mature", "recent"] == plain.loc["mature", "recent"] - 1.0
     # "churned" (rhythm 10 days, window 40) last bought on day 50: its refund on day 100
@@ -192,34 +189,35 @@ def test_after_end_duplicates_and_missing_rows_are_dropped_and_counted() -> None
     with pytest.raises(DataValidationError) as err:
         lifecycle_stages(messy, observation_end=END)
     assert len(err.value.failures) == 3  # missing id, missing time, after the end
-    got, report = lifecycle_stages(
-        messy,
-        observation_end=END,
-        after_end="drop",
-        duplicates="drop",
-        missing="drop",
-        return_report=True,
-    )
+    kw = dict(observation_end=END, after_end="drop", duplicates="drop", missing="drop")
+    got = lifecycle_stages(messy, **kw)  # type: ignore[arg-type]
     pd.testing.assert_series_equal(got, ref)
+    _, report = customer_table(messy, return_report=True, **kw)  # type: ignore[call-overload]
     assert report.dropped == {"missing_id": 1, "missing_time": 1, "duplicate": 4, "after_end": 2}
     assert report.rows_used == len(tx) and report.rows_in == len(messy)
 
 
 def test_churn_status_reads_like_the_table() -> None:
     tx = make_tx(HISTORIES, product=True)
-    ref, report = churn_status(tx, observation_end=END, return_report=True)
-    assert report.rows_used == len(tx) and report.customers == len(HISTORIES)
+    ref = churn_status(tx, observation_end=END)
+    assert ref.index.equals(customer_table(tx, observation_end=END).index)
     # ISO strings and a dropped late row give the same result
     iso = tx.assign(timestamp=tx["timestamp"].dt.strftime("%Y-%m-%d"))
     late = iso.iloc[:3].assign(timestamp="2024-05-01", product="radio")
-    got, report = churn_status(
-        pd.concat([iso, late], ignore_index=True),
-        observation_end="2024-04-10",
-        after_end="drop",
-        return_report=True,
-    )
+    messy = pd.concat([iso, late], ignore_index=True)
+    got = churn_status(messy, observation_end="2024-04-10", after_end="drop")
     pd.testing.assert_frame_equal(got, ref)
-    assert report.after_end == 3
+    with pytest.warns(FutureWarning, match="customer_table"):
+        _, report = churn_status(
+            messy,
+            observation_end="2024-04-10",
+            after_end="drop",
+            return_report=True,  # type: ignore[arg-type]
+        )
+    _, t_report = customer_table(
+        messy, observation_end="2024-04-10", after_end="drop", return_report=True
+    )
+    assert report == t_report and report.after_end == 3
     # missing product lines raise whatever the missing policy says
     holes = tx.astype({"product": object})
     holes.loc[5, "product"] = None
@@ -279,7 +277,9 @@ def test_every_row_is_used_or_counted(extra: list[tuple[str, int]], faults: list
         refunds="drop",
         zero_amounts="drop",
     )
-    stages, report = lifecycle_stages(tx, return_report=True, **kw)  # type: ignore[call-overload]
+    # the deprecated report of lifecycle_stages is the table's: the warning says so
+    with pytest.warns(FutureWarning, match=r"customer_table\(transactions, return_report=True"):
+        stages, report = lifecycle_stages(tx, return_report=True, **kw)  # type: ignore[arg-type]
     table, t_report = customer_table(tx, return_report=True, **kw)  # type: ignore[call-overload]
     assert report.rows_used + report.rows_dropped == report.rows_in == len(tx)
     assert report == t_report  # the very same rows are used and dropped

@@ -318,7 +318,7 @@ def test_lifecycle_bars_in_stage_order(cdnow: dict[str, Any]) -> None:
     assert [b.get_height() for b in ax.containers[0]] == counts.tolist()
     names = [t.get_text() for t in ax.get_xticklabels()]
     assert names == [labels_for("lifecycle_stage", "zh")[c] for c in stages.cat.categories]
-    explained = cv.lifecycle_stages(cdnow["tx"], observation_end="1998-06-30", explain=True)
+    explained = cv.explain_lifecycle(cdnow["tx"], observation_end="1998-06-30")
     ax2 = plotting.plot_lifecycle(explained, ax=report_axes())
     assert [b.get_height() for b in ax2.containers[0]] == counts.tolist()
 

@@ -546,7 +546,10 @@ FIXES: tuple[tuple[str, str], ...] = (
         "Correct these times, or give the `time_format` they are written in.",
     ),
     (r"intent stages", "Use the stages listed in the message (0-4 or E)."),
-    (r"after as_of", "Give an `as_of` date after every contact and assignment."),
+    (
+        r"after as_of|after observation_end",
+        "Give an `observation_end` after every contact and assignment.",
+    ),
     (
         r"does not match the table|do not match the table|not the start of a period",
         "Pass the same transactions, period and options that built the table.",

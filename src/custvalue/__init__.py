@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .abc import abc_classes, abc_limits, concentration_curve, gini, pareto_share
 from .analysis import Analysis, analyze
+from .churn import churn_status
 from .clv import (
     BetaGeoBetaBinomModel,  # clv/bgbb.py
     BetaGeoModel,
@@ -31,8 +32,9 @@ from .exceptions import (
     InsufficientDataError,
     NotFittedError,
 )
+from .followup import followup_load, followup_plan
 from .interop import from_lifetimes, to_lifetimes
-from .lifecycle import churn_status, followup_load, followup_plan, lifecycle_stages
+from .lifecycle import explain_lifecycle, lifecycle_stages
 from .pyramid import pyramid_tiers, value_matrix
 from .report import segment_report
 from .rfm import rfm_scores, rfm_segments, rfm_thresholds
@@ -76,8 +78,9 @@ __all__ = [
     "rfm_thresholds",
     "segment_report",
     "value_matrix",
-    # where each relationship is going (lifecycle.py)
+    # where each relationship is going (lifecycle.py, churn.py, followup.py)
     "churn_status",
+    "explain_lifecycle",
     "followup_load",
     "followup_plan",
     "lifecycle_stages",

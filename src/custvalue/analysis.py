@@ -28,6 +28,7 @@ from ._read import ReadKeywords, ReadOptions, TableReport, read_options
 from ._schema import MEAN_REPEAT_SPEND, N_REPEAT
 from ._validation import check_choice, check_scalar
 from .abc import abc_classes
+from .churn import churn_status
 from .clv import (
     BetaGeoModel,
     GammaGammaModel,
@@ -40,7 +41,7 @@ from .clv import (
 )
 from .clv.evaluate import HoldoutEvaluation
 from .exceptions import ConvergenceError, InsufficientDataError
-from .lifecycle import churn_status, lifecycle_stages
+from .lifecycle import lifecycle_stages
 from .pyramid import pyramid_tiers, value_matrix
 from .rfm import rfm_scores, rfm_segments
 from .table import customer_table, split_calibration_holdout

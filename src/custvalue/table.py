@@ -289,11 +289,24 @@ def customer_table(
     """
     opts = read_options(options, customer_table)
     what = "customer_table: transactions"
-    rows = read_transactions(transactions, opts, what=what, observation_end=observation_end)
+    rows = read_transactions(
+        transactions,
+        opts,
+        what=what,
+        observation_end=observation_end,
+        count_duplicates=return_report,  # only the report shows the count
+    )
     codes, rel, amt = rows.codes, rows.per, rows.amt
     rows.codes = rows.per = rows.amt = None  # owned here from now on (peak memory)
     periods = purchase_periods(
-        codes, rel, amt, rows.r_codes, rows.r_per, rows.r_amt, rows.ids.n_codes
+        codes,
+        rel,
+        amt,
+        rows.r_codes,
+        rows.r_per,
+        rows.r_amt,
+        rows.ids.n_codes,
+        distinct=rows.distinct,  # sorted by the reader already (duplicates="keep")
     )
     facts = customer_facts(periods, codes, rel, amt, rows.r_codes, rows.r_amt)
     del codes, rel, amt

@@ -274,8 +274,8 @@ def plot_lifecycle(
     Parameters
     ----------
     stages : pandas.Series or pandas.DataFrame
-        :func:`custvalue.lifecycle_stages` output (the Series, or the ``explain=True``
-        DataFrame with its ``lifecycle_stage`` column). Every stage gets a bar, empty ones
+        :func:`custvalue.lifecycle_stages` output, or the
+        :func:`custvalue.explain_lifecycle` DataFrame (its ``lifecycle_stage`` column). Every stage gets a bar, empty ones
         included.
     title : str, optional
         Title; ``None`` gives the default, ``""`` none.

@@ -63,14 +63,15 @@ def read_transactions(
     what: str,
     observation_end: Any,
     extra_cols: Mapping[Any, str] | None = None,
+    count_duplicates: bool = True,
 ) -> Rows:
     """Transactions -> validated purchase rows after the row policies.
 
     ``transactions`` is a pandas DataFrame or an Arrow-exportable frame (:func:`as_frame`);
-    ``extra_cols`` as for :func:`read_rows`.
+    ``extra_cols`` and ``count_duplicates`` as for :func:`read_rows`.
     """
     df = as_frame(transactions)
-    return read_rows(df, opts, observation_end, what, extra_cols)
+    return read_rows(df, opts, observation_end, what, extra_cols, count_duplicates)
 
 
 def refund_counts(periods: Periods, unmatched: int = 0) -> dict[str, int]:
@@ -92,6 +93,8 @@ def rows_report(
 
     ``extra`` adds counts by reason (refund netting, holdout-only rows) to the reader's.
     """
+    if rows.opts.duplicates == "keep" and "duplicate_kept" not in rows.counts:
+        raise RuntimeError("the rows were read without counting duplicates (count_duplicates)")
     counts = dict(rows.counts)
     for k, v in extra.items():
         counts[k] = counts.get(k, 0) + v

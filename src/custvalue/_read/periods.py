@@ -9,7 +9,13 @@ the customer table, the calibration/holdout split, lifecycle stages, churn and t
   is then <= 0 is not a purchase occasion (it was cancelled), and its net amount, <= 0,
   stays in the customer's total spend, so money is neither invented nor lost.
 
-Keys are ``code * span + (period - pmin)`` (int64); one in-place sort dedupes them.
+Keys are ``code * span + (period - pmin)`` (int64); one in-place sort dedupes them, or,
+when customers x periods is small next to the rows (few customers with many rows each), a
+table of one flag per possible key (linear). When the reader also counts exact duplicate
+rows (``duplicates="keep"``, for a report), :func:`distinct_periods` folds a hash of each
+row's time and amount into the spare low bits of the same key (``(key << b) | hash``), so
+that ONE sort yields both the distinct periods and the rows that may repeat an earlier one;
+those candidates are then compared in full by the caller, so the count stays exact.
 """
 
 from __future__ import annotations
@@ -20,14 +26,27 @@ import numpy as np
 
 __all__ = [
     "CustomerFacts",
+    "Layout",
     "Periods",
     "customer_facts",
+    "distinct_periods",
+    "layout",
     "period_spend",
     "purchase_periods",
+    "repeat_candidates",
     "run_starts",
 ]
 
 _KEY_LIMIT = 2**62
+# odd 64-bit constants of the hash (splitmix64 / murmur3 finalisers)
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+_MIX2 = np.uint64(0xC2B2AE3D27D4EB4F)
+# fewer spare key bits than this and the time/amount hash gets its own sort: the collisions
+# of a shorter hash would make too many candidates to compare in full
+_MIN_HASH_BITS = 20
+# bits of the table that screens rows against the few duplicated key values (a table
+# small enough to stay in cache; the rows it lets through are checked exactly)
+_SCREEN_BITS = 16
 
 
 def run_starts(sorted_values: np.ndarray) -> np.ndarray:
@@ -97,7 +116,30 @@ class Periods:
         return int(self.refund_ok.size - self.netted)
 
 
-def _layout(per: np.ndarray, r_per: np.ndarray, n_codes: int) -> tuple[int, int]:
+@dataclass(frozen=True)
+class Layout:
+    """How ``(customer code, period)`` pairs are packed into int64 keys.
+
+    ``key = code * span + (period - pmin)``, so ``code = key // span`` and
+    ``period = key % span + pmin``; keys sort by customer, then period.
+    """
+
+    span: int
+    pmin: int
+    n_codes: int
+
+    @property
+    def bits(self) -> int:
+        """Bits a key needs (every key is below ``n_codes * span``)."""
+        return max(1, (self.n_codes * self.span - 1).bit_length())
+
+
+def layout(per: np.ndarray, r_per: np.ndarray, n_codes: int) -> Layout:
+    """Lay out the keys of purchase rows with periods ``per`` and refunds with ``r_per``.
+
+    Raises OverflowError when ``n_codes`` customers times the periods spanned do not fit an
+    int64 key.
+    """
     pmin = int(per.min()) if per.size else 0
     pmax = int(per.max()) if per.size else 0
     if r_per.size:
@@ -109,7 +151,166 @@ def _layout(per: np.ndarray, r_per: np.ndarray, n_codes: int) -> tuple[int, int]
             f"{n_codes:,} customers times {span:,} periods do not fit integer keys; use a "
             "coarser period (period='D' or longer)"
         )
-    return span, pmin
+    return Layout(span, pmin, n_codes)
+
+
+def _row_keys(codes: np.ndarray, per: np.ndarray, lay: Layout) -> np.ndarray:
+    """Key of every row (a new int64 array)."""
+    key: np.ndarray = np.multiply(codes, lay.span, dtype=np.int64)
+    key += per
+    key -= lay.pmin
+    return key
+
+
+def _distinct_sorted(key: np.ndarray, lay: Layout) -> np.ndarray:
+    """Return the sorted distinct values of the row keys ``key`` (which may be reordered).
+
+    When the key space is small next to the rows (few customers with many rows each), a
+    table of one flag per possible key replaces the sort: set the flags of the rows, read
+    back the flagged keys in order (linear, a few passes, no comparison sort).
+    """
+    size = lay.n_codes * lay.span
+    if size <= max(8 * key.size, 1 << 16):
+        seen = np.zeros(size, dtype=bool)
+        seen[key] = True
+        return np.flatnonzero(seen).astype(np.int64, copy=False)
+    key.sort()
+    distinct: np.ndarray = key[run_starts(key)]
+    return distinct
+
+
+def _time_amount_hash(t: np.ndarray, amt: np.ndarray | None) -> np.ndarray:
+    """Hash each row's time and amount (uint64, a new array); the top bits mix all bits.
+
+    ``(time ^ (amount * c2)) * c1``: each multiplication carries every bit upwards.
+    """
+    tbits = t.view(np.int64).view(np.uint64)
+    if amt is None:
+        return np.multiply(tbits, _MIX)
+    h = np.multiply(amt.view(np.uint64), _MIX2)
+    h ^= tbits
+    h *= _MIX
+    return h
+
+
+def _screen(values: np.ndarray, dup: np.ndarray, scratch: np.ndarray | None = None) -> np.ndarray:
+    """Positions of ``values`` (uint64) that are in the small sorted set ``dup``.
+
+    A table indexed by the low bits of the values screens out most rows in one gather;
+    only the rows it lets through are looked up exactly.
+    """
+    mask = np.uint64((1 << _SCREEN_BITS) - 1)
+    table = np.zeros(1 << _SCREEN_BITS, dtype=bool)
+    table[(dup & mask).astype(np.intp)] = True
+    low = np.bitwise_and(values, mask, out=scratch)
+    passed = np.flatnonzero(np.take(table, low.view(np.int64), mode="clip"))
+    del low
+    hit = values[passed]
+    pos = np.searchsorted(dup, hit)
+    pos[pos == dup.size] = 0
+    found: np.ndarray = passed[dup[pos] == hit]
+    return found
+
+
+def _repeated_values(sorted_values: np.ndarray) -> np.ndarray:
+    """Return the distinct values that occur more than once in a sorted array."""
+    same = sorted_values[1:] == sorted_values[:-1]
+    if not same.any():
+        return sorted_values[:0]
+    rep = sorted_values[1:][same]
+    distinct: np.ndarray = rep[run_starts(rep)]
+    return distinct
+
+
+def repeat_candidates(codes: np.ndarray, t: np.ndarray, amt: np.ndarray | None) -> np.ndarray:
+    """Positions of the rows whose customer, time and amount may repeat another row's.
+
+    A superset of the rows that are identical in these to another row (every member of a
+    group of identical rows is in it), found with one sort of a 64-bit hash; compare the
+    candidates in full for an exact count.
+    """
+    if codes.size < 2:
+        return np.empty(0, dtype=np.intp)
+    h = _time_amount_hash(t, amt)
+    tmp = np.multiply(codes.view(np.uint64), _MIX)
+    h ^= tmp
+    np.right_shift(h, np.uint64(29), out=tmp)  # bring the high bits down to the low ones
+    h ^= tmp
+    del tmp
+    h *= _MIX2
+    s = np.sort(h)
+    dup = _repeated_values(s)
+    if not dup.size:
+        return np.empty(0, dtype=np.intp)
+    return _screen(h, dup, scratch=s)
+
+
+def distinct_periods(
+    codes: np.ndarray,
+    per: np.ndarray,
+    lay: Layout,
+    *,
+    t: np.ndarray | None = None,
+    amt: np.ndarray | None = None,
+    repeats: bool = False,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Sorted distinct keys of the rows, and (``repeats=True``) the repeat candidates.
+
+    Parameters
+    ----------
+    codes, per : ndarray of int64
+        Customer code and period number of each row (not modified).
+    lay : Layout
+        The key layout (:func:`layout`).
+    t : ndarray of datetime64, optional
+        Time of each row; needed with ``repeats``.
+    amt : ndarray of float64, optional
+        Amount of each row (hashed with the time when given).
+    repeats : bool, default False
+        Also return the positions of the rows that may be identical in customer, time and
+        amount to another row, as :func:`repeat_candidates` does. When the key leaves at
+        least ``_MIN_HASH_BITS`` spare bits, a hash of time and amount fills them and the
+        one sort of the keys finds the candidates as well.
+
+    Returns
+    -------
+    keys : ndarray of int64
+        The distinct keys, sorted.
+    candidates : ndarray of intp or None
+        Positions of the repeat candidates (None without ``repeats``).
+    """
+    key = _row_keys(codes, per, lay)
+    spare = 64 - lay.bits
+    if not repeats or spare < _MIN_HASH_BITS:
+        distinct = _distinct_sorted(key, lay)
+        del key
+        if not repeats:
+            return distinct, None
+        assert t is not None
+        return distinct, repeat_candidates(codes, t, amt)
+    assert t is not None
+    shift = np.uint64(spare)
+    h = _time_amount_hash(t, amt)
+    h >>= np.uint64(64 - spare)  # row order: the top bits of the hash, kept for the lookup
+    full = key.view(np.uint64)
+    full <<= shift
+    full |= h
+    full.sort()  # (key << spare) | hash, sorted: one sort for both jobs
+    dup = _repeated_values(full)
+    full >>= shift
+    distinct = full[run_starts(full)].view(np.int64)
+    if not dup.size:
+        return distinct, np.empty(0, dtype=np.intp)
+    # rows whose hash bits are those of a repeated key, then their whole key checked
+    hash_mask = np.uint64((1 << spare) - 1)
+    dup_hash = np.sort(dup & hash_mask)
+    passed = _screen(h, dup_hash[run_starts(dup_hash)], scratch=full)
+    del full, key
+    row_full = _row_keys(codes[passed], per[passed], lay).view(np.uint64) << shift
+    row_full |= h[passed]
+    pos = np.searchsorted(dup, row_full)
+    pos[pos == dup.size] = 0
+    return distinct, passed[dup[pos] == row_full]
 
 
 def purchase_periods(
@@ -120,6 +321,8 @@ def purchase_periods(
     r_per: np.ndarray,
     r_amt: np.ndarray,
     n_codes: int,
+    *,
+    distinct: tuple[np.ndarray, Layout] | None = None,
 ) -> Periods:
     """Distinct (customer, period) purchase periods of purchase rows, refunds netted.
 
@@ -136,17 +339,27 @@ def purchase_periods(
         Refund rows to net (``refunds="net"``); empty otherwise.
     n_codes : int
         Number of customer codes.
+    distinct : (ndarray, Layout), optional
+        The sorted distinct keys of exactly these rows and their layout, when the reader
+        has them already (:func:`distinct_periods` with ``layout(rel, r_per, n_codes)``):
+        the rows are then not sorted again.
 
     Returns
     -------
     Periods
     """
-    span, pmin = _layout(rel, r_per, n_codes)
-    rel -= pmin
-    key = codes * span
-    key += rel
-    key.sort()
-    key = key[run_starts(key)]
+    if distinct is None:
+        lay = layout(rel, r_per, n_codes)
+        rel -= lay.pmin
+        key = np.multiply(codes, lay.span, dtype=np.int64)
+        key += rel
+        key = _distinct_sorted(key, lay)
+    else:
+        key, lay = distinct
+        if lay.n_codes != n_codes:
+            raise ValueError("distinct keys of another set of customer codes")
+        rel -= lay.pmin
+    span, pmin = lay.span, lay.pmin
     empty_i = np.empty(0, dtype=np.intp)
     periods = Periods(
         key,
@@ -171,7 +384,8 @@ def purchase_periods(
     if amt is None or not pos.size:
         return periods
     # periods whose net amount is <= 0 are cancelled: not purchase occasions
-    touched = np.unique(pos)
+    touched = np.sort(pos)
+    touched = touched[run_starts(touched)]  # np.unique, without its cost on large inputs
     tkey = key[touched]
     refunded = np.bincount(np.searchsorted(touched, pos), weights=r_amt[ok], minlength=touched.size)
     row_key = codes * span + rel
@@ -216,23 +430,39 @@ def customer_facts(
     """Reduce purchase periods (and the rows they came from) to per-customer facts.
 
     ``rel`` is the relative period of each purchase row as left by
-    :func:`purchase_periods`; ``r_codes`` and ``r_amt`` are the refund rows given to it.
+    :func:`purchase_periods` (with amounts it is **overwritten**: its buffer is reused);
+    ``r_codes`` and ``r_amt`` are the refund rows given to it.
     """
     n_codes, span = periods.n_codes, periods.span
     key = periods.key
-    bounds = periods.bounds()
-    n_purch = np.diff(bounds)
-    cust = np.flatnonzero(n_purch)
-    base = cust * span
+    # keys are sorted by customer: each customer's periods are one run (no searches)
+    key_code = key // span
+    n_purch = np.bincount(key_code, minlength=n_codes)
+    starts = np.flatnonzero(run_starts(key_code))
+    cust = key_code[starts]
+    del key_code
     first_rel = np.zeros(n_codes, dtype=np.int64)
-    first_rel[cust] = key[bounds[cust]] - base
+    first_rel[cust] = key[starts]
     last_rel = np.zeros(n_codes, dtype=np.int64)
-    last_rel[cust] = key[bounds[cust + 1] - 1] - base
-    del bounds, base, cust
+    starts[:-1] = starts[1:] - 1
+    if starts.size:
+        starts[-1] = key.size - 1
+    last_rel[cust] = key[starts]
+    base = cust * span
+    first_rel[cust] -= base
+    last_rel[cust] -= base
+    del starts, base, cust
     total = repeat = None
     if amt is not None:
-        idx = codes * 2
-        idx += rel != first_rel[codes]
+        # one bincount over 2 * code + (row not in the first period): first-period and
+        # repeat spend of every customer, each summed in row order
+        small = np.int16 if span <= np.iinfo(np.int16).max else np.int64
+        first_of = np.take(first_rel.astype(small), codes, mode="clip")  # codes in range
+        repeat_row = np.not_equal(rel, first_of)
+        del first_of
+        idx = np.multiply(codes, 2, out=rel)  # rel is not needed any more: its buffer is
+        idx += repeat_row
+        del repeat_row, rel
         sums = np.bincount(idx, weights=amt, minlength=2 * n_codes)
         del idx
         first_spend = sums[0::2]
