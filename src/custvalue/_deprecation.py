@@ -33,26 +33,30 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 import sys
 import warnings
 from collections.abc import Callable
 from types import FrameType
 from typing import Any, ParamSpec, TypeVar, cast
 
-__all__ = ["REMOVED_IN", "keyword_only_after", "renamed", "warn_deprecated"]
+__all__ = ["REMOVED_IN", "keyword_only_after", "renamed", "warn_deprecated", "warn_usage"]
 
 REMOVED_IN = "0.4"
 """The release that removes every shim of this module."""
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
 def warn_deprecated(message: str) -> None:
-    """Raise a :class:`FutureWarning` at the first caller outside this module.
+    """Raise a :class:`FutureWarning` at the first caller outside custvalue.
 
-    The stack level is found by walking up the frames, so the warning points at the
-    user's line however many shims are stacked on the function.
+    The stack level is found by walking up the frames past every frame of the package, so
+    the warning points at the user's line however many shims and internal calls are
+    stacked on the function.
 
     Parameters
     ----------
@@ -71,10 +75,33 @@ def warn_deprecated(message: str) -> None:
     """
     level = 1
     frame: FrameType | None = sys._getframe(0)
-    while frame is not None and frame.f_code.co_filename == __file__:
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
         frame = frame.f_back
         level += 1
     warnings.warn(message, FutureWarning, stacklevel=level)
+
+
+def warn_usage(old: str, instead: str) -> None:
+    """Warn that a usage is deprecated, saying what to write instead.
+
+    Parameters
+    ----------
+    old : str
+        The deprecated usage, e.g. ``"lifecycle_stages(..., explain=True)"``.
+    instead : str
+        What to write instead, e.g. ``"call explain_lifecycle(...)"``.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from custvalue._deprecation import warn_usage
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_usage("f(x=1)", "write f(y=1)")
+    >>> print(caught[0].message)
+    f(x=1) is deprecated and will be removed in 0.4; write f(y=1)
+    """
+    warn_deprecated(f"{old} is deprecated and will be removed in {REMOVED_IN}; {instead}")
 
 
 def _parameters(func: Callable[..., Any]) -> dict[str, inspect.Parameter]:

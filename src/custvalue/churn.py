@@ -14,7 +14,7 @@ from typing import Any, Literal, Unpack, cast
 import numpy as np
 import pandas as pd
 
-from ._deprecate import warn_deprecated
+from ._deprecation import warn_usage
 from ._read import ReadKeywords, read_options
 from ._rhythm import Rhythm, gap_center, history_lines, purchase_rhythm, read_history
 from ._validation import Checks, categorical, check_aligned, check_choice, check_scalar
@@ -226,7 +226,7 @@ def churn_status(
     )
     if not return_report:
         return out
-    warn_deprecated(
+    warn_usage(
         "churn_status(..., return_report=True)",
         "customer_table(transactions, return_report=True, ...) with the same reading "
         "options reads the same rows and returns the same report",

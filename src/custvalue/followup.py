@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ._calendar import unit_seconds
-from ._deprecate import warn_deprecated
+from ._deprecation import warn_usage
 from ._validation import (
     Checks,
     categorical,
@@ -264,7 +264,7 @@ def followup_plan(
                 "followup_plan() got both observation_end and as_of (its deprecated name); "
                 "pass observation_end only"
             )
-        warn_deprecated("followup_plan(..., as_of=...)", "pass observation_end=... instead")
+        warn_usage("followup_plan(..., as_of=...)", "pass observation_end=... instead")
         observation_end = as_of
     check_frame(accounts, f"{what}: accounts")
     policy = _cadence(cadence)

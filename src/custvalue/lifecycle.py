@@ -21,7 +21,7 @@ from typing import Any, Literal, Unpack, cast
 import numpy as np
 import pandas as pd
 
-from ._deprecate import warn_deprecated
+from ._deprecation import warn_usage
 from ._read import ReadKeywords, TableReport, read_options
 from ._rhythm import (
     Center,
@@ -68,11 +68,7 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     import importlib
 
-    warn_deprecated(
-        f"importing {name} from custvalue.lifecycle",
-        f"import it from custvalue.{module}",
-        stacklevel=3,
-    )
+    warn_usage(f"importing {name} from custvalue.lifecycle", f"import it from custvalue.{module}")
     return getattr(importlib.import_module(f"custvalue.{module}"), name)
 
 
@@ -483,13 +479,13 @@ def lifecycle_stages(
         return s.stages
     out: pd.Series | pd.DataFrame | tuple[pd.Series | pd.DataFrame, TableReport] = s.stages
     if explain:
-        warn_deprecated(
+        warn_usage(
             "lifecycle_stages(..., explain=True)",
             "call explain_lifecycle(...) with the same arguments (it returns the same DataFrame)",
         )
         out = _explained(s)
     if return_report:
-        warn_deprecated(
+        warn_usage(
             "lifecycle_stages(..., return_report=True)",
             "customer_table(transactions, return_report=True, ...) with the same reading "
             "options reads the same rows and returns the same report",
