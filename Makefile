@@ -12,7 +12,7 @@ DEMO   := $(VENV)/.demo-installed
 EXTRAS := dev,plot,report,dask,docs
 LATEST := .venv-latest
 
-.PHONY: demo test lint typecheck pytest docs bench lock test-latest clean
+.PHONY: demo test lint typecheck pytest notebooks docs bench lock test-latest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,11 +40,15 @@ typecheck: $(DEV)
 pytest: $(DEV)
 	$(BIN)/python -m pytest
 
+# Every notebook run top to bottom (nbmake), warnings as errors in the kernel as in the tests.
+notebooks: $(DEV)
+	PYTHONWARNINGS=error $(BIN)/python -m pytest --nbmake notebooks -p no:cacheprovider
+
 # The documentation site, warnings as errors; -E: every page read and every notebook run anew.
 docs: $(DEV)
 	$(BIN)/sphinx-build -E -W --keep-going -q -b html docs docs/_build/html
 
-test: lint typecheck pytest docs
+test: lint typecheck pytest notebooks docs
 
 # Refresh the lock file: the newest releases that satisfy pyproject.toml, for every platform
 # and Python >= 3.11. Review the diff, run `make test`, commit both.
