@@ -61,6 +61,7 @@ nb_execution_mode = "force"  # every build runs the notebooks top to bottom
 nb_execution_raise_on_error = True
 nb_execution_timeout = 300
 nb_execution_show_tb = True
+nb_output_stderr = "error"  # a warning printed by a notebook cell fails the build
 nb_merge_streams = True
 
 # --- HTML -------------------------------------------------------------------------------

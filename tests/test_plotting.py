@@ -166,6 +166,31 @@ def test_every_plot_draws_quietly_in_both_languages(
         assert [t.get_text() for t in shown if CJK.search(t.get_text())] == []
 
 
+@pytest.mark.parametrize("name", sorted(PLOTS))
+def test_a_new_figure_keeps_what_pyplot_set_when_it_was_made(
+    name: str, cdnow: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Jupyter's inline backend switches pyplot's display on when the first figure is made;
+    a figure made inside the plots' rc_context lost that on leaving it, and no later figure
+    of the session was shown. The figure is made outside the style."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    made = plt.figure
+
+    def figure_turning_display_on(*args: Any, **kwargs: Any) -> Any:
+        matplotlib.rcParams["interactive"] = True  # what the inline backend's hook does
+        return made(*args, **kwargs)
+
+    monkeypatch.setattr(plt, "figure", figure_turning_display_on)
+    monkeypatch.setitem(matplotlib.rcParams, "interactive", False)
+    ax = PLOTS[name](cdnow, None, "en")  # type: ignore[arg-type]
+    try:
+        assert matplotlib.rcParams["interactive"] is True
+    finally:
+        plt.close(ax.get_figure())  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize("name", ["concentration", "segments", "lifecycle", "calibration_holdout"])
 def test_new_figure_when_no_axes_given(name: str, cdnow: dict[str, Any]) -> None:
     import matplotlib.pyplot as plt

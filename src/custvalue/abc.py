@@ -70,8 +70,9 @@ def _values(
         checks.rows(
             v < 0,
             "values",
-            "negative values (pass only non-negative values, or use "
-            "abc_classes(..., negative='class_c'))",
+            "negative values: shares of a total are undefined with losses; pass the "
+            "non-negative values only (for ABC classes, abc_classes(..., "
+            "negative='class_c') puts loss-making customers in class C)",
         )
         if not checks.failed and not v.sum() > 0:
             checks.add("values", "total value is not positive", len(v))

@@ -375,7 +375,7 @@ def _closing(analysis: Any, paths: dict[str, Path]) -> None:
     _line("expected active (sum of P(alive))", _fmt_int(c["prob_alive"].sum()))
     click.echo("")
     click.echo("Model")
-    _line("purchase model", analysis.purchase_model.__class__.__name__)
+    _line("purchase model", str(analysis.purchase_model.to_dict()["name"]))
     for part in _wrap(analysis.reason, 72):
         click.echo(f"    {part}")
     horizon = analysis.settings["horizon"]

@@ -127,8 +127,9 @@ def plot_rfm_heatmap(
         default_title = text("rfm.title.mean", lang, value=name)
     z = grid.reshape(n_bins, n_bins)  # rows: F score, columns: R score
 
+    # the figure is made outside the style: pyplot's notebook display state is global
+    ax = axes(ax)
     with style():
-        ax = axes(ax)
         edges = np.arange(0.5, n_bins + 1.0)
         mesh = ax.pcolormesh(
             edges, edges, np.ma.masked_invalid(z), cmap=SEQUENTIAL, edgecolors="white",
@@ -236,8 +237,9 @@ def plot_segments(
     has_value = not np.all(np.isnan(val))
     k = len(names)
     pos = np.arange(k)[::-1].astype("float64")
+    # the figure is made outside the style: pyplot's notebook display state is global
+    ax = axes(ax)
     with style():
-        ax = axes(ax)
         h = 0.38 if has_value else 0.6
         off = h / 2 if has_value else 0.0
         bars = ax.barh(
@@ -310,8 +312,9 @@ def plot_lifecycle(
     frame, names = _data.segment_frame(stages, None, what, lang)
     counts = frame["n_customers"].to_numpy(dtype="float64")
     shares = frame["customer_share"].to_numpy(dtype="float64")
+    # the figure is made outside the style: pyplot's notebook display state is global
+    ax = axes(ax)
     with style():
-        ax = axes(ax)
         pos = np.arange(len(names))
         bars = ax.bar(pos, counts, width=0.66, color=BLUE)
         for rect, c, s in zip(bars, counts, shares, strict=True):

@@ -91,8 +91,9 @@ def plot_clv_distribution(
     shown = v[v <= upper]
     hidden = int(v.size - shown.size)
     name = _data.value_name(series, value_label, lang)
+    # the figure is made outside the style: pyplot's notebook display state is global
+    ax = axes(ax)
     with style():
-        ax = axes(ax)
         if kind == "hist":
             ax.hist(shown, bins=bins, color=BLUE, edgecolor="white", linewidth=0.4)
             ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _p: f"{y:,.0f}"))

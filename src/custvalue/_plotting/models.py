@@ -125,8 +125,9 @@ def _draw_matrix(
     default_title: str,
     percent: bool,
 ) -> Axes:
+    # the figure is made outside the style: pyplot's notebook display state is global
+    ax = axes(ax)
     with style():
-        ax = axes(ax)
         mesh = ax.pcolormesh(
             _edges(spans),
             _edges(xs),
@@ -376,8 +377,9 @@ def plot_calibration_holdout(
     pos = np.arange(len(table))[keep]
     groups = [str(g) for g in np.asarray(table.index)[keep]]
     pred_label = text("predicted_by", lang, model=name) if name else text("predicted", lang)
+    # the figure is made outside the style: pyplot's notebook display state is global
+    ax = axes(ax)
     with style():
-        ax = axes(ax)
         ax.plot(
             pos,
             table["actual"].to_numpy(dtype="float64")[keep],
@@ -485,8 +487,9 @@ def plot_tracking(
     unit = unit_text(time_unit, lang)
     step = float(end[0])
     pred_label = text("predicted_by", lang, model=name) if name else text("predicted", lang)
+    # the figure is made outside the style: pyplot's notebook display state is global
+    ax = axes(ax)
     with style():
-        ax = axes(ax)
         ax.plot(end, tracking[cols[2]].to_numpy(dtype="float64"), color=BLACK,
                 label=text("actual", lang))  # fmt: skip
         ax.plot(end, tracking[cols[3]].to_numpy(dtype="float64"), color=BLUE, linestyle="--",

@@ -161,8 +161,9 @@ def plot_concentration(
             counts = classes.value_counts(sort=False).reindex(["A", "B", "C"]).to_numpy()
             limits = [float(counts[0]) / len(classes), float(counts[:2].sum()) / len(classes)]
 
+    # the figure is made outside the style: pyplot's notebook display state is global
+    ax = axes(ax)
     with style():
-        ax = axes(ax)
         ax.plot(x, y, color=BLUE, linewidth=2.0, label=text("concentration.curve", lang, gini=g))
         ax.plot(
             [0, 1],
@@ -285,8 +286,9 @@ def plot_pyramid(
     n = len(names)
     if n == 0:
         raise ValueError(f"{what}: no customers in any tier")
+    # the figure is made outside the style: pyplot's notebook display state is global
+    ax = axes(ax)
     with style():
-        ax = axes(ax)
         colors = [to_rgba(CATEGORICAL[i % len(CATEGORICAL)]) for i in range(n)]
         base = 1.0  # half-width of the base; apex at height n
         rows = zip(names, *_shares(frame), strict=True)
@@ -386,8 +388,9 @@ def plot_value_matrix(
         raise ValueError(
             f"{what}: expected value_matrix output (classes {list(VALUE_CLASSES)}), got {codes}"
         )
+    # the figure is made outside the style: pyplot's notebook display state is global
+    ax = axes(ax)
     with style():
-        ax = axes(ax)
         rows = zip(VALUE_CLASSES, names, *_shares(frame), strict=True)
         for i, (code, name, n_i, c_i, v_i) in enumerate(rows):
             x0, y0, w, h = _TILES[code]

@@ -43,6 +43,17 @@ def _values_like(values: pd.Series, bad: np.ndarray) -> str:
     return ", ".join(repr(str(v)) for v in shown)
 
 
+def _format_example(values: pd.Series, bad: np.ndarray) -> str:
+    """An example time_format shaped like the offending values (with a clock time or not)."""
+    sample = [str(v) for v in np.asarray(values)[np.flatnonzero(bad)[:20]]]
+    sep = "-" if sample and all("-" in v and "/" not in v for v in sample) else "/"
+    date = f"%d{sep}%m{sep}%Y"
+    if any(":" in v for v in sample):
+        seconds = any(v.count(":") >= 2 for v in sample)
+        return f"{date} %H:%M:%S" if seconds else f"{date} %H:%M"
+    return date
+
+
 def _parse_strings(
     s: pd.Series, column: Any, opts: ReadOptions, checks: Checks, ids: Any
 ) -> np.ndarray:
@@ -59,7 +70,7 @@ def _parse_strings(
                 column,
                 f"time strings that are not ISO 8601 (YYYY-MM-DD[Thh:mm:ss]), like "
                 f"{_values_like(s, bad)}; day/month order is never guessed: pass "
-                "time_format (e.g. '%d/%m/%Y %H:%M')",
+                f"time_format (e.g. {_format_example(s, bad)!r})",
                 ids=ids,
             )
             s = s.where(~bad)
