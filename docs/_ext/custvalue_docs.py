@@ -465,8 +465,9 @@ AREAS: tuple[tuple[str, str, str], ...] = (
     (
         "clv/value.py",
         "Customer value",
-        "`customer_lifetime_value`, `historical_value`, `total_value`, `clv_interval`",
+        "`customer_lifetime_value`, `historical_value`, `total_value`",
     ),
+    ("clv/interval.py", "Customer value intervals", "`clv_interval`"),
     (
         "clv/evaluate.py",
         "Holdout evaluation",

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from .bgbb import BetaGeoBetaBinomModel
 from .bgnbd import BetaGeoModel
-from .evaluate import HoldoutEvaluation, compare_models, evaluate_holdout, tracking_series
+from .compare import compare_models
+from .evaluate import HoldoutEvaluation, evaluate_holdout, tracking_series
 from .gammagamma import GammaGammaModel
+from .interval import clv_interval
 from .mbgnbd import ModifiedBetaGeoModel
 from .paretonbd import ParetoNBDModel
 from .value import (
-    clv_interval,
     customer_lifetime_value,
     discount_schedule,
     historical_value,
