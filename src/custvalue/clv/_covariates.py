@@ -134,7 +134,12 @@ def covariate_columns(table: pd.DataFrame, columns: Sequence[str], what: str) ->
     checks = Checks(f"{what}: covariates", ids=table.index)
     missing = [c for c in columns if c not in table.columns]
     if missing:
-        checks.add(None, f"missing covariate column(s) {missing}", len(missing))
+        checks.add(
+            None,
+            f"missing covariate column(s) {missing}: pass a table with every covariate the "
+            "model reads",
+            len(missing),
+        )
         checks.raise_if_failed()
     out = []
     for col in columns:
