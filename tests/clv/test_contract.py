@@ -300,3 +300,21 @@ def test_dtype_backends_give_identical_results(case: Case, backend: str):
     # identical bits: every backend is read into the same float64 arrays before any arithmetic
     assert a.params_ == b.params_
     _assert_preds_equal(case.predict(a, table, 1.0), case.predict(b, other, 1.0), 0.0)
+
+
+def test_log_likelihood_sums_to_the_fitted_loglik(case: Case):
+    table = case.table()
+    model = case.model().fit(table)
+    ll = model.log_likelihood(table)
+    assert ll.index.equals(table.index) and ll.name == "log_likelihood"
+    assert np.isfinite(ll).all()
+    assert float(ll.sum()) == pytest.approx(model.loglik_, rel=1e-10)
+
+
+def test_purchase_models_draw_latent_rates(case: Case):
+    if not hasattr(case.model, "sample_rates"):
+        pytest.skip("not a purchase model")
+    model = case.model().fit(case.table())
+    draws = model.sample_rates(50, random_state=0)
+    assert len(draws) == 50 and draws.shape[1] == 2
+    assert np.isfinite(draws.to_numpy()).all() and (draws.to_numpy() >= 0).all()

@@ -51,7 +51,9 @@ __all__ = [
     "prob_no_purchase",
     "purchase_pmf",
     "purchase_pmf_new",
+    "rates",
     "sample",
+    "stay_alive",
     "weighted_loglik_grad_hess",
 ]
 
@@ -580,3 +582,41 @@ def sample(
     with np.errstate(divide="ignore"):
         frac = np.where(x > 0, u ** (1.0 / np.maximum(x, 1.0)), 0.0)
     return x, active * frac
+
+
+def stay_alive(
+    r: ArrayLike,
+    alpha: ArrayLike,
+    s: float,
+    beta: ArrayLike,
+    x: ArrayLike,
+    T: ArrayLike,
+    t: ArrayLike,
+) -> FloatArray:
+    """P(alive at T + t | alive at T, x, T) = ((beta + T) / (beta + T + t))^s.
+
+    A customer alive at T has the posterior dropout rate mu ~ Gamma(s, beta + T) and an
+    exponential (memoryless) lifetime: E[exp(-mu t)] (FH05 section 4).
+
+    Examples
+    --------
+    >>> from custvalue.clv._math.paretonbd import stay_alive
+    >>> round(float(stay_alive(0.553, 10.578, 0.606, 11.669, 26, 31.0, 52.0)), 4)
+    0.617
+    """
+    x_, T_, t_, b_ = _arrays(x, T, t, beta)
+    return np.asarray(np.exp(-s * np.log1p(t_ / (b_ + T_))), dtype=np.float64)
+
+
+def rates(
+    r: float, alpha: float, s: float, beta: float, n: int, rng: np.random.Generator
+) -> dict[str, FloatArray]:
+    """Draw new customers' purchase and dropout rates (per time unit).
+
+    ``lambda ~ Gamma(r, rate alpha)``, ``mu ~ Gamma(s, rate beta)`` (Schmittlein, Morrison
+    & Colombo 1987).
+    """
+    return {
+        "purchase_rate": np.asarray(rng.gamma(r, 1.0 / alpha, size=n), dtype=np.float64),
+        "dropout_rate": np.asarray(rng.gamma(s, 1.0 / beta, size=n), dtype=np.float64),
+    }
