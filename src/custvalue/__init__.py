@@ -13,6 +13,7 @@ from .clv import (
     BetaGeoBetaBinomModel,  # clv/bgbb.py
     BetaGeoModel,
     GammaGammaModel,
+    GGompertzNBDModel,  # clv/ggompertz.py
     ModifiedBetaGeoModel,
     ParetoNBDModel,  # clv/paretonbd.py
     clv_interval,
@@ -20,6 +21,7 @@ from .clv import (
     customer_lifetime_value,
     evaluate_holdout,
     historical_value,
+    likelihood_ratio_test,
     total_value,
 )
 from .exceptions import (
@@ -60,10 +62,13 @@ __all__ = [
     "customer_lifetime_value",
     "evaluate_holdout",
     "historical_value",
+    "likelihood_ratio_test",
     "total_value",
     # Pareto/NBD and BG/BB models (clv/paretonbd.py, clv/bgbb.py)
     "BetaGeoBetaBinomModel",
     "ParetoNBDModel",
+    # GGompertz/NBD (clv/ggompertz.py)
+    "GGompertzNBDModel",
     # who brings the value, how customers behave (abc.py, rfm.py, pyramid.py, report.py)
     "abc_classes",
     "concentration_curve",

@@ -20,6 +20,7 @@ from custvalue import (
     BetaGeoBetaBinomModel,
     BetaGeoModel,
     GammaGammaModel,
+    GGompertzNBDModel,
     ModifiedBetaGeoModel,
     NotFittedError,
     ParetoNBDModel,
@@ -49,6 +50,8 @@ class Case:
         cents vs dollars: k = 100); None when the model has no continuous unit.
     scale_params : tuple of str
         Parameters expressed in the unit (multiplied by k under ``rescale``).
+    inverse_params : tuple of str
+        Parameters in the inverse unit (divided by k under ``rescale``: GGompertz/NBD's b).
     k : float
         The unit factor used by the invariance test.
     """
@@ -60,6 +63,7 @@ class Case:
     rescale: Callable[[pd.DataFrame, float], pd.DataFrame] | None = None
     scale_params: tuple[str, ...] = ()
     k: float = 7.0
+    inverse_params: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -77,7 +81,14 @@ def _rescale_time(table: pd.DataFrame, k: float) -> pd.DataFrame:
     return table.assign(purchase_span=table["purchase_span"] * k, tenure=table["tenure"] * k)
 
 
-def purchase_case(model: type, params: dict[str, float], n: int = 400, seed: int = 0) -> Case:
+def purchase_case(
+    model: type,
+    params: dict[str, float],
+    n: int = 400,
+    seed: int = 0,
+    inverse: tuple[str, ...] = (),
+    case_id: str | None = None,
+) -> Case:
     """A Case for a (n_repeat, purchase_span, tenure) model, data simulated from ``params``."""
 
     def table() -> pd.DataFrame:
@@ -89,12 +100,13 @@ def purchase_case(model: type, params: dict[str, float], n: int = 400, seed: int
         return t
 
     return Case(
-        id=model.__name__,
+        id=case_id or model.__name__,
         model=model,
         table=table,
         predict=_purchase_predict,
         rescale=_rescale_time,
         scale_params=("alpha", "beta"),
+        inverse_params=inverse,
     )
 
 
@@ -134,6 +146,20 @@ CASES: list[Case] = [
     # Pareto/NBD on 400 customers: s and beta are weakly identified (they can run off
     # together, mu ~ constant); with these values seed 0 identifies them
     purchase_case(ParetoNBDModel, {"r": 0.8, "alpha": 5.0, "s": 0.4, "beta": 8.0}),
+    # GGompertz/NBD: an interior maximum (b > 0) and one on the boundary b = 0 (Pareto/NBD
+    # data), the two ways its fit can end
+    purchase_case(
+        GGompertzNBDModel,
+        {"r": 1.5, "alpha": 5.0, "b": 0.1, "s": 1.0, "beta": 20.0},
+        inverse=("b",),
+        case_id="GGompertzNBDModel-interior",
+    ),
+    purchase_case(
+        GGompertzNBDModel,
+        {"r": 0.8, "alpha": 5.0, "b": 0.0, "s": 0.4, "beta": 8.0},
+        inverse=("b",),
+        case_id="GGompertzNBDModel-boundary",
+    ),
     Case(
         id="BetaGeoBetaBinomModel",
         model=BetaGeoBetaBinomModel,
@@ -272,6 +298,7 @@ def test_unit_invariance(case: Case, penalizer: float):
     b = case.model(penalizer=penalizer).fit(scaled)
     for name, value in a.params_.items():
         factor = k if name in case.scale_params else 1.0
+        factor = 1.0 / k if name in case.inverse_params else factor
         assert b.params_[name] == pytest.approx(value * factor, rel=1e-7), name
     _assert_preds_equal(case.predict(a, table, 1.0), case.predict(b, scaled, k), 1e-7)
 

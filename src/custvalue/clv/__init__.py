@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from .bgbb import BetaGeoBetaBinomModel
 from .bgnbd import BetaGeoModel
-from .compare import compare_models
+from .compare import LikelihoodRatioTest, compare_models, likelihood_ratio_test
 from .evaluate import HoldoutEvaluation, evaluate_holdout, tracking_series
 from .gammagamma import GammaGammaModel
+from .ggompertz import GGompertzNBDModel
 from .interval import clv_interval
 from .mbgnbd import ModifiedBetaGeoModel
 from .paretonbd import ParetoNBDModel
@@ -24,6 +25,8 @@ __all__: list[str] = [
     # Pareto/NBD and BG/BB (clv/paretonbd.py, clv/bgbb.py)
     "ParetoNBDModel",
     "BetaGeoBetaBinomModel",
+    # GGompertz/NBD (clv/ggompertz.py)
+    "GGompertzNBDModel",
     # spend model
     "GammaGammaModel",
     # value
@@ -34,7 +37,9 @@ __all__: list[str] = [
     "total_value",
     # evaluation
     "HoldoutEvaluation",
+    "LikelihoodRatioTest",
     "compare_models",
+    "likelihood_ratio_test",
     "evaluate_holdout",
     "tracking_series",
 ]
