@@ -16,12 +16,14 @@ from .clv import (
     GGompertzNBDModel,  # clv/ggompertz.py
     ModifiedBetaGeoModel,
     ParetoNBDModel,  # clv/paretonbd.py
+    ShiftedBetaGeoModel,  # clv/sbg.py
     clv_interval,
     compare_models,
     customer_lifetime_value,
     evaluate_holdout,
     historical_value,
     likelihood_ratio_test,
+    subscription_table,
     total_value,
 )
 from .exceptions import (
@@ -69,6 +71,9 @@ __all__ = [
     "ParetoNBDModel",
     # GGompertz/NBD (clv/ggompertz.py)
     "GGompertzNBDModel",
+    # contractual customers (clv/sbg.py)
+    "ShiftedBetaGeoModel",
+    "subscription_table",
     # who brings the value, how customers behave (abc.py, rfm.py, pyramid.py, report.py)
     "abc_classes",
     "concentration_curve",

@@ -24,6 +24,7 @@ from custvalue import (
     ModifiedBetaGeoModel,
     NotFittedError,
     ParetoNBDModel,
+    ShiftedBetaGeoModel,
 )
 
 Predict = Callable[[Any, pd.DataFrame, float], dict[str, pd.Series]]
@@ -139,6 +140,23 @@ def _bgbb_predict(model: Any, table: pd.DataFrame, k: float) -> dict[str, pd.Ser
     }
 
 
+def _sbg_table() -> pd.DataFrame:
+    truth = ShiftedBetaGeoModel.from_params(alpha=1.4, beta=3.0)
+    t = truth.sample(600, periods=np.tile([2, 5, 9], 200), random_state=4)
+    t.index = pd.Index([f"s{i}" for i in range(len(t))], name="customer_id")
+    return t
+
+
+def _sbg_predict(model: Any, table: pd.DataFrame, k: float) -> dict[str, pd.Series]:
+    # whole periods: no unit to rescale
+    return {
+        "prob_active": model.prob_active(table, horizon=3),
+        "derl": model.discounted_residual_lifetime(table, discount_rate=0.05),
+        "clv": model.customer_value(table, amount=10.0, discount_rate=0.05),
+        "new": model.survival([1, 5, 10]),
+    }
+
+
 CASES: list[Case] = [
     purchase_case(BetaGeoModel, {"r": 0.5, "alpha": 5.0, "a": 0.8, "b": 2.5}),
     # seed 2: with seed 0 these 400 customers do not identify MBG/NBD's a and b
@@ -165,6 +183,12 @@ CASES: list[Case] = [
         model=BetaGeoBetaBinomModel,
         table=_bgbb_table,
         predict=_bgbb_predict,
+    ),
+    Case(
+        id="ShiftedBetaGeoModel",
+        model=ShiftedBetaGeoModel,
+        table=_sbg_table,
+        predict=_sbg_predict,
     ),
     Case(
         id="GammaGammaModel",
@@ -338,10 +362,10 @@ def test_log_likelihood_sums_to_the_fitted_loglik(case: Case):
     assert float(ll.sum()) == pytest.approx(model.loglik_, rel=1e-10)
 
 
-def test_purchase_models_draw_latent_rates(case: Case):
+def test_models_draw_latent_rates(case: Case):
     if not hasattr(case.model, "sample_rates"):
-        pytest.skip("not a purchase model")
+        pytest.skip("no latent rates (a spend model)")
     model = case.model().fit(case.table())
     draws = model.sample_rates(50, random_state=0)
-    assert len(draws) == 50 and draws.shape[1] == 2
+    assert len(draws) == 50 and draws.shape[1] in (1, 2)
     assert np.isfinite(draws.to_numpy()).all() and (draws.to_numpy() >= 0).all()

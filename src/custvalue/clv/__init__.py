@@ -11,6 +11,8 @@ from .ggompertz import GGompertzNBDModel
 from .interval import clv_interval
 from .mbgnbd import ModifiedBetaGeoModel
 from .paretonbd import ParetoNBDModel
+from .sbg import ShiftedBetaGeoModel
+from .subscriptions import subscription_table
 from .value import (
     customer_lifetime_value,
     discount_schedule,
@@ -29,6 +31,9 @@ __all__: list[str] = [
     "GGompertzNBDModel",
     # spend model
     "GammaGammaModel",
+    # contractual customers (clv/sbg.py)
+    "ShiftedBetaGeoModel",
+    "subscription_table",
     # value
     "clv_interval",
     "customer_lifetime_value",
