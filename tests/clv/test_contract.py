@@ -30,6 +30,82 @@ from custvalue import (
 Predict = Callable[[Any, pd.DataFrame, float], dict[str, pd.Series]]
 
 
+# Model classes with covariates by default, so that every contract test (which builds the
+# model as ``Case.model()``) runs them with their covariates. Module level: they pickle.
+class BetaGeoWithCovariates(BetaGeoModel):
+    def __init__(
+        self,
+        *,
+        penalizer: float = 0.0,
+        max_iter: int = 1000,
+        tol: float = 1e-7,
+        initial_params: Any = None,
+        purchase_covariates: Any = ("channel",),
+        dropout_covariates: Any = ("age",),
+    ) -> None:
+        super().__init__(
+            penalizer=penalizer,
+            max_iter=max_iter,
+            tol=tol,
+            initial_params=initial_params,
+            purchase_covariates=purchase_covariates,
+            dropout_covariates=dropout_covariates,
+        )
+
+
+class ParetoNBDWithCovariates(ParetoNBDModel):
+    def __init__(
+        self,
+        *,
+        penalizer: float = 0.0,
+        max_iter: int = 1000,
+        tol: float = 1e-7,
+        initial_params: Any = None,
+        purchase_covariates: Any = ("channel",),
+        dropout_covariates: Any = ("age",),
+    ) -> None:
+        super().__init__(
+            penalizer=penalizer,
+            max_iter=max_iter,
+            tol=tol,
+            initial_params=initial_params,
+            purchase_covariates=purchase_covariates,
+            dropout_covariates=dropout_covariates,
+        )
+
+
+class GammaGammaWithCovariates(GammaGammaModel):
+    def __init__(
+        self,
+        *,
+        penalizer: float = 0.0,
+        max_iter: int = 1000,
+        tol: float = 1e-7,
+        initial_params: Any = None,
+        spend_covariates: Any = ("vip",),
+    ) -> None:
+        super().__init__(
+            penalizer=penalizer,
+            max_iter=max_iter,
+            tol=tol,
+            initial_params=initial_params,
+            spend_covariates=spend_covariates,
+        )
+
+
+NEW_CUSTOMER = {"channel": 1.0, "age": 0.0}
+"""Covariates of the new customer whose predictions the covariate cases check."""
+
+
+def _new_kwargs(model: Any) -> dict[str, Any]:
+    return {"covariates": NEW_CUSTOMER} if model._has_covariates() else {}
+
+
+def _covariate_frame(n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"channel": rng.integers(0, 2, n).astype(float), "age": rng.normal(size=n)})
+
+
 @dataclass(frozen=True)
 class Case:
     """One model class with data it can be fitted on.
@@ -74,7 +150,7 @@ def _purchase_predict(model: Any, table: pd.DataFrame, k: float) -> dict[str, pd
         "expected_purchases": model.expected_purchases(table, horizon=10.0 * k),
         "prob_no_purchase": model.prob_no_purchase(table, horizon=10.0 * k),
         "purchase_pmf": model.purchase_pmf(table, n=1, horizon=10.0 * k),
-        "new": pd.Series([model.expected_purchases_new(horizon=20.0 * k)]),
+        "new": pd.Series([model.expected_purchases_new(horizon=20.0 * k, **_new_kwargs(model))]),
     }
 
 
@@ -89,13 +165,15 @@ def purchase_case(
     seed: int = 0,
     inverse: tuple[str, ...] = (),
     case_id: str | None = None,
+    covariates: bool = False,
 ) -> Case:
     """A Case for a (n_repeat, purchase_span, tenure) model, data simulated from ``params``."""
 
     def table() -> pd.DataFrame:
         rng = np.random.default_rng(seed)
+        cov = _covariate_frame(n, seed + 1) if covariates else None
         t = model.from_params(**params).sample(
-            n, tenure=rng.uniform(20.0, 40.0, n), random_state=rng
+            n, tenure=rng.uniform(20.0, 40.0, n), random_state=rng, covariates=cov
         )
         t.index = pd.Index([f"cust-{i:04d}" for i in range(n)], name="customer_id")
         return t
@@ -111,9 +189,14 @@ def purchase_case(
     )
 
 
-def _gg_table() -> pd.DataFrame:
-    truth = GammaGammaModel.from_params(p=6.0, q=3.5, gamma=15.0)
-    t = truth.sample(np.tile(np.arange(1, 7), 60), random_state=5)
+def _gg_table(covariates: bool = False) -> pd.DataFrame:
+    x = np.tile(np.arange(1, 7), 60)
+    if covariates:
+        vip = pd.DataFrame({"vip": np.random.default_rng(6).integers(0, 2, len(x)) > 0})
+        truth = GammaGammaModel.from_params(p=6.0, q=3.5, gamma=15.0, **{"spend[vip]": 0.4})
+        t = truth.sample(x, random_state=5, covariates=vip)
+    else:
+        t = GammaGammaModel.from_params(p=6.0, q=3.5, gamma=15.0).sample(x, random_state=5)
     t.index = pd.Index([f"g{i}" for i in range(len(t))], name="customer_id")
     return t
 
@@ -184,6 +267,43 @@ CASES: list[Case] = [
         table=_bgbb_table,
         predict=_bgbb_predict,
     ),
+    # covariates on the purchase rate and on dropout (CLVTools / pymc-marketing conventions)
+    purchase_case(
+        BetaGeoWithCovariates,
+        {
+            "r": 0.5,
+            "alpha": 5.0,
+            "a": 0.8,
+            "b": 2.5,
+            "purchase[channel]": 0.5,
+            "dropout_a[age]": 0.3,
+            "dropout_b[age]": -0.2,
+        },
+        n=600,
+        covariates=True,
+    ),
+    purchase_case(
+        ParetoNBDWithCovariates,
+        {
+            "r": 0.8,
+            "alpha": 5.0,
+            "s": 0.4,
+            "beta": 8.0,
+            "purchase[channel]": 0.5,
+            "dropout[age]": 0.4,
+        },
+        n=600,
+        covariates=True,
+    ),
+    Case(
+        id="GammaGammaWithCovariates",
+        model=GammaGammaWithCovariates,
+        table=lambda: _gg_table(covariates=True),
+        predict=_gg_predict,
+        rescale=lambda t, k: t.assign(mean_repeat_spend=t["mean_repeat_spend"] * k),
+        scale_params=("gamma",),
+        k=100.0,
+    ),
     Case(
         id="ShiftedBetaGeoModel",
         model=ShiftedBetaGeoModel,
@@ -219,7 +339,7 @@ def test_fit_returns_self_and_sets_state(case: Case):
     assert out is model
     for attr in ("params_", "cov_", "loglik_", "n_customers_", "fit_info_"):
         assert hasattr(model, attr)
-    assert list(model.params_) == list(model._param_names)
+    assert list(model.params_) == list(model._names())
     assert model.fit_info_["success"] is True
     assert np.isfinite(model.aic_) and np.isfinite(model.bic_)
 
@@ -366,6 +486,6 @@ def test_models_draw_latent_rates(case: Case):
     if not hasattr(case.model, "sample_rates"):
         pytest.skip("no latent rates (a spend model)")
     model = case.model().fit(case.table())
-    draws = model.sample_rates(50, random_state=0)
+    draws = model.sample_rates(50, random_state=0, **_new_kwargs(model))
     assert len(draws) == 50 and draws.shape[1] in (1, 2)
     assert np.isfinite(draws.to_numpy()).all() and (draws.to_numpy() >= 0).all()

@@ -76,6 +76,10 @@ class _Parametrised:
     def _has_covariates(self) -> bool:
         return any(self._covariates_by_keyword().values())
 
+    def _covariate_columns(self) -> list[str]:
+        """The table columns the covariates are read from (none without covariates)."""
+        return list(self._layout().columns) if self._has_covariates() else []
+
     def _names(self) -> tuple[str, ...]:
         """Every parameter: the population parameters, then the covariate coefficients."""
         return self._layout().names if self._covariate_groups else self._param_names

@@ -212,13 +212,29 @@ def _per_customer(
 def _distinct_rows(
     arrays: dict[str, np.ndarray],
 ) -> tuple[dict[str, np.ndarray], np.ndarray] | None:
-    """Distinct (n_repeat, purchase_span, tenure) rows and the inverse map, if worth it."""
-    rows = distinct_rows_if_worth(*(arrays[c] for c in _BTYD), fraction=_COMPRESS_RATIO)
+    """Distinct rows of ``arrays`` (the BTYD columns, and covariates) and the inverse map.
+
+    None when compressing would not save enough work.
+    """
+    names = list(arrays)
+    rows = distinct_rows_if_worth(*(arrays[c] for c in names), fraction=_COMPRESS_RATIO)
     if rows is None or rows.inverse is None:
         return None
     if rows.counts.shape[0] > _COMPRESS_RATIO * len(arrays[N_REPEAT]):
         return None
-    return dict(zip(_BTYD, rows.columns, strict=True)), rows.inverse
+    return dict(zip(names, rows.columns, strict=True)), rows.inverse
+
+
+def _model_covariates(model: Any, table: pd.DataFrame, what: str) -> dict[str, np.ndarray]:
+    """The covariate columns a custvalue model with covariates reads, as float arrays."""
+    columns = getattr(model, "_covariate_columns", None)
+    names = list(columns()) if callable(columns) else []
+    if not names:
+        return {}
+    missing = [c for c in names if c not in table.columns]
+    if missing:  # the model's own validation reports them (with the rule and its fix)
+        return {}
+    return {c: table[c].to_numpy(dtype="float64", na_value=np.nan) for c in names}
 
 
 # Cells of the (distinct (n_repeat, tenure) x period end) curve evaluated per model call.
@@ -262,9 +278,12 @@ def _purchase_present_value(
         pv_fast = _present_value_factorised(model, table, arrays, ends, factors)
         if pv_fast is not None:
             return pv_fast
-    compressed = _distinct_rows(arrays)
+    covariates = _model_covariates(model, table, what)
+    clean = all(bool(np.all(np.isfinite(v))) for v in covariates.values())
+    # (bad covariates: the model's own validation reports them, by customer id)
+    compressed = _distinct_rows({**{c: arrays[c] for c in _BTYD}, **covariates}) if clean else None
     if compressed is None:
-        small, codes = table[list(_BTYD)], None
+        small, codes = (table[list(_BTYD) + list(covariates)] if clean else table), None
     else:
         rows, codes = compressed
         small = pd.DataFrame(rows, index=pd.RangeIndex(len(rows[N_REPEAT])))

@@ -10,7 +10,7 @@ for BG/NBD and 1 for MBG/NBD.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -137,11 +137,16 @@ def posterior_count(
     """
     shape = x.shape
     x, T, t = (v.ravel() for v in (x, T, t))
+    # parameters with one value per row (covariates) are cut into the same blocks
+    per_row: list[Any] = [
+        np.ravel(np.broadcast_to(v, shape)) if np.ndim(v) else v for v in (r, alpha, a, b)
+    ]
     out = np.empty(x.shape[0])
     for lo in range(0, x.shape[0], _BLOCK):
         blk = slice(lo, lo + _BLOCK)
+        rb, alb, ab, bb = (v[blk] if np.ndim(v) else v for v in per_row)
         xb = x[blk]
-        out[blk] = bg_expected_count(r + xb, alpha + T[blk], a, b + xb + shift, t[blk])
+        out[blk] = bg_expected_count(rb + xb, alb + T[blk], ab, bb + xb + shift, t[blk])
     return out.reshape(shape)
 
 

@@ -14,6 +14,8 @@ All functions broadcast over the data arrays and work in log space.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import betaln, digamma, expit, gammaln
@@ -51,7 +53,7 @@ Array = NDArray[np.float64]
 
 
 def _terms(
-    r: float, alpha: float, a: float, b: float, x: Array, t_x: Array, T: Array
+    r: float, alpha: Any, a: Any, b: Any, x: Array, t_x: Array, T: Array
 ) -> tuple[Array, Array, Array, NDArray[np.bool_]]:
     """Log of the two likelihood terms of eq. (6) (the second is -inf where x == 0)."""
     x = np.asarray(x, dtype=np.float64)
@@ -62,7 +64,9 @@ def _terms(
     l1 = betaln(a, b + x) - (r + x) * np.log(alpha + T)
     l2 = np.full(x.shape, -np.inf)
     xr = x[rep]
-    l2[rep] = betaln(a + 1.0, b + xr - 1.0) - (r + xr) * np.log(alpha + t_x[rep])
+    # (a, b, alpha are arrays, one value per row, for models with covariates)
+    a_r, b_r, al_r = (v[rep] if np.ndim(v) else v for v in (a, b, alpha))
+    l2[rep] = betaln(a_r + 1.0, b_r + xr - 1.0) - (r + xr) * np.log(al_r + t_x[rep])
     return (
         np.asarray(head, dtype=np.float64),
         np.asarray(l1, dtype=np.float64),
