@@ -314,44 +314,6 @@ class _BaseModel(_Parametrised):
             return list(self._theta())
         return self._layout().row_params(self._theta_all(), Z)
 
-    def _params_for(self, covariates: Mapping[str, float] | None, method: str) -> list[float]:
-        """Population parameters at one customer's covariate values (``{column: number}``)."""
-        what = f"{type(self).__name__}.{method}"
-        if not self._has_covariates():
-            if covariates is not None:
-                raise ValueError(f"{what}: the model has no covariates; drop covariates=")
-            return list(self._theta())
-        columns = self._layout().columns
-        if covariates is None or not isinstance(covariates, Mapping):
-            raise ValueError(
-                f"{what}: the model has the covariates {list(columns)}; pass "
-                "covariates={column: value, ...} for the customer to predict"
-            )
-        missing = [c for c in columns if c not in covariates]
-        if missing:
-            raise ValueError(f"{what}: covariates misses {missing}")
-        z = np.array([[check_scalar(f"{what}: covariates[{c!r}]", covariates[c]) for c in columns]])
-        return [float(np.asarray(p).ravel()[0]) for p in self._row_params(z)]
-
-    def _sample_params(
-        self, covariates: pd.DataFrame | None, n: int, method: str
-    ) -> tuple[list[Any], dict[str, Array]]:
-        """Parameters per simulated customer, and the covariate columns to add to the output."""
-        what = f"{type(self).__name__}.{method}"
-        if not self._has_covariates():
-            if covariates is not None:
-                raise ValueError(f"{what}: the model has no covariates; drop covariates=")
-            return list(self._theta()), {}
-        columns = self._layout().columns
-        if not isinstance(covariates, pd.DataFrame) or len(covariates) != n:
-            raise ValueError(
-                f"{what}: the model has the covariates {list(columns)}; pass covariates= "
-                f"as a DataFrame with those columns and one row per customer ({n})"
-            )
-        Z = np.column_stack(covariate_columns(covariates, columns, what))
-        params = [p if np.ndim(p) == 0 else np.asarray(p) for p in self._row_params(Z)]
-        return params, {c: Z[:, j] for j, c in enumerate(columns)}
-
     def _check_identifiable(self, cols: tuple[Array, ...], counts: Array) -> None:
         """Raise InsufficientDataError when the (compressed) data cannot identify the model."""
         name = self._model_name

@@ -24,7 +24,7 @@ from scipy.stats import norm
 from .._validation import check_scalar
 from ..exceptions import NotFittedError
 from ._compat import keyword_shim
-from ._covariates import CovariateGroup, Layout, layout
+from ._covariates import CovariateGroup, Layout, covariate_columns, layout
 
 __all__: list[str] = []
 
@@ -133,6 +133,44 @@ class _Parametrised:
                 f"{what}: {name}", params[name], minimum=float(lows[i]), strict=strict
             )
         return out
+
+    def _params_for(self, covariates: Mapping[str, float] | None, method: str) -> list[float]:
+        """Population parameters at one customer's covariate values (``{column: number}``)."""
+        what = f"{type(self).__name__}.{method}"
+        if not self._has_covariates():
+            if covariates is not None:
+                raise ValueError(f"{what}: the model has no covariates; drop covariates=")
+            return list(self._theta())
+        columns = self._layout().columns
+        if covariates is None or not isinstance(covariates, Mapping):
+            raise ValueError(
+                f"{what}: the model has the covariates {list(columns)}; pass "
+                "covariates={column: value, ...} for the customer to predict"
+            )
+        missing = [c for c in columns if c not in covariates]
+        if missing:
+            raise ValueError(f"{what}: covariates misses {missing}")
+        z = np.array([[check_scalar(f"{what}: covariates[{c!r}]", covariates[c]) for c in columns]])
+        return [float(np.asarray(p).ravel()[0]) for p in self._row_params(z)]
+
+    def _sample_params(
+        self, covariates: pd.DataFrame | None, n: int, method: str
+    ) -> tuple[list[Any], dict[str, Array]]:
+        """Parameters per simulated customer, and the covariate columns to add to the output."""
+        what = f"{type(self).__name__}.{method}"
+        if not self._has_covariates():
+            if covariates is not None:
+                raise ValueError(f"{what}: the model has no covariates; drop covariates=")
+            return list(self._theta()), {}
+        columns = self._layout().columns
+        if not isinstance(covariates, pd.DataFrame) or len(covariates) != n:
+            raise ValueError(
+                f"{what}: the model has the covariates {list(columns)}; pass covariates= "
+                f"as a DataFrame with those columns and one row per customer ({n})"
+            )
+        Z = np.column_stack(covariate_columns(covariates, columns, what))
+        params = [p if np.ndim(p) == 0 else np.asarray(p) for p in self._row_params(Z)]
+        return params, {c: Z[:, j] for j, c in enumerate(columns)}
 
     def _theta(self) -> tuple[float, ...]:
         """The population parameters, in the order the math functions take them."""
@@ -375,6 +413,9 @@ class _Parametrised:
         model.n_customers_ = data.get("n_customers")
         model.fit_info_ = dict(data.get("fit_info") or {})
         return model
+
+    def _row_params(self, Z: Array | None) -> list[Any]:  # provided by _BaseModel
+        raise NotImplementedError  # pragma: no cover
 
     def _check_hyperparameters(self) -> np.ndarray | None:  # provided by _BaseModel
         raise NotImplementedError  # pragma: no cover

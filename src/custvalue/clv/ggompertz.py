@@ -126,9 +126,18 @@ class GGompertzNBDModel(_CovariatePurchaseModel):
             pass  # Pareto/NBD has no maximum here: the hazard must rise
         score = None if boundary is None else self._score_b(boundary.theta, cols, counts)
         interior: Estimate | None = None
+        searched = counts.shape[0]
+        skip, begin = (
+            (False, start)
+            if boundary is None
+            else self._interior_start(cols, counts, start, boundary)
+        )
         try:
+            if skip:  # a subset found no better interior point: the boundary stands
+                searched = -1
+                raise ConvergenceError("no interior maximum on a subset of the rows")
             interior = self._estimate_interior(
-                cols, counts, start, None if boundary is None else boundary.theta
+                cols, counts, begin, None if boundary is None else boundary.theta
             )
         except ConvergenceError:
             if boundary is None or (score is not None and score > 0):
@@ -151,7 +160,48 @@ class GGompertzNBDModel(_CovariatePurchaseModel):
             f"{info.get('message', 'converged')}; b on its boundary 0 (the likelihood falls "
             f"into b > 0: d loglik / d b = {score:.4g}): the maximum is the Pareto/NBD model"
         )
+        if searched < 0:
+            info["message"] += (
+                f" (no better interior maximum on a subset of {_optimize.WARM_ROWS:,} rows)"
+            )
         return Estimate(boundary.theta, boundary.cov, boundary.loglik, info)
+
+    def _interior_start(
+        self, cols: tuple[Array, ...], counts: Array, start: Array | None, boundary: Estimate
+    ) -> tuple[bool, Array | None]:
+        """Whether the full fit with b > 0 can be skipped, and where it starts otherwise.
+
+        On many distinct rows, when the likelihood falls into b > 0 at the boundary, the
+        search for a better interior maximum (which usually runs b down to 0, slowly) is
+        made on a deterministic subset of about ``WARM_ROWS`` rows (as the solver's warm
+        start): if it finds no point better than the boundary there, the boundary stands;
+        if it does, the full fit starts from that point.
+        """
+        n = counts.shape[0]
+        if start is not None or n <= _optimize.WARM_MIN_ROWS:
+            return False, start
+        if self._score_b(boundary.theta, cols, counts) > 0:
+            return False, start  # the likelihood rises into b > 0: fit it on all rows
+        picked = _optimize.subset(counts, max(2, n // _optimize.WARM_ROWS))
+        if picked is None:
+            return False, start
+        idx, sub_counts = picked
+        sub_cols = tuple(c[idx] for c in cols)
+        try:
+            sub = self._estimate_interior(sub_cols, sub_counts, None, boundary.theta)
+        except ConvergenceError:
+            return True, None
+        at_boundary = float(
+            np.einsum("i,i->", sub_counts, self._loglik_values_at(boundary.theta, sub_cols))
+        )
+        if sub.loglik <= at_boundary + 1e-9 * max(1.0, abs(at_boundary)):
+            return True, None
+        return False, np.asarray(sub.theta, dtype=np.float64)
+
+    def _loglik_values_at(self, theta: Array, cols: tuple[Array, ...]) -> Array:
+        data, Z = self._split(cols)
+        params = [float(v) for v in theta[:5]] if Z is None else self._layout().row_params(theta, Z)
+        return np.asarray(_gg_math.loglik(*params, *data), dtype=np.float64)
 
     def _pareto_problem(self) -> _optimize.Problem:
         name = f"{self._model_name} at b = 0 ({type(self).__name__})"
