@@ -255,3 +255,17 @@ def test_b_is_allowed_at_zero_but_not_below():
         GGompertzNBDModel.from_params(r=0.5, alpha=10.0, b=-0.1, s=0.6, beta=11.0)
     with pytest.raises(ValueError, match="beta"):
         GGompertzNBDModel.from_params(r=0.5, alpha=10.0, b=0.1, s=0.6, beta=0.0)
+
+
+def test_large_data_searches_the_interior_on_a_subset(cdnow_cal, fitted, monkeypatch):
+    # above WARM_MIN_ROWS distinct rows, with the likelihood falling into b > 0 at the
+    # boundary, the interior search runs on a subset first; on CDNOW it finds nothing better
+    # and the result is the same boundary fit
+    import custvalue.clv._optimize as optimize
+
+    monkeypatch.setattr(optimize, "WARM_MIN_ROWS", 200)
+    monkeypatch.setattr(optimize, "WARM_ROWS", 300)
+    large = GGompertzNBDModel().fit(cdnow_cal)
+    assert large.fit_info_["boundary"] == ["b"] and "subset" in large.fit_info_["message"]
+    for name, value in fitted.params_.items():
+        assert large.params_[name] == pytest.approx(value, rel=1e-8, abs=1e-300)
