@@ -17,6 +17,10 @@ on the same columns, and on the largest purchase table the main predictions. Pri
 median of ``--repeats`` runs (lifetimes: ``--lifetimes-repeats``), the ratio
 lifetimes / custvalue, and the largest relative parameter difference between the two.
 
+Issue 11 adds GGompertz/NBD, sBG (on a simulated 1M-subscriber tenure table) and every
+covariate model (``+cov``: two binary covariates, ``channel`` and ``region``, added to the
+tables), which lifetimes does not have, and the future P(alive) prediction.
+
 Targets (issue 3): BG/NBD fit on 1M customers >= 40x faster than lifetimes; Pareto/NBD fit on
 100k >= 100x; Gamma-Gamma fit >= 10x.
 
@@ -26,6 +30,8 @@ Usage::
     python benchmarks/models.py --quick           # CDNOW and 100k only
     python benchmarks/models.py --sizes 1e6 --models BG/NBD Gamma-Gamma
     python benchmarks/models.py --continuous --sizes 1e6 1e7 --no-lifetimes --no-cdnow
+    python benchmarks/models.py --sizes 1e6 --no-cdnow --no-lifetimes --repeats 1 \
+        --models GGompertz/NBD sBG BG/NBD+cov Pareto/NBD+cov GGompertz/NBD+cov
 
 The ``peak MiB`` column is the growth of the process's peak resident memory during one
 call (Linux: the peak is reset through ``/proc/self/clear_refs`` before the call).
@@ -53,13 +59,22 @@ from custvalue.datasets import load_cdnow, load_donations, make_transactions
 PURCHASE = ("n_repeat", "purchase_span", "tenure")
 
 
+_PURCHASE_COVARIATES = (
+    ("purchase_covariates", ("channel",)),
+    ("dropout_covariates", ("region",)),
+)
+
+
 @dataclass(frozen=True)
 class ModelSpec:
     """One model: our class name, the lifetimes fitter and how each is fed.
 
     ``kind`` selects the datasets: "purchase" (continuous time), "spend" (repeat buyers'
-    mean spend), "discrete" (opportunities). ``lifetimes_max`` caps the customers on which
-    lifetimes is run (it is very slow for some models).
+    mean spend), "discrete" (opportunities), "contractual" (subscriptions: tenure and
+    churned). ``lifetimes_max`` caps the customers on which lifetimes is run (it is very
+    slow for some models; 0: lifetimes has no such model). ``covariates`` are constructor
+    arguments naming covariate columns of the benchmark tables (``channel``, ``region``:
+    two binary columns, so the distinct rows grow about fourfold).
     """
 
     name: str
@@ -68,6 +83,7 @@ class ModelSpec:
     kind: str
     lifetimes_max: int = 10**7
     rename: tuple[tuple[str, str], ...] = ()
+    covariates: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 MODELS: list[ModelSpec] = [
@@ -77,6 +93,32 @@ MODELS: list[ModelSpec] = [
     ModelSpec("BG/BB", "BetaGeoBetaBinomModel", "BetaGeoBetaBinomFitter", "discrete"),
     ModelSpec(
         "Gamma-Gamma", "GammaGammaModel", "GammaGammaFitter", "spend", rename=(("gamma", "v"),)
+    ),
+    # issue 11: GGompertz/NBD, sBG, and the models with covariates (no lifetimes peer)
+    ModelSpec("GGompertz/NBD", "GGompertzNBDModel", "", "purchase", 0),
+    ModelSpec("sBG", "ShiftedBetaGeoModel", "", "contractual", 0),
+    ModelSpec("BG/NBD+cov", "BetaGeoModel", "", "purchase", 0, covariates=_PURCHASE_COVARIATES),
+    ModelSpec(
+        "MBG/NBD+cov", "ModifiedBetaGeoModel", "", "purchase", 0, covariates=_PURCHASE_COVARIATES
+    ),
+    ModelSpec(
+        "Pareto/NBD+cov", "ParetoNBDModel", "", "purchase", 0, covariates=_PURCHASE_COVARIATES
+    ),
+    ModelSpec(
+        "GGompertz/NBD+cov",
+        "GGompertzNBDModel",
+        "",
+        "purchase",
+        0,
+        covariates=_PURCHASE_COVARIATES,
+    ),
+    ModelSpec(
+        "Gamma-Gamma+cov",
+        "GammaGammaModel",
+        "",
+        "spend",
+        0,
+        covariates=(("spend_covariates", ("channel",)),),
     ),
 ]
 
@@ -157,6 +199,23 @@ def _continuous(n: int, seed: int = 2024) -> pd.DataFrame:
     return table.assign(mean_repeat_spend=spend)
 
 
+def _with_covariates(table: pd.DataFrame, seed: int = 7) -> pd.DataFrame:
+    """Two binary covariates per customer (independent of the purchases: coefficients ~0)."""
+    rng = np.random.default_rng(seed)
+    n = len(table)
+    return table.assign(
+        channel=rng.integers(0, 2, n).astype(float), region=rng.integers(0, 2, n).astype(float)
+    )
+
+
+def _subscriptions(n: int, seed: int = 2024) -> pd.DataFrame:
+    """n subscribers of the sBG "regular" cohort of Fader & Hardie (2007), observed 1 to 24
+    periods after joining (a tenure table: few distinct rows)."""
+    rng = np.random.default_rng(seed)
+    sbg = custvalue.ShiftedBetaGeoModel.from_params(alpha=0.704, beta=1.182)
+    return sbg.sample(n, periods=rng.integers(1, 25, n), random_state=rng)
+
+
 def _lifetimes_fit(spec: ModelSpec, table: pd.DataFrame) -> Any:
     import importlib
 
@@ -181,9 +240,10 @@ def _param_diff(spec: ModelSpec, ours: Any, theirs: Any) -> float:
 
 
 def _fit_ours(cls: Any, spec: ModelSpec, table: pd.DataFrame) -> Any:
+    kwargs = {k: list(v) for k, v in spec.covariates}
     if spec.kind == "discrete":
-        return cls().fit(table, weights=table["count"])
-    return cls().fit(table)
+        return cls(**kwargs).fit(table, weights=table["count"])
+    return cls(**kwargs).fit(table)
 
 
 def _repeat_buyers(table: pd.DataFrame) -> pd.DataFrame:
@@ -196,6 +256,14 @@ def _prediction_calls(
     spec: ModelSpec, model: Any, fitted: Any, data: pd.DataFrame
 ) -> dict[str, tuple[Callable[[], Any], Callable[[], Any] | None]]:
     """{prediction: (ours, lifetimes or None)} for one fitted pair."""
+    if spec.kind == "contractual":
+        return {
+            "prob_active(12)": (partial(model.prob_active, data, horizon=12), None),
+            "derl(1%)": (
+                partial(model.discounted_residual_lifetime, data, discount_rate=0.01),
+                None,
+            ),
+        }
     x, tx, T = (data[c] for c in PURCHASE)
     if spec.kind == "spend":
         return {
@@ -218,6 +286,7 @@ def _prediction_calls(
             if fitted is None
             else partial(_quiet, fitted.conditional_probability_alive, x, tx, T),
         ),
+        "alive(+52)": (partial(model.prob_alive, data, horizon=52.0), None),
         "exp_purch(52)": (
             partial(model.expected_purchases, data, horizon=52.0),
             None
@@ -277,6 +346,9 @@ def main() -> None:
         else:
             purchase[f"synth {int(n):,}"] = _synthetic(int(n))
     donations = load_donations()
+    largest = max(int(n) for n in sizes)
+    subscriptions = {f"subs {largest:,}": _subscriptions(largest)}
+    covariate_tables = {k: _with_covariates(v) for k, v in purchase.items()}
 
     print()
     print(
@@ -295,12 +367,15 @@ def main() -> None:
     last_fit: dict[str, Any] = {}
     for spec in specs:
         cls = getattr(custvalue, spec.ours)
+        source = covariate_tables if spec.covariates else purchase
         if spec.kind == "discrete":
             datasets = {"donations": donations}
+        elif spec.kind == "contractual":
+            datasets = subscriptions
         elif spec.kind == "spend":
-            datasets = {k: _repeat_buyers(v) for k, v in purchase.items()}
+            datasets = {k: _repeat_buyers(v) for k, v in source.items()}
         else:
-            datasets = purchase
+            datasets = source
         for label, table in datasets.items():
             n_customers = int(table["count"].sum()) if spec.kind == "discrete" else len(table)
             t_ours, peak, model = _timed(args.repeats, _fit_ours, cls, spec, table)
@@ -308,7 +383,7 @@ def main() -> None:
             t_lt: float | str = ""
             ratio: str = ""
             diff: str = ""
-            if not args.no_lifetimes and n_customers <= spec.lifetimes_max:
+            if not args.no_lifetimes and 0 < n_customers <= spec.lifetimes_max:
                 t_lt_f, _, fitted = _timed(args.lifetimes_repeats, _lifetimes_fit, spec, table)
                 t_lt = f"{t_lt_f:.3f}"
                 ratio = f"{t_lt_f / t_ours:.1f}x"
@@ -342,10 +417,13 @@ def main() -> None:
     for spec in specs:
         if spec.kind == "discrete":
             continue
-        data = _repeat_buyers(table) if spec.kind == "spend" else table
+        source = list(covariate_tables.values())[-1] if spec.covariates else table
+        if spec.kind == "contractual":
+            source = list(subscriptions.values())[-1]
+        data = _repeat_buyers(source) if spec.kind == "spend" else source
         model = last_fit[spec.name]
         fitted = None
-        if not args.no_lifetimes and len(data) <= spec.lifetimes_max:
+        if not args.no_lifetimes and 0 < len(data) <= spec.lifetimes_max:
             fitted = _lifetimes_fit(spec, data)
         calls = _prediction_calls(spec, model, fitted, data)
         for what, (ours_fn, theirs_fn) in calls.items():

@@ -162,6 +162,9 @@ BTYD = "R BTYD walkthrough"
 FH13 = "Fader & Hardie (2013)"
 FHS10 = "Fader, Hardie & Shang (2010), table 2"
 FHS10_PA = "Fader, Hardie & Shang (2010); Hardie's BG/BB spreadsheet"
+BG12 = "Bemmaor & Glady (2012), table 2"
+CLVTOOLS = "CLVTools tests (test_correctness_ggomnbd.R)"
+FH07 = "Fader & Hardie (2007)"
 
 
 @dataclass(frozen=True)
@@ -208,9 +211,25 @@ def reference_numbers() -> list[tuple[str, str, list[Number]]]:
     repeat = cal[cal["n_repeat"] > 0]
     bg = cv.BetaGeoModel().fit(cal)
     pn = cv.ParetoNBDModel().fit(cal)
+    gz = cv.GGompertzNBDModel().fit(cal)
     gg = cv.GammaGammaModel().fit(repeat)
     donations = load_donations()
     bb = cv.BetaGeoBetaBinomModel().fit(donations, weights=donations["count"])
+    sbg = {}
+    for cohort, percent in (
+        ("regular", [100.0, 63.1, 46.8, 38.2, 32.6, 28.9, 26.2, 24.1]),
+        ("high end", [100.0, 86.9, 74.3, 65.3, 59.3, 55.1, 51.7, 49.1]),
+    ):
+        # tests/clv/test_sbg.py: 1,000 customers, their survival to years 1-7 (table 1)
+        alive = [round(p * 10) for p in percent]
+        years = pd.DataFrame(
+            {
+                "tenure": list(range(1, 8)) + [7],
+                "churned": [True] * 7 + [False],
+                "count": [alive[i] - alive[i + 1] for i in range(7)] + [alive[7]],
+            }
+        )
+        sbg[cohort] = cv.ShiftedBetaGeoModel().fit(years, weights=years["count"])
     pn_published = cv.ParetoNBDModel.from_params(r=0.553, alpha=10.578, s=0.606, beta=11.669)
 
     def customers(rows: dict[str, tuple[float, float, float]]) -> pd.DataFrame:
@@ -283,6 +302,23 @@ def reference_numbers() -> list[tuple[str, str, list[Number]]]:
             published_pn,
         ),
     ]
+    p_gz = gz.params_
+    on_boundary = "the maximum is at b = 0, where GGompertz/NBD is Pareto/NBD"
+    gompertz = [
+        Number("r", "0.553", p_gz["r"], BG12),
+        Number("α", "10.578", p_gz["alpha"], BG12),
+        Number("b", "0.0002", p_gz["b"], BG12, on_boundary, tolerance=0.0002),
+        Number(
+            "s",
+            "0.603",
+            p_gz["s"],
+            BG12,
+            "the paper's s is at its b = 0.0002; CLVTools reports 0.60682",
+            tolerance=0.005,
+        ),
+        Number("log-likelihood", "-9594.98", gz.loglik_, BG12),
+        Number("log-likelihood", "-9594.9762", gz.loglik_, CLVTOOLS),
+    ]
     gamma = [
         Number("p", "6.25", p_gg["p"], FH13, f"{len(repeat)} repeat buyers"),
         Number("q", "3.74", p_gg["q"], FH13),
@@ -298,6 +334,12 @@ def reference_numbers() -> list[tuple[str, str, list[Number]]]:
         Number("P(alive) for (2, 4), n=6", "0.59", pa_bb["x2"], FHS10_PA),
         Number("P(alive) for (6, 6), n=6", "0.93", pa_bb["x6"], FHS10_PA),
     ]
+    contractual = [
+        Number("α (regular)", "0.704", sbg["regular"].params_["alpha"], FH07),
+        Number("β (regular)", "1.182", sbg["regular"].params_["beta"], FH07),
+        Number("α (high end)", "0.668", sbg["high end"].params_["alpha"], FH07),
+        Number("β (high end)", "3.806", sbg["high end"].params_["beta"], FH07),
+    ]
     cdnow = (
         f"the {bg.n_customers_:,} customers of the CDNOW sample, in weeks, calibration period "
         "to 1997-09-30"
@@ -305,10 +347,16 @@ def reference_numbers() -> list[tuple[str, str, list[Number]]]:
     return [
         ("BG/NBD (`BetaGeoModel`)", cdnow, bgnbd),
         ("Pareto/NBD (`ParetoNBDModel`)", cdnow, pareto),
+        ("GGompertz/NBD (`GGompertzNBDModel`)", cdnow, gompertz),
         (
             "Gamma-Gamma (`GammaGammaModel`)",
             f"the {len(repeat)} repeat buyers of the CDNOW sample calibration",
             gamma,
+        ),
+        (
+            "sBG (`ShiftedBetaGeoModel`)",
+            "the two cohorts of 1,000 customers of Fader & Hardie (2007), table 1, years 1-7",
+            contractual,
         ),
         (
             "BG/BB (`BetaGeoBetaBinomModel`)",
@@ -465,8 +513,12 @@ AREAS: tuple[tuple[str, str, str], ...] = (
     (
         "clv/value.py",
         "Customer value",
-        "`customer_lifetime_value`, `historical_value`, `total_value`, `clv_interval`",
+        "`customer_lifetime_value`, `historical_value`, `total_value`",
     ),
+    ("clv/interval.py", "Customer value intervals", "`clv_interval`"),
+    ("clv/sbg.py", "Subscription tables", "`ShiftedBetaGeoModel`"),
+    ("clv/subscriptions.py", "Subscription dates", "`subscription_table`"),
+    ("clv/_covariates.py", "Covariates", "every model built with covariate columns"),
     (
         "clv/evaluate.py",
         "Holdout evaluation",

@@ -14,13 +14,17 @@ from .clv import (
     BetaGeoBetaBinomModel,  # clv/bgbb.py
     BetaGeoModel,
     GammaGammaModel,
+    GGompertzNBDModel,  # clv/ggompertz.py
     ModifiedBetaGeoModel,
     ParetoNBDModel,  # clv/paretonbd.py
+    ShiftedBetaGeoModel,  # clv/sbg.py
     clv_interval,
     compare_models,
     customer_lifetime_value,
     evaluate_holdout,
     historical_value,
+    likelihood_ratio_test,
+    subscription_table,
     total_value,
 )
 from .exceptions import (
@@ -62,10 +66,16 @@ __all__ = [
     "customer_lifetime_value",
     "evaluate_holdout",
     "historical_value",
+    "likelihood_ratio_test",
     "total_value",
     # Pareto/NBD and BG/BB models (clv/paretonbd.py, clv/bgbb.py)
     "BetaGeoBetaBinomModel",
     "ParetoNBDModel",
+    # GGompertz/NBD (clv/ggompertz.py)
+    "GGompertzNBDModel",
+    # contractual customers (clv/sbg.py)
+    "ShiftedBetaGeoModel",
+    "subscription_table",
     # who brings the value, how customers behave (abc.py, rfm.py, pyramid.py, report.py)
     "abc_classes",
     "abc_limits",

@@ -85,13 +85,21 @@ def test_bad_max_iter_and_tol_raise_at_fit():
 
 def test_get_and_set_params_follow_the_constructor_signature():
     m = BetaGeoModel(penalizer=0.1, initial_params={"r": 1.0, "alpha": 1.0, "a": 1.0, "b": 1.0})
-    assert list(m.get_params()) == ["penalizer", "max_iter", "tol", "initial_params"]
+    assert list(m.get_params()) == [
+        "penalizer",
+        "max_iter",
+        "tol",
+        "initial_params",
+        "purchase_covariates",
+        "dropout_covariates",
+    ]
     assert m.set_params(tol=1e-6, max_iter=50) is m
     assert m.get_params()["tol"] == 1e-6 and m.max_iter == 50
     with pytest.raises(ValueError, match="valid"):
         m.set_params(learning_rate=0.1)
     assert repr(BetaGeoModel()) == (
-        "BetaGeoModel(penalizer=0.0, max_iter=1000, tol=1e-07, initial_params=None)"
+        "BetaGeoModel(penalizer=0.0, max_iter=1000, tol=1e-07, initial_params=None, "
+        "purchase_covariates=None, dropout_covariates=None)"
     )
 
 

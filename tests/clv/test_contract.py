@@ -20,12 +20,90 @@ from custvalue import (
     BetaGeoBetaBinomModel,
     BetaGeoModel,
     GammaGammaModel,
+    GGompertzNBDModel,
     ModifiedBetaGeoModel,
     NotFittedError,
     ParetoNBDModel,
+    ShiftedBetaGeoModel,
 )
 
 Predict = Callable[[Any, pd.DataFrame, float], dict[str, pd.Series]]
+
+
+# Model classes with covariates by default, so that every contract test (which builds the
+# model as ``Case.model()``) runs them with their covariates. Module level: they pickle.
+class BetaGeoWithCovariates(BetaGeoModel):
+    def __init__(
+        self,
+        *,
+        penalizer: float = 0.0,
+        max_iter: int = 1000,
+        tol: float = 1e-7,
+        initial_params: Any = None,
+        purchase_covariates: Any = ("channel",),
+        dropout_covariates: Any = ("age",),
+    ) -> None:
+        super().__init__(
+            penalizer=penalizer,
+            max_iter=max_iter,
+            tol=tol,
+            initial_params=initial_params,
+            purchase_covariates=purchase_covariates,
+            dropout_covariates=dropout_covariates,
+        )
+
+
+class ParetoNBDWithCovariates(ParetoNBDModel):
+    def __init__(
+        self,
+        *,
+        penalizer: float = 0.0,
+        max_iter: int = 1000,
+        tol: float = 1e-7,
+        initial_params: Any = None,
+        purchase_covariates: Any = ("channel",),
+        dropout_covariates: Any = ("age",),
+    ) -> None:
+        super().__init__(
+            penalizer=penalizer,
+            max_iter=max_iter,
+            tol=tol,
+            initial_params=initial_params,
+            purchase_covariates=purchase_covariates,
+            dropout_covariates=dropout_covariates,
+        )
+
+
+class GammaGammaWithCovariates(GammaGammaModel):
+    def __init__(
+        self,
+        *,
+        penalizer: float = 0.0,
+        max_iter: int = 1000,
+        tol: float = 1e-7,
+        initial_params: Any = None,
+        spend_covariates: Any = ("vip",),
+    ) -> None:
+        super().__init__(
+            penalizer=penalizer,
+            max_iter=max_iter,
+            tol=tol,
+            initial_params=initial_params,
+            spend_covariates=spend_covariates,
+        )
+
+
+NEW_CUSTOMER = {"channel": 1.0, "age": 0.0}
+"""Covariates of the new customer whose predictions the covariate cases check."""
+
+
+def _new_kwargs(model: Any) -> dict[str, Any]:
+    return {"covariates": NEW_CUSTOMER} if model._has_covariates() else {}
+
+
+def _covariate_frame(n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"channel": rng.integers(0, 2, n).astype(float), "age": rng.normal(size=n)})
 
 
 @dataclass(frozen=True)
@@ -49,6 +127,8 @@ class Case:
         cents vs dollars: k = 100); None when the model has no continuous unit.
     scale_params : tuple of str
         Parameters expressed in the unit (multiplied by k under ``rescale``).
+    inverse_params : tuple of str
+        Parameters in the inverse unit (divided by k under ``rescale``: GGompertz/NBD's b).
     k : float
         The unit factor used by the invariance test.
     """
@@ -60,6 +140,7 @@ class Case:
     rescale: Callable[[pd.DataFrame, float], pd.DataFrame] | None = None
     scale_params: tuple[str, ...] = ()
     k: float = 7.0
+    inverse_params: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -69,7 +150,7 @@ def _purchase_predict(model: Any, table: pd.DataFrame, k: float) -> dict[str, pd
         "expected_purchases": model.expected_purchases(table, horizon=10.0 * k),
         "prob_no_purchase": model.prob_no_purchase(table, horizon=10.0 * k),
         "purchase_pmf": model.purchase_pmf(table, n=1, horizon=10.0 * k),
-        "new": pd.Series([model.expected_purchases_new(horizon=20.0 * k)]),
+        "new": pd.Series([model.expected_purchases_new(horizon=20.0 * k, **_new_kwargs(model))]),
     }
 
 
@@ -77,30 +158,45 @@ def _rescale_time(table: pd.DataFrame, k: float) -> pd.DataFrame:
     return table.assign(purchase_span=table["purchase_span"] * k, tenure=table["tenure"] * k)
 
 
-def purchase_case(model: type, params: dict[str, float], n: int = 400, seed: int = 0) -> Case:
+def purchase_case(
+    model: type,
+    params: dict[str, float],
+    n: int = 400,
+    seed: int = 0,
+    inverse: tuple[str, ...] = (),
+    case_id: str | None = None,
+    covariates: bool = False,
+) -> Case:
     """A Case for a (n_repeat, purchase_span, tenure) model, data simulated from ``params``."""
 
     def table() -> pd.DataFrame:
         rng = np.random.default_rng(seed)
+        cov = _covariate_frame(n, seed + 1) if covariates else None
         t = model.from_params(**params).sample(
-            n, tenure=rng.uniform(20.0, 40.0, n), random_state=rng
+            n, tenure=rng.uniform(20.0, 40.0, n), random_state=rng, covariates=cov
         )
         t.index = pd.Index([f"cust-{i:04d}" for i in range(n)], name="customer_id")
         return t
 
     return Case(
-        id=model.__name__,
+        id=case_id or model.__name__,
         model=model,
         table=table,
         predict=_purchase_predict,
         rescale=_rescale_time,
         scale_params=("alpha", "beta"),
+        inverse_params=inverse,
     )
 
 
-def _gg_table() -> pd.DataFrame:
-    truth = GammaGammaModel.from_params(p=6.0, q=3.5, gamma=15.0)
-    t = truth.sample(np.tile(np.arange(1, 7), 60), random_state=5)
+def _gg_table(covariates: bool = False) -> pd.DataFrame:
+    x = np.tile(np.arange(1, 7), 60)
+    if covariates:
+        vip = pd.DataFrame({"vip": np.random.default_rng(6).integers(0, 2, len(x)) > 0})
+        truth = GammaGammaModel.from_params(p=6.0, q=3.5, gamma=15.0, **{"spend[vip]": 0.4})
+        t = truth.sample(x, random_state=5, covariates=vip)
+    else:
+        t = GammaGammaModel.from_params(p=6.0, q=3.5, gamma=15.0).sample(x, random_state=5)
     t.index = pd.Index([f"g{i}" for i in range(len(t))], name="customer_id")
     return t
 
@@ -127,6 +223,23 @@ def _bgbb_predict(model: Any, table: pd.DataFrame, k: float) -> dict[str, pd.Ser
     }
 
 
+def _sbg_table() -> pd.DataFrame:
+    truth = ShiftedBetaGeoModel.from_params(alpha=1.4, beta=3.0)
+    t = truth.sample(600, periods=np.tile([2, 5, 9], 200), random_state=4)
+    t.index = pd.Index([f"s{i}" for i in range(len(t))], name="customer_id")
+    return t
+
+
+def _sbg_predict(model: Any, table: pd.DataFrame, k: float) -> dict[str, pd.Series]:
+    # whole periods: no unit to rescale
+    return {
+        "prob_active": model.prob_active(table, horizon=3),
+        "derl": model.discounted_residual_lifetime(table, discount_rate=0.05),
+        "clv": model.customer_value(table, amount=10.0, discount_rate=0.05),
+        "new": model.survival([1, 5, 10]),
+    }
+
+
 CASES: list[Case] = [
     purchase_case(BetaGeoModel, {"r": 0.5, "alpha": 5.0, "a": 0.8, "b": 2.5}),
     # seed 2: with seed 0 these 400 customers do not identify MBG/NBD's a and b
@@ -134,11 +247,68 @@ CASES: list[Case] = [
     # Pareto/NBD on 400 customers: s and beta are weakly identified (they can run off
     # together, mu ~ constant); with these values seed 0 identifies them
     purchase_case(ParetoNBDModel, {"r": 0.8, "alpha": 5.0, "s": 0.4, "beta": 8.0}),
+    # GGompertz/NBD: an interior maximum (b > 0) and one on the boundary b = 0 (Pareto/NBD
+    # data), the two ways its fit can end
+    purchase_case(
+        GGompertzNBDModel,
+        {"r": 1.5, "alpha": 5.0, "b": 0.1, "s": 1.0, "beta": 20.0},
+        inverse=("b",),
+        case_id="GGompertzNBDModel-interior",
+    ),
+    purchase_case(
+        GGompertzNBDModel,
+        {"r": 0.8, "alpha": 5.0, "b": 0.0, "s": 0.4, "beta": 8.0},
+        inverse=("b",),
+        case_id="GGompertzNBDModel-boundary",
+    ),
     Case(
         id="BetaGeoBetaBinomModel",
         model=BetaGeoBetaBinomModel,
         table=_bgbb_table,
         predict=_bgbb_predict,
+    ),
+    # covariates on the purchase rate and on dropout (CLVTools / pymc-marketing conventions)
+    purchase_case(
+        BetaGeoWithCovariates,
+        {
+            "r": 0.5,
+            "alpha": 5.0,
+            "a": 0.8,
+            "b": 2.5,
+            "purchase[channel]": 0.5,
+            "dropout_a[age]": 0.3,
+            "dropout_b[age]": -0.2,
+        },
+        n=600,
+        covariates=True,
+    ),
+    purchase_case(
+        ParetoNBDWithCovariates,
+        {
+            "r": 0.8,
+            "alpha": 5.0,
+            "s": 0.4,
+            "beta": 8.0,
+            "purchase[channel]": 0.5,
+            "dropout[age]": 0.4,
+        },
+        n=600,
+        covariates=True,
+    ),
+    Case(
+        id="GammaGammaWithCovariates",
+        model=GammaGammaWithCovariates,
+        table=lambda: _gg_table(covariates=True),
+        predict=_gg_predict,
+        rescale=lambda t, k: t.assign(mean_repeat_spend=t["mean_repeat_spend"] * k),
+        scale_params=("gamma",),
+        k=100.0,
+    ),
+    Case(
+        id="ShiftedBetaGeoModel",
+        model=ShiftedBetaGeoModel,
+        table=_sbg_table,
+        predict=_sbg_predict,
     ),
     Case(
         id="GammaGammaModel",
@@ -169,7 +339,7 @@ def test_fit_returns_self_and_sets_state(case: Case):
     assert out is model
     for attr in ("params_", "cov_", "loglik_", "n_customers_", "fit_info_"):
         assert hasattr(model, attr)
-    assert list(model.params_) == list(model._param_names)
+    assert list(model.params_) == list(model._names())
     assert model.fit_info_["success"] is True
     assert np.isfinite(model.aic_) and np.isfinite(model.bic_)
 
@@ -272,6 +442,7 @@ def test_unit_invariance(case: Case, penalizer: float):
     b = case.model(penalizer=penalizer).fit(scaled)
     for name, value in a.params_.items():
         factor = k if name in case.scale_params else 1.0
+        factor = 1.0 / k if name in case.inverse_params else factor
         assert b.params_[name] == pytest.approx(value * factor, rel=1e-7), name
     _assert_preds_equal(case.predict(a, table, 1.0), case.predict(b, scaled, k), 1e-7)
 
@@ -300,3 +471,21 @@ def test_dtype_backends_give_identical_results(case: Case, backend: str):
     # identical bits: every backend is read into the same float64 arrays before any arithmetic
     assert a.params_ == b.params_
     _assert_preds_equal(case.predict(a, table, 1.0), case.predict(b, other, 1.0), 0.0)
+
+
+def test_log_likelihood_sums_to_the_fitted_loglik(case: Case):
+    table = case.table()
+    model = case.model().fit(table)
+    ll = model.log_likelihood(table)
+    assert ll.index.equals(table.index) and ll.name == "log_likelihood"
+    assert np.isfinite(ll).all()
+    assert float(ll.sum()) == pytest.approx(model.loglik_, rel=1e-10)
+
+
+def test_models_draw_latent_rates(case: Case):
+    if not hasattr(case.model, "sample_rates"):
+        pytest.skip("no latent rates (a spend model)")
+    model = case.model().fit(case.table())
+    draws = model.sample_rates(50, random_state=0, **_new_kwargs(model))
+    assert len(draws) == 50 and draws.shape[1] in (1, 2)
+    assert np.isfinite(draws.to_numpy()).all() and (draws.to_numpy() >= 0).all()

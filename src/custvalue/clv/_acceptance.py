@@ -173,7 +173,9 @@ def check_optimum(
                 )
 
 
-def covariance(hess_u: Array, u: Array, total: float, model_name: str) -> Array:
+def covariance(
+    hess_u: Array, u: Array, total: float, model_name: str, jac: Array | None = None
+) -> Array:
     """Compute the delta-method covariance of the natural parameters from the Hessian in u.
 
     The Hessian (the solver's: exact, central differences of the analytic gradient, or the
@@ -191,6 +193,8 @@ def covariance(hess_u: Array, u: Array, total: float, model_name: str) -> Array:
         Sum of the weights (customers).
     model_name : str
         For the warning.
+    jac : numpy.ndarray, optional
+        ``d theta / d u`` at ``u``; default ``exp(u)`` (every parameter ``lower + exp(u)``).
 
     Returns
     -------
@@ -213,5 +217,6 @@ def covariance(hess_u: Array, u: Array, total: float, model_name: str) -> Array:
             stacklevel=4,
         )
         return np.full((k, k), np.nan)
-    jac = np.exp(u)
+    if jac is None:
+        jac = np.exp(u)
     return np.asarray(np.linalg.inv(hess) * np.outer(jac, jac))

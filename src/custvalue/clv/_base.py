@@ -3,8 +3,9 @@
 Everything a model class needs except its formulas and its solver: hyperparameters (stored
 verbatim by the constructor, validated in ``fit``, scikit-learn's rule), input validation,
 compression of identical customers into counts, the fitted state, parameter tables and JSON
-round-trips. The solver is :mod:`custvalue.clv._optimize`; the prediction wrappers of the
-purchase models are :mod:`custvalue.clv._purchase`.
+round-trips. The parameters (names, ranges, tables,
+JSON) are :mod:`custvalue.clv._params`; the solver is :mod:`custvalue.clv._optimize`; the
+prediction wrappers of the purchase models are :mod:`custvalue.clv._purchase`.
 
 How to add a model
 ------------------
@@ -36,7 +37,12 @@ How to add a model
    * ``_lower``: per parameter, the lower end of its range; the optimiser works on
      ``u = log(theta - lower)`` (0 for positive parameters; 1 for Gamma-Gamma's q);
    * ``_math``: the math module;
-   * ``_columns``: the table columns read, in the order the math functions take them.
+   * ``_columns``: the table columns read, in the order the math functions take them;
+   * optionally ``_covariate_groups`` (:class:`~custvalue.clv._covariates.CovariateGroup`):
+     the constructor arguments that name covariate columns and the parameters they move;
+     the math functions then must accept one value per row for those parameters;
+   * optionally ``_inclusive``: parameters whose lower end is a valid value (GGompertz/NBD's
+     ``b = 0``, its Pareto/NBD limit).
 
    Override ``_initial_params`` (start values; make scale parameters proportional to the
    data's unit so that unit changes are exact invariances), and, when the data need more
@@ -62,22 +68,21 @@ from __future__ import annotations
 
 import inspect
 import logging
-import math
-import types
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
-from scipy.stats import norm
 
 from .._rows import distinct_rows
 from .._validation import Checks, check_scalar, customer_arrays, customer_arrays_for_scoring
-from ..exceptions import InsufficientDataError, NotFittedError
+from ..exceptions import InsufficientDataError
 from . import _optimize
 from ._acceptance import covariance
-from ._compat import keyword_shim
+from ._covariates import covariate_columns, covariate_problem
+from ._params import _Parametrised
 
 __all__: list[str] = []
 
@@ -86,22 +91,20 @@ logger = logging.getLogger(__name__)
 Array = NDArray[np.float64]
 
 _MIN_CUSTOMERS = 10
+_BLOCK = 1 << 16  # rows per block of a per-customer evaluation
 
 
-def _plain(value: Any) -> Any:
-    """JSON-friendly version of a value (NumPy scalars to Python, NaN to None, arrays to lists)."""
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, np.ndarray | list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+@dataclass(frozen=True)
+class Estimate:
+    """What a fit found: parameters (every one), covariance, log-likelihood, report."""
+
+    theta: Array
+    cov: Array
+    loglik: float
+    fit_info: dict[str, Any]
 
 
-class _BaseModel:
+class _BaseModel(_Parametrised):
     """Maximum-likelihood plumbing shared by every CLV model (see the module docstring).
 
     Parameters
@@ -123,18 +126,7 @@ class _BaseModel:
         data.
     """
 
-    _model_name: ClassVar[str] = ""
-    _param_names: ClassVar[tuple[str, ...]] = ()
-    _shape_params: ClassVar[tuple[str, ...]] = ()
-    _lower: ClassVar[tuple[float, ...]] = ()
     _columns: ClassVar[tuple[str, ...]] = ()
-    _math: ClassVar[types.ModuleType]
-
-    params_: dict[str, float]
-    cov_: pd.DataFrame | None
-    loglik_: float | None
-    n_customers_: float | None
-    fit_info_: dict[str, Any]
 
     def __init__(
         self,
@@ -217,26 +209,58 @@ class _BaseModel:
         return f"{type(self).__name__}({args})"
 
     def _check_hyperparameters(self) -> np.ndarray | None:
-        """Validate the hyperparameters; return ``initial_params`` as an array (or None)."""
+        """Validate the hyperparameters; return ``initial_params`` as an array (or None).
+
+        With covariates, ``initial_params`` may give the population parameters only (the
+        coefficients then start at 0) or every parameter.
+        """
         cls = type(self).__name__
         check_scalar(f"{cls}: penalizer", self.penalizer, minimum=0.0)
         check_scalar(f"{cls}: max_iter", self.max_iter, minimum=1, integer=True)
         check_scalar(f"{cls}: tol", self.tol, minimum=0.0, strict=True)
+        self._check_covariate_names(cls)
         if self.initial_params is None:
             return None
-        given = self._initial_mapping(self.initial_params, f"{cls}: initial_params")
-        checked = self._check_params(given, f"{cls}: initial_params")
-        return np.array([checked[n] for n in self._param_names], dtype=np.float64)
+        what = f"{cls}: initial_params"
+        given = dict(self._initial_mapping(self.initial_params, what))
+        names = self._names()
+        if set(given) == set(self._param_names):
+            given.update({n: 0.0 for n in names[len(self._param_names) :]})
+        checked = self._check_params(given, what)
+        return np.array([checked[n] for n in names], dtype=np.float64)
 
-    @classmethod
-    def _initial_mapping(cls, value: Any, what: str) -> Mapping[str, Any]:
+    def _check_covariate_names(self, what: str) -> None:
+        """Covariate arguments: None or a list of distinct column names, not data columns."""
+        for group in self._covariate_groups:
+            value = getattr(self, group.keyword, None)
+            if value is None:
+                continue
+            if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+                raise TypeError(
+                    f"{what}: {group.keyword} must be a list of column names, got "
+                    f"{type(value).__name__}"
+                )
+            bad = [c for c in value if not isinstance(c, str)]
+            if bad:
+                raise TypeError(f"{what}: {group.keyword} must name columns by str, got {bad}")
+            dup = sorted({c for c in value if list(value).count(c) > 1})
+            if dup:
+                raise ValueError(f"{what}: {group.keyword} names {dup} more than once")
+            data = sorted(set(value) & set(self._columns))
+            if data:
+                raise ValueError(
+                    f"{what}: {group.keyword} cannot use the model's own data columns {data}"
+                )
+
+    def _initial_mapping(self, value: Any, what: str) -> Mapping[str, Any]:
         """``initial_params`` as a mapping: a mapping as given, a sequence by position."""
+        names = self._names()
         if isinstance(value, Mapping):
             return value
         if isinstance(value, str | bytes) or not isinstance(value, Sequence | np.ndarray):
             raise TypeError(
-                f"{what} must be a mapping of the parameter names {list(cls._param_names)} to "
-                f"start values, or a sequence of {len(cls._param_names)} values in that order; "
+                f"{what} must be a mapping of the parameter names {list(names)} to "
+                f"start values, or a sequence of {len(names)} values in that order; "
                 f"got {type(value).__name__}"
             )
         values = (
@@ -244,55 +268,51 @@ class _BaseModel:
             if isinstance(value, np.ndarray)
             else list(value)
         )
-        if len(values) != len(cls._param_names):
+        if len(values) not in (len(names), len(self._param_names)):
             raise ValueError(
                 f"{what}: a sequence of start values needs one value per parameter "
-                f"{list(cls._param_names)} (in that order), got {len(values)}"
+                f"{list(names)} (in that order), got {len(values)}"
             )
-        return dict(zip(cls._param_names, values, strict=True))
-
-    @classmethod
-    def _check_params(cls, params: Mapping[str, Any], what: str) -> dict[str, float]:
-        names = set(cls._param_names)
-        given = set(params)
-        if given != names:
-            missing = sorted(names - given)
-            extra = sorted(given - names)
-            raise ValueError(
-                f"{what}: expected exactly the parameters {list(cls._param_names)}"
-                + (f"; missing {missing}" if missing else "")
-                + (f"; unknown {extra}" if extra else "")
-            )
-        out = {}
-        for name, low in zip(cls._param_names, cls._lower, strict=True):
-            out[name] = check_scalar(f"{what}: {name}", params[name], minimum=low, strict=True)
-        return out
-
-    # ------------------------------------------------------------------ parametrisation
-    @classmethod
-    def _to_natural(cls, u: Array) -> Array:
-        return np.asarray(cls._lower, dtype=np.float64) + np.exp(u)
-
-    @classmethod
-    def _to_internal(cls, theta: Array) -> Array:
-        return np.asarray(np.log(theta - np.asarray(cls._lower, dtype=np.float64)))
-
-    @classmethod
-    def _dtheta_du(cls, u: Array) -> Array:
-        return np.asarray(np.exp(u))
+        return dict(zip(names, values, strict=False))
 
     # ------------------------------------------------------------------ hooks
+    def _n_data(self) -> int:
+        """Number of data columns (before the covariate columns) that ``_validate`` returns."""
+        return len(self._columns)
+
     def _validate(self, table: pd.DataFrame, what: str, *, fitting: bool) -> tuple[Array, ...]:
         """Validate the data columns and return them as float arrays, in ``_columns`` order.
 
         ``fitting`` adds the rules that only a fit needs (e.g. some customer with
-        ``tenure > 0``); scoring brand-new customers is a normal job.
+        ``tenure > 0``); scoring brand-new customers is a normal job. Covariate columns, if
+        any, follow the data columns (:meth:`_with_covariates`).
         """
         if fitting:
             arrays = customer_arrays(table, what, self._columns)
         else:
             arrays = customer_arrays_for_scoring(table, what, self._columns)
-        return tuple(arrays[c] for c in self._columns)
+        return self._with_covariates(table, what, tuple(arrays[c] for c in self._columns))
+
+    def _with_covariates(
+        self, table: pd.DataFrame, what: str, cols: tuple[Array, ...]
+    ) -> tuple[Array, ...]:
+        """Append the covariate columns (validated: present, numeric, finite) to ``cols``."""
+        if not self._covariate_groups or not self._has_covariates():
+            return cols
+        return cols + covariate_columns(table, self._layout().columns, what)
+
+    def _split(self, cols: tuple[Array, ...]) -> tuple[tuple[Array, ...], Array | None]:
+        """Data columns and the covariate matrix (rows, covariates), or None."""
+        k = self._n_data()
+        if len(cols) <= k:
+            return cols, None
+        return cols[:k], np.column_stack(cols[k:])
+
+    def _row_params(self, Z: Array | None) -> list[Any]:
+        """Parameters per row: scalars, or arrays where covariates move them."""
+        if Z is None:
+            return list(self._theta())
+        return self._layout().row_params(self._theta_all(), Z)
 
     def _check_identifiable(self, cols: tuple[Array, ...], counts: Array) -> None:
         """Raise InsufficientDataError when the (compressed) data cannot identify the model."""
@@ -301,13 +321,23 @@ class _BaseModel:
         if total < _MIN_CUSTOMERS:
             raise InsufficientDataError(
                 f"{name}: {total:g} customer(s) with positive weight; at least "
-                f"{_MIN_CUSTOMERS} are needed to estimate {len(self._param_names)} parameters"
+                f"{_MIN_CUSTOMERS} are needed to estimate {len(self._names())} parameters"
             )
         if counts.shape[0] == 1:
             raise InsufficientDataError(
                 f"{name}: every customer has the same history {self._columns} = "
-                f"{tuple(float(c[0]) for c in cols)}; the model is not identified"
+                f"{tuple(float(c[0]) for c in cols[: self._n_data()])}; the model is not "
+                "identified"
             )
+        if self._has_covariates():
+            k = self._n_data()
+            for col, z in zip(self._layout().columns, cols[k:], strict=True):
+                if np.all(z == z[0]):
+                    raise InsufficientDataError(
+                        f"{name}: the covariate {col!r} takes the single value {z[0]:g} for "
+                        "every customer fitted, so its coefficient is not identified (it "
+                        "acts like the population parameter); drop it from the covariates"
+                    )
 
     def _initial_params(self, cols: tuple[Array, ...], counts: Array) -> Array:
         """Start values in natural parameters (override; keep scale params unit-aware)."""
@@ -318,7 +348,7 @@ class _BaseModel:
         return hasattr(self._math, "weighted_loglik_grad_hess")
 
     def _problem(self) -> _optimize.Problem:
-        """Hand the model's pieces to the solver."""
+        """Hand the model's pieces to the solver (population parameters only)."""
         return _optimize.problem_from_math(
             self._math,
             name=f"{self._model_name} ({type(self).__name__})",
@@ -328,6 +358,10 @@ class _BaseModel:
             penalizer=float(self.penalizer),
             hessian=self._has_hessian(),
         )
+
+    def _loglik_grad(self) -> Any:
+        """The per-row ``loglik_grad(*params, *data)`` of the model (for covariates)."""
+        return self._math.loglik_grad
 
     # ------------------------------------------------------------------ fitting
     def _weights(self, weights: ArrayLike | None, table: pd.DataFrame, what: str) -> Array:
@@ -415,11 +449,69 @@ class _BaseModel:
         rows = distinct_rows(*cols, weights=None if unit else w, inverse=False)
         cols, counts = rows.columns, rows.counts
         self._check_identifiable(cols, counts)
+        est = self._estimate(cols, counts, start)
+        names = list(self._names())
         total = float(counts.sum())
+        self.params_ = {n: float(v) for n, v in zip(names, est.theta, strict=True)}
+        self.cov_ = pd.DataFrame(est.cov, index=names, columns=names)
+        self.loglik_ = est.loglik
+        self.n_customers_ = int(total) if float(total).is_integer() else total
+        self.fit_info_ = est.fit_info
+        logger.debug("%s fit: %s", self._model_name, self.fit_info_)
+        return self
+
+    def _estimate(self, cols: tuple[Array, ...], counts: Array, start: Array | None) -> Estimate:
+        """Maximise the likelihood on the distinct rows ``cols`` with their ``counts``."""
+        data, Z = self._split(cols)
+        n_base = len(self._param_names)
+        base_start = None if start is None else start[:n_base]
+        if Z is None:
+            return self._estimate_base(data, counts, base_start)
+        # covariates: start from the fit without them (coefficients 0)
+        base_rows = distinct_rows(*data, weights=counts, inverse=False)
+        base = self._estimate_base(base_rows.columns, base_rows.counts, base_start)
+        u_ref = np.concatenate(
+            [
+                self._to_internal(self._initial_params(base_rows.columns, base_rows.counts)),
+                np.zeros(len(self._names()) - n_base),
+            ]
+        )
+        u0 = self._to_internal(
+            np.concatenate([base.theta, np.zeros(len(self._names()) - n_base)])
+            if start is None
+            else start
+        )
+        return self._solve(self._covariate_problem(), cols, counts, u0, u_ref)
+
+    def _covariate_problem(self) -> _optimize.Problem:
+        return covariate_problem(
+            self._loglik_grad(),
+            self._layout(),
+            name=f"{self._model_name} ({type(self).__name__})",
+            lower=self._lower,
+            shape_params=self._shape_params,
+            penalizer=float(self.penalizer),
+            n_data=self._n_data(),
+        )
+
+    def _estimate_base(
+        self, cols: tuple[Array, ...], counts: Array, start: Array | None
+    ) -> Estimate:
+        """The fit of the population parameters (no covariates)."""
         u_ref = self._to_internal(self._initial_params(cols, counts))
         u0 = u_ref if start is None else self._to_internal(start)
+        return self._solve(self._problem(), cols, counts, u0, u_ref)
+
+    def _solve(
+        self,
+        problem: _optimize.Problem,
+        cols: tuple[Array, ...],
+        counts: Array,
+        u0: Array,
+        u_ref: Array,
+    ) -> Estimate:
         res = _optimize.minimise(
-            self._problem(),
+            problem,
             cols,
             counts,
             u0=u0,
@@ -427,206 +519,58 @@ class _BaseModel:
             tol=float(self.tol),
             max_iter=int(self.max_iter),
         )
-        theta = self._to_natural(res.u)
-        cov = covariance(res.hess, res.u, total, self._model_name)
-        self.params_ = {n: float(v) for n, v in zip(self._param_names, theta, strict=True)}
-        self.cov_ = pd.DataFrame(
-            cov, index=list(self._param_names), columns=list(self._param_names)
+        cov = covariance(
+            res.hess, res.u, float(counts.sum()), self._model_name, problem.jacobian(res.u)
         )
-        self.loglik_ = res.loglik
-        self.n_customers_ = int(total) if float(total).is_integer() else total
-        self.fit_info_ = res.fit_info(counts.shape[0])
-        logger.debug("%s fit: %s", self._model_name, self.fit_info_)
-        return self
+        return Estimate(problem.natural(res.u), cov, res.loglik, res.fit_info(counts.shape[0]))
 
-    # ------------------------------------------------------------------ fitted state
-    def _require_fitted(self, method: str) -> None:
-        if not hasattr(self, "params_"):
-            cls = type(self).__name__
-            raise NotFittedError(
-                f"This {cls} ({self._model_name}) is not fitted, so {method} cannot run: call "
-                f"{cls}().fit(table) first, or build a model from known parameters with "
-                f"{cls}.from_params({', '.join(f'{n}=...' for n in self._param_names)})"
-            )
+    # ------------------------------------------------------------------ per customer
+    def log_likelihood(self, table: pd.DataFrame) -> pd.Series:
+        """Each customer's log-likelihood at the fitted (or given) parameters.
 
-    def _theta(self) -> tuple[float, ...]:
-        return tuple(self.params_[n] for n in self._param_names)
-
-    @property
-    def aic_(self) -> float:
-        """Akaike information criterion, ``2 k - 2 loglik_`` (NaN without a likelihood)."""
-        self._require_fitted("aic_")
-        if self.loglik_ is None:
-            return float("nan")
-        return 2.0 * len(self._param_names) - 2.0 * self.loglik_
-
-    @property
-    def bic_(self) -> float:
-        """Bayesian information criterion, ``k log(n_customers_) - 2 loglik_``."""
-        self._require_fitted("bic_")
-        if self.loglik_ is None or self.n_customers_ is None:
-            return float("nan")
-        return len(self._param_names) * math.log(self.n_customers_) - 2.0 * self.loglik_
-
-    @keyword_shim("alpha")
-    def param_table(self, *, alpha: float = 0.05) -> pd.DataFrame:
-        """Estimates, standard errors and ``1 - alpha`` confidence intervals.
-
-        Intervals are Wald intervals on the optimiser's scale ``log(theta - lower)`` mapped
-        back (so they stay inside the parameter's range and are asymmetric); standard errors
-        are on the natural scale (delta method). Both are NaN when the Hessian was singular
-        or the model came from :meth:`from_params`.
+        The terms whose weighted sum the fit maximises: ``loglik_`` equals
+        ``log_likelihood(table).sum()`` on the table the model was fitted on (with weights,
+        the weighted sum). Useful to find the customers a model explains worst, or to
+        compare models customer by customer.
 
         Parameters
         ----------
-        alpha : float, default 0.05
-            Error level, 0 < alpha < 1. Passing it by position still works with a
-            FutureWarning.
+        table : pandas.DataFrame
+            Customer table with the columns the model reads (and its covariates).
 
         Returns
         -------
-        pandas.DataFrame
-            Index = parameter names; columns ``estimate``, ``std_error``, ``lower``, ``upper``.
+        pandas.Series
+            Named ``log_likelihood``, indexed like ``table``; values <= 0 for the discrete
+            models, any finite value for the continuous-time ones (a density).
 
         Examples
         --------
         >>> from custvalue import BetaGeoModel
         >>> truth = BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
-        >>> model = BetaGeoModel().fit(truth.sample(2000, tenure=39.0, random_state=1))
-        >>> model.param_table().round(2)
-                   estimate  std_error  lower  upper
-        parameter
-        r              0.22       0.01   0.19   0.24
-        alpha          4.02       0.36   3.36   4.80
-        a              1.40       0.39   0.81   2.42
-        b              4.48       1.55   2.27   8.84
-        """
-        self._require_fitted("param_table")
-        check_scalar("alpha", alpha, minimum=0.0, strict=True, maximum=1.0)
-        if alpha >= 1.0:
-            raise ValueError(f"alpha must be < 1, got {alpha!r}")
-        theta = np.array(self._theta())
-        if self.cov_ is None:
-            se = np.full(theta.shape, np.nan)
-        else:
-            se = np.sqrt(np.diag(self.cov_.to_numpy(dtype=float)))
-        u = self._to_internal(theta)
-        se_u = se / self._dtheta_du(u)
-        zq = float(norm.ppf(1.0 - alpha / 2.0))
-        lower = self._to_natural(u - zq * se_u)
-        upper = self._to_natural(u + zq * se_u)
-        return pd.DataFrame(
-            {"estimate": theta, "std_error": se, "lower": lower, "upper": upper},
-            index=pd.Index(list(self._param_names), name="parameter"),
-        )
-
-    # ------------------------------------------------------------------ I/O
-    def to_dict(self) -> dict[str, Any]:
-        """Describe the fitted model as a JSON-serialisable dictionary.
-
-        Returns
-        -------
-        dict
-            Keys ``model`` (class name), ``name``, ``params``, ``loglik``, ``n_customers``,
-            ``fit_info``, ``cov`` (nested list, ``None`` for undefined entries) and
-            ``hyperparameters``. :meth:`from_dict` reverses it.
-
-        Examples
-        --------
-        >>> import json
-        >>> from custvalue import BetaGeoModel
-        >>> truth = BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
-        >>> model = BetaGeoModel().fit(truth.sample(500, tenure=39.0, random_state=2))
-        >>> again = BetaGeoModel.from_dict(json.loads(json.dumps(model.to_dict())))
-        >>> again.params_ == model.params_
+        >>> sim = truth.sample(500, tenure=39.0, random_state=2)
+        >>> model = BetaGeoModel().fit(sim)
+        >>> bool(abs(model.log_likelihood(sim).sum() - model.loglik_) < 1e-6)
         True
         """
-        self._require_fitted("to_dict")
-        cov = None
-        if self.cov_ is not None:
-            cov = [[_plain(float(v)) for v in row] for row in self.cov_.to_numpy(dtype=float)]
-        return {
-            "model": type(self).__name__,
-            "name": self._model_name,
-            "params": {k: float(v) for k, v in self.params_.items()},
-            "loglik": _plain(self.loglik_),
-            "n_customers": _plain(self.n_customers_),
-            "fit_info": {k: _plain(v) for k, v in self.fit_info_.items()},
-            "cov": cov,
-            "hyperparameters": {k: _plain(v) for k, v in self.get_params().items()},
-        }
+        self._require_fitted("log_likelihood")
+        what = f"{type(self).__name__}.log_likelihood"
+        cols = self._validate(table, what, fitting=False)
+        vals = self._loglik_values(cols)
+        return pd.Series(vals, index=table.index, name="log_likelihood")
 
-    @classmethod
-    def from_params(cls, **params: float) -> Self:
-        """Build a model with known parameters, ready for prediction (no likelihood, no errors).
-
-        Parameters
-        ----------
-        **params : float
-            Exactly the model's parameters, by name.
-
-        Returns
-        -------
-        model
-            ``params_`` set; ``cov_``, ``loglik_`` and ``n_customers_`` are None.
-
-        Examples
-        --------
-        >>> from custvalue import BetaGeoModel
-        >>> BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426).params_["r"]
-        0.243
-        """
-        checked = cls._check_params(params, f"{cls.__name__}.from_params")
-        model = cls()
-        model.params_ = checked
-        model.cov_ = None
-        model.loglik_ = None
-        model.n_customers_ = None
-        model.fit_info_ = {"optimizer": None, "source": "from_params"}
-        return model
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Self:
-        """Rebuild a model from :meth:`to_dict` output (e.g. after ``json.loads``).
-
-        Parameters
-        ----------
-        data : mapping
-            The dictionary :meth:`to_dict` returned.
-
-        Returns
-        -------
-        model
-            The fitted model, hyperparameters included.
-
-        Raises
-        ------
-        ValueError
-            When the dictionary describes another model class or invalid values.
-        """
-        if data.get("model") != cls.__name__:
-            raise ValueError(
-                f"{cls.__name__}.from_dict: the dictionary describes {data.get('model')!r}"
-            )
-        hyper = dict(data.get("hyperparameters") or {})
-        model = cls(**hyper)
-        model._check_hyperparameters()
-        model.params_ = cls._check_params(data["params"], f"{cls.__name__}.from_dict")
-        cov = data.get("cov")
-        names = list(cls._param_names)
-        model.cov_ = (
-            None
-            if cov is None
-            else pd.DataFrame(
-                np.array([[np.nan if v is None else v for v in row] for row in cov], dtype=float),
-                index=names,
-                columns=names,
-            )
-        )
-        model.loglik_ = data.get("loglik")
-        model.n_customers_ = data.get("n_customers")
-        model.fit_info_ = dict(data.get("fit_info") or {})
-        return model
+    def _loglik_values(self, cols: tuple[Array, ...]) -> Array:
+        data, Z = self._split(cols)
+        n = data[0].shape[0] if data else 0
+        out = np.empty(n)
+        fn = getattr(self._math, "loglik", None)
+        for lo in range(0, n, _BLOCK):
+            blk = slice(lo, lo + _BLOCK)
+            params = self._row_params(None if Z is None else Z[blk])
+            args = (*params, *(c[blk] for c in data))
+            ll = fn(*args) if fn is not None else self._loglik_grad()(*args)[0]
+            out[blk] = np.asarray(ll, dtype=np.float64)
+        return out
 
     # ------------------------------------------------------------------ helpers
     @staticmethod

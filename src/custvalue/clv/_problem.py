@@ -74,10 +74,26 @@ class Problem:
     weighted_hess: Callable[[Array, Columns, Array], tuple[float, Array, Array, Array]] | None = (
         None
     )
+    free: NDArray[np.bool_] | None = None
+    """Parameters on the whole real line (covariate coefficients): ``theta = u`` there."""
 
     def natural(self, u: Array) -> Array:
-        """Natural parameters ``lower + exp(u)``."""
-        return np.asarray(self.lower + np.exp(u), dtype=np.float64)
+        """Natural parameters ``lower + exp(u)`` (``u`` itself for the free ones)."""
+        if self.free is None:
+            return np.asarray(self.lower + np.exp(u), dtype=np.float64)
+        return np.asarray(np.where(self.free, u, self.lower + np.exp(u)), dtype=np.float64)
+
+    def jacobian(self, u: Array) -> Array:
+        """``d theta / d u`` per parameter: ``exp(u)``, or 1 for the free ones."""
+        if self.free is None:
+            return np.asarray(np.exp(u), dtype=np.float64)
+        return np.asarray(np.where(self.free, 1.0, np.exp(u)), dtype=np.float64)
+
+    def curvature(self, u: Array) -> Array:
+        """``d2 theta / d u2`` per parameter: ``exp(u)``, or 0 for the free ones."""
+        if self.free is None:
+            return np.asarray(np.exp(u), dtype=np.float64)
+        return np.asarray(np.where(self.free, 0.0, np.exp(u)), dtype=np.float64)
 
     def penalty(self, u: Array) -> float:
         """Compute the penalty term of the objective at ``u``."""
@@ -95,6 +111,7 @@ def problem_from_math(
     shape_params: tuple[str, ...],
     penalizer: float,
     hessian: bool,
+    free: tuple[bool, ...] | None = None,
 ) -> Problem:
     """Build the :class:`Problem` of a model whose formulas are in ``math_module``.
 
@@ -119,6 +136,8 @@ def problem_from_math(
         Weight of the penalty.
     hessian : bool
         Use the module's exact Hessian.
+    free : tuple of bool, optional
+        Parameters on the whole real line (``theta = u``); default none.
 
     Returns
     -------
@@ -165,6 +184,7 @@ def problem_from_math(
         prepare=prepare,
         weighted=weighted,
         weighted_hess=weighted_hess if hessian else None,
+        free=None if free is None or not any(free) else np.asarray(free, dtype=bool),
     )
 
 
@@ -196,7 +216,7 @@ def objective(problem: Problem, cols: Columns, counts: Array) -> Objective:
         with np.errstate(all="ignore"):
             ll, grad = problem.weighted(problem.natural(u), prepared)
             f = -float(ll) / total
-            gu = (-np.asarray(grad, dtype=np.float64) / total) * np.exp(u)  # (the old order)
+            gu = (-np.asarray(grad, dtype=np.float64) / total) * problem.jacobian(u)
             if problem.penalizer:
                 f += problem.penalty(u)
                 gu = gu + np.where(problem.shape, 2.0 * problem.penalizer * u, 0.0)
@@ -242,10 +262,12 @@ def objective_hess(problem: Problem, cols: Columns, counts: Array) -> ObjectiveH
             return bad
         with np.errstate(all="ignore"):
             ll, g, h, opg = weighted_hess(problem.natural(u), cols, counts)
-            jac = np.exp(u)
+            jac = problem.jacobian(u)
             f = -float(ll) / total
             gu = -np.asarray(g) * jac / total
-            hu = -np.asarray(h) * np.outer(jac, jac) / total + np.diag(gu)
+            hu = -np.asarray(h) * np.outer(jac, jac) / total + np.diag(
+                -np.asarray(g) * problem.curvature(u) / total
+            )
             bu = np.asarray(opg) * np.outer(jac, jac) / total
             if pen:
                 f += problem.penalty(u)

@@ -1,503 +1,360 @@
-"""Prediction wrappers shared by the purchase (buy-'til-you-die) models.
+"""The purchase models' further predictions: grids, alive paths, draws of rates; covariates.
 
-:class:`_PurchaseModel` turns a customer table into the arrays ``(n_repeat, purchase_span,
-tenure)`` the math modules take and their results back into Series named and indexed like
-the table. The examples of its methods share one setup (the published CDNOW BG/NBD fit of
-Fader, Hardie & Lee 2005, and two customers of the CDNOW sample), written once in this
-module and shown in full in every rendered docstring.
+:class:`_PurchaseModel` adds to the core predictions (:mod:`custvalue.clv._purchase_core`)
+what the peers offer for diagnostics and simulation:
+
+* :meth:`~_PurchaseModel.prob_alive_grid` and :meth:`~_PurchaseModel.expected_purchases_grid`:
+  the (n_repeat, purchase_span) matrices at one tenure (lifetimes' frequency/recency
+  matrices), computed in one vectorised call;
+* :meth:`~_PurchaseModel.prob_alive_path`: P(alive) of every customer at calendar dates, on
+  the history known at each date (lifetimes' ``calculate_alive_path``, for all customers
+  and dates at once);
+* :meth:`~_PurchaseModel.sample_rates`: new customers' latent rates drawn from the fitted
+  mixing distributions.
+
+:class:`_CovariatePurchaseModel` is the base of the models that take time-invariant
+covariates (:mod:`custvalue.clv._covariates`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, TypeVar, overload
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Unpack
 
 import numpy as np
 import pandas as pd
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
-from .._rows import distinct_rows_if_worth
-from .._schema import CUSTOMER_ID, N_REPEAT, PURCHASE_SPAN, TENURE
-from .._validation import Checks, check_scalar
-from ..exceptions import InsufficientDataError
-from ._base import Array, _BaseModel
-from ._compat import keyword_shim
+from .._read import ReadKeywords, read_options
+from .._schema import CUSTOMER_ID
+from .._validation import check_scalar
+from ._alive_path import histories
+from ._covariates import CovariateGroup
+from ._purchase_core import Array, _PurchaseCore, _with_example
 
 __all__: list[str] = []
 
-_F = TypeVar("_F", bound=Callable[..., Any])
-_BLOCK = 1 << 16  # rows per block of a prediction
-
-_EXAMPLE_SETUP = """\
->>> import pandas as pd
->>> from custvalue import BetaGeoModel
->>> bg = BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
->>> table = pd.DataFrame(
-...     {"n_repeat": [2, 26], "purchase_span": [30.43, 30.857], "tenure": [38.86, 31.0]},
-...     index=pd.Index([1, 2], name="customer_id"),
-... )"""
-_MARKER = "<the example setup>"
+PURCHASE_GROUPS: tuple[CovariateGroup, ...] = (
+    CovariateGroup("purchase_covariates", (("purchase", "alpha", -1.0),)),
+)
+"""Purchase-process covariates: ``alpha_i = alpha * exp(-gamma_purchase . z_i)``."""
 
 
-def _with_example(func: _F) -> _F:
-    """Replace the line ``<the example setup>`` of ``func``'s docstring by the shared setup.
-
-    The setup (``bg``: the published CDNOW BG/NBD fit; ``table``: two CDNOW customers) is
-    defined once, above; every rendered docstring shows it in full, so each example runs
-    on its own.
-    """
-    doc = func.__doc__
-    if doc and _MARKER in doc:
-        at = doc.index(_MARKER)
-        indent = doc[doc.rfind("\n", 0, at) + 1 : at]
-        func.__doc__ = doc.replace(_MARKER, ("\n" + indent).join(_EXAMPLE_SETUP.splitlines()))
-    return func
-
-
-def _merge_period_rule(table: pd.DataFrame, cols: tuple[Array, ...], what: str) -> None:
-    """Refuse rows whose ``n_repeat`` exceeds what ``purchase_span`` allows.
-
-    A customer table records its merge period as ``table.attrs["merge_period"] =
-    {"period": ..., "time_unit": ..., "min_gap": ...}``, ``min_gap`` the shortest possible
-    distance, in the table's time unit, between two distinct purchase periods (1/7 for daily
-    periods in weeks). Then ``n_repeat`` repeat purchases need ``n_repeat * min_gap <=
-    purchase_span`` (within 1e-9 relative); a row breaking it (e.g. 20 repeat purchases
-    within 2 weeks of daily periods) was built with another merge period than the data have,
-    and would move the parameters a lot. Tables without the record (from lifetimes, or built
-    by hand) are not checked. Only this check reads the record; no number depends on it.
-    """
-    info = table.attrs.get("merge_period")
-    if info is None:
-        return
-    if not isinstance(info, Mapping) or "min_gap" not in info:
-        raise TypeError(
-            f"{what}: table.attrs['merge_period'] must be a mapping with 'period', "
-            f"'time_unit' and 'min_gap', got {info!r}"
-        )
-    gap = check_scalar(
-        f"{what}: table.attrs['merge_period']['min_gap']", info["min_gap"], minimum=0.0
-    )
-    x, t_x = cols[0], cols[1]
-    period, unit = info.get("period", "?"), info.get("time_unit", "?")
-    checks = Checks(f"{what}: customer table", ids=table.index)
-    with np.errstate(invalid="ignore"):
-        bad = x * gap > t_x * (1.0 + 1e-9) + 1e-300
-    checks.rows(
-        bad,
-        f"{N_REPEAT}, {PURCHASE_SPAN}",
-        f"n_repeat > purchase_span / {gap:.6g}: more repeat purchases than distinct "
-        f"{period!r} periods fit in the purchase span (time unit {unit!r}); build the table "
-        "with the merge period your data has (customer_table(..., period=...)), or remove "
-        "table.attrs['merge_period'] if the columns were changed on purpose",
-    )
-    checks.raise_if_failed()
+def _grid_axis(values: ArrayLike, name: str, *, whole: bool) -> Array:
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(arr < 0):
+        raise ValueError(f"{name} must be a non-empty 1-D array of finite numbers >= 0")
+    if whole and np.any(arr != np.floor(arr)):
+        raise ValueError(f"{name} must be whole numbers")
+    return arr
 
 
 @_with_example
-class _PurchaseModel(_BaseModel):
-    """Base of the transaction models: data ``(n_repeat, purchase_span, tenure)``.
+class _PurchaseModel(_PurchaseCore):
+    """Base of the transaction models: the core predictions and the diagnostics."""
 
-    Examples
-    --------
-    The examples of the prediction methods start from this setup:
-
-    <the example setup>
-    >>> bg.prob_alive(table).round(4).tolist()
-    [0.7266, 0.9688]
-    """
-
-    _columns: ClassVar[tuple[str, ...]] = (N_REPEAT, PURCHASE_SPAN, TENURE)
-    _distinct_predictions: ClassVar[bool] = False
-    """Compute predictions once per distinct (n_repeat, purchase_span, tenure) row."""
-    _continuous_time: ClassVar[bool] = True
-    """Durations are times (not counts of opportunities): the merge-period rule applies."""
-
-    def _validate(self, table: pd.DataFrame, what: str, *, fitting: bool) -> tuple[Array, ...]:
-        """Validate the BTYD columns; at fit time also the merge-period rule."""
-        cols = super()._validate(table, what, fitting=fitting)
-        if fitting and self._continuous_time:
-            _merge_period_rule(table, cols, what)
-        return cols
-
-    def _check_identifiable(self, cols: tuple[Array, ...], counts: Array) -> None:
-        super()._check_identifiable(cols, counts)
-        if not np.any(cols[0] > 0):
-            raise InsufficientDataError(
-                f"{self._model_name}: no customer made a repeat purchase (n_repeat == 0 for "
-                "all), so purchase rates and dropout cannot be separated"
-            )
-
-    def _initial_params(self, cols: tuple[Array, ...], counts: Array) -> Array:
-        # r = 1, a = 1, b = 1 and the scale (alpha) at the mean tenure, so that changing the
-        # time unit shifts log(alpha) exactly and leaves the optimiser's path unchanged.
-        theta = np.ones(len(self._param_names))
-        mean_t = float(np.einsum("i,i->", counts, cols[2]) / counts.sum())
-        for i, name in enumerate(self._param_names):
-            if name not in self._shape_params:
-                theta[i] = mean_t
-        return theta
-
-    # ------------------------------------------------------------------ plumbing
-    def _per_row(self, fn: Any, cols: tuple[Array, ...], *extra: float) -> Array:
-        """``fn(*params, *cols, *extra)`` per row, in blocks of rows.
-
-        With ``_distinct_predictions`` it is computed once per distinct row of ``cols`` and
-        expanded back (for models whose per-row cost is high, like Pareto/NBD's quadrature).
-        The values are elementwise functions of the row, so neither changes anything but
-        the time; the blocks keep the temporaries small (memory linear in the rows).
-        """
-        n = cols[0].shape[0]
-        if self._distinct_predictions and n >= 2:
-            rows = distinct_rows_if_worth(*cols)
-            if rows is not None and rows.inverse is not None and rows.counts.shape[0] <= 0.8 * n:
-                # enough repeats to pay for the gather
-                return np.asarray(self._per_row_plain(fn, rows.columns, *extra)[rows.inverse])
-        return self._per_row_plain(fn, cols, *extra)
-
-    def _per_row_plain(self, fn: Any, cols: tuple[Array, ...], *extra: float) -> Array:
-        """``fn(*params, *cols, *extra)`` per row, in blocks of rows (no deduplication)."""
-        theta = self._theta()
-        m = cols[0].shape[0]
-        out = np.empty(m)
-        for lo in range(0, m, _BLOCK):
-            blk = slice(lo, lo + _BLOCK)
-            out[blk] = np.asarray(fn(*theta, *(c[blk] for c in cols), *extra), dtype=np.float64)
-        return out
-
-    def _table_arrays(self, table: pd.DataFrame, method: str) -> tuple[Array, ...]:
-        self._require_fitted(method)
-        return self._validate(table, f"{type(self).__name__}.{method}", fitting=False)
-
-    @staticmethod
-    def _series(values: Array, table: pd.DataFrame, name: str) -> pd.Series:
-        return pd.Series(np.asarray(values, dtype=np.float64), index=table.index, name=name)
-
-    @staticmethod
-    def _horizon(horizon: Any) -> float:
-        return check_scalar("horizon", horizon, minimum=0.0)
-
-    @staticmethod
-    def _horizons(horizon: ArrayLike) -> Array:
-        arr = np.asarray(horizon, dtype=np.float64)
-        if arr.ndim > 1 or not np.all(np.isfinite(arr)) or np.any(arr < 0):
-            raise ValueError("horizon must be a finite number >= 0 or a 1-D array of them")
-        return arr
-
-    # ------------------------------------------------------------------ predictions
-    @_with_example
-    def prob_alive(self, table: pd.DataFrame) -> pd.Series:
-        """P(alive at the end of observation | history), per customer.
-
-        Parameters
-        ----------
-        table : pandas.DataFrame
-            Customer table with ``n_repeat``, ``purchase_span``, ``tenure``.
-
-        Returns
-        -------
-        pandas.Series
-            Named ``prob_alive``, indexed like ``table``; values in [0, 1].
-
-        Examples
-        --------
-        <the example setup>
-        >>> bg.prob_alive(table).round(4)
-        customer_id
-        1    0.7266
-        2    0.9688
-        Name: prob_alive, dtype: float64
-        """
-        cols = self._table_arrays(table, "prob_alive")
-        return self._series(self._per_row(self._math.prob_alive, cols), table, "prob_alive")
-
-    @_with_example
-    @keyword_shim("t", renamed={"t": "horizon"})
-    def expected_purchases(self, table: pd.DataFrame, *, horizon: float) -> pd.Series:
-        """Predict the number of purchases in the next ``horizon`` time units, per customer.
-
-        Parameters
-        ----------
-        table : pandas.DataFrame
-            Customer table with ``n_repeat``, ``purchase_span``, ``tenure``.
-        horizon : float
-            How far ahead, in the table's time unit (>= 0). Formerly ``t`` (positional);
-            that spelling still works with a FutureWarning.
-
-        Returns
-        -------
-        pandas.Series
-            Named ``expected_purchases``, indexed like ``table``.
-
-        Examples
-        --------
-        <the example setup>
-        >>> bg.expected_purchases(table, horizon=52).round(3)
-        customer_id
-        1     1.559
-        2    25.756
-        Name: expected_purchases, dtype: float64
-        """
-        cols = self._table_arrays(table, "expected_purchases")
-        h = self._horizon(horizon)
-        curve = getattr(self._math, "expected_purchases_alive", None)
-        if curve is None or self._distinct_predictions:
-            # (Pareto/NBD: the cost is P(alive)'s quadrature; the curve is closed-form)
-            vals = self._per_row(self._math.expected_purchases, cols, h)
-        else:
-            # P(alive) per row times the curve once per distinct (n_repeat, tenure): the
-            # conditional expectation factorises (see expected_purchases_alive)
-            alive = self._per_row(self._math.prob_alive, cols)
-            pairs = distinct_rows_if_worth(cols[0], cols[2])
-            if pairs is None or pairs.inverse is None:  # continuous tenures: nothing to share
-                vals = alive * self._per_row_plain(curve, (cols[0], cols[2]), h)
-            else:
-                g = self._per_row_plain(curve, pairs.columns, h)
-                vals = alive * g[pairs.inverse]
-        return self._series(vals, table, "expected_purchases")
-
-    @_with_example
-    def expected_purchases_alive(
-        self, n_repeat: ArrayLike, tenure: ArrayLike, *, horizon: ArrayLike
-    ) -> NDArray[np.float64] | None:
-        """Predict the purchases in ``(T, T + horizon]`` of a customer known to be alive at T.
-
-        In the buy-'til-you-die models ``purchase_span`` enters the likelihood only through
-        the "dropped out before T" branch, so the conditional expectation factorises:
-        ``E[Y(t) | x, t_x, T] = P(alive at T | x, t_x, T) * g(x, T, t)``, where ``g`` is
-        this method. :func:`custvalue.customer_lifetime_value` uses it (the
-        ``FactorisedPurchaseModel`` protocol of :mod:`custvalue.clv.value`) to evaluate
-        ``g`` once per distinct ``(n_repeat, tenure)`` for all period ends at once and
-        scale it by each customer's :meth:`prob_alive`. A model opts in by giving its math
-        module ``expected_purchases_alive(*params, x, T, t)`` (BG/NBD, MBG/NBD, Pareto/NBD
-        and BG/BB do); for any other model this returns None.
-
-        Parameters
-        ----------
-        n_repeat, tenure : array-like, shape (n,)
-            ``n_repeat`` and ``tenure`` of the customers (validated by the caller, e.g. via
-            :meth:`prob_alive`).
-        horizon : float or array-like, shape (k,)
-            Horizons (>= 0) in the table's time unit.
-
-        Returns
-        -------
-        numpy.ndarray of shape (n, k), or None
-            ``g`` for every customer and horizon; None when the model does not factorise.
-
-        Examples
-        --------
-        <the example setup>
-        >>> g = bg.expected_purchases_alive([2, 26], [38.86, 31.0], horizon=[26, 52])
-        >>> (bg.prob_alive(table).to_numpy()[:, None] * g)[:, 1].round(3)
-        array([ 1.559, 25.756])
-        """
-        curve = getattr(self._math, "expected_purchases_alive", None)
-        if curve is None:
-            return None
-        self._require_fitted("expected_purchases_alive")
-        h = self._horizons(horizon).reshape(1, -1)
-        xs = np.asarray(n_repeat, dtype=np.float64).reshape(-1, 1)
-        Ts = np.asarray(tenure, dtype=np.float64).reshape(-1, 1)
-        out = np.broadcast_to(curve(*self._theta(), xs, Ts, h), (xs.shape[0], h.shape[1]))
-        return np.asarray(out, dtype=np.float64)
-
-    @_with_example
-    @keyword_shim("t", renamed={"t": "horizon"})
-    def prob_no_purchase(self, table: pd.DataFrame, *, horizon: float) -> pd.Series:
-        """Churn risk: P(no purchase in the next ``horizon`` time units | history).
-
-        Parameters
-        ----------
-        table : pandas.DataFrame
-            Customer table with ``n_repeat``, ``purchase_span``, ``tenure``.
-        horizon : float
-            How far ahead, in the table's time unit (>= 0). Formerly ``t`` (positional);
-            that spelling still works with a FutureWarning.
-
-        Returns
-        -------
-        pandas.Series
-            Named ``prob_no_purchase``, indexed like ``table``; values in [0, 1].
-
-        Examples
-        --------
-        <the example setup>
-        >>> bg.prob_no_purchase(table, horizon=52).round(4)
-        customer_id
-        1    0.3972
-        2    0.0312
-        Name: prob_no_purchase, dtype: float64
-        """
-        cols = self._table_arrays(table, "prob_no_purchase")
-        h = self._horizon(horizon)
-        vals = self._per_row(self._math.prob_no_purchase, cols, h)
-        return self._series(vals, table, "prob_no_purchase")
-
-    @_with_example
-    @keyword_shim("n", "t", renamed={"t": "horizon"})
-    def purchase_pmf(self, table: pd.DataFrame, *, n: int, horizon: float) -> pd.Series:
-        """P(exactly ``n`` purchases in the next ``horizon`` time units | history).
-
-        Parameters
-        ----------
-        table : pandas.DataFrame
-            Customer table with ``n_repeat``, ``purchase_span``, ``tenure``.
-        n : int
-            Number of purchases (>= 0).
-        horizon : float
-            How far ahead, in the table's time unit (>= 0). Formerly ``t``; passing ``n``
-            and ``t`` by position still works with a FutureWarning.
-
-        Returns
-        -------
-        pandas.Series
-            Named ``purchase_pmf``, indexed like ``table``.
-
-        Examples
-        --------
-        <the example setup>
-        >>> bg.purchase_pmf(table, n=0, horizon=52).round(4)  # equals prob_no_purchase
-        customer_id
-        1    0.3972
-        2    0.0312
-        Name: purchase_pmf, dtype: float64
-        """
-        cols = self._table_arrays(table, "purchase_pmf")
-        k = check_scalar("n", n, minimum=0.0, integer=True)
-        h = self._horizon(horizon)
-        vals = self._per_row(self._math.purchase_pmf, cols, k, h)
-        return self._series(vals, table, "purchase_pmf")
-
-    @overload
-    def expected_purchases_new(self, *, horizon: float) -> float: ...
-
-    @overload
-    def expected_purchases_new(self, *, horizon: ArrayLike) -> NDArray[np.float64]: ...
-
-    @keyword_shim("t", renamed={"t": "horizon"})
-    def expected_purchases_new(self, *, horizon: ArrayLike) -> float | NDArray[np.float64]:
-        """Predict the purchases in ``(0, horizon]`` of a customer who has just made her first.
-
-        Parameters
-        ----------
-        horizon : float or array-like
-            How far ahead (>= 0), in the fitted time unit: a number, or a 1-D array of them.
-            Formerly ``t`` (positional); that spelling still works with a FutureWarning.
-
-        Returns
-        -------
-        float or numpy.ndarray
-            A float for a number (Python or NumPy scalar), an array of the same shape for an
-            array.
-
-        Examples
-        --------
-        >>> from custvalue import BetaGeoModel
-        >>> bg = BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
-        >>> round(bg.expected_purchases_new(horizon=52), 3)
-        1.446
-        >>> bg.expected_purchases_new(horizon=[13, 52]).round(3)
-        array([0.534, 1.446])
-        """
-        self._require_fitted("expected_purchases_new")
-        h = self._horizons(horizon)
-        vals = np.asarray(self._math.expected_purchases_new(*self._theta(), h), dtype=np.float64)
-        return float(vals) if _is_scalar(horizon) else vals
-
-    @overload
-    def purchase_pmf_new(self, n: int, *, horizon: float) -> float: ...
-
-    @overload
-    def purchase_pmf_new(self, n: ArrayLike, *, horizon: float) -> NDArray[np.float64]: ...
-
-    @keyword_shim("t", renamed={"t": "horizon"})
-    def purchase_pmf_new(self, n: ArrayLike, *, horizon: float) -> float | NDArray[np.float64]:
-        """P(X(horizon) = n): a new customer makes ``n`` repeat purchases in ``(0, horizon]``.
-
-        Parameters
-        ----------
-        n : int or array-like of int
-            Purchase counts, >= 0.
-        horizon : float
-            How far ahead (>= 0), in the fitted time unit. Formerly ``t`` (positional);
-            that spelling still works with a FutureWarning.
-
-        Returns
-        -------
-        float or numpy.ndarray
-            A float for a number ``n``, an array otherwise.
-
-        Examples
-        --------
-        >>> from custvalue import BetaGeoModel
-        >>> bg = BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
-        >>> bg.purchase_pmf_new([0, 1, 2], horizon=52).round(3)
-        array([0.538, 0.205, 0.091])
-        """
-        self._require_fitted("purchase_pmf_new")
-        n_arr = np.asarray(n, dtype=np.float64)
-        if (
-            n_arr.ndim > 1
-            or not np.all(np.isfinite(n_arr))
-            or np.any(n_arr < 0)
-            or np.any(n_arr != np.floor(n_arr))
-        ):
-            raise ValueError("n must be a whole number >= 0 or a 1-D array of them")
-        h = self._horizon(horizon)
-        vals = np.asarray(self._math.purchase_pmf_new(*self._theta(), n_arr, h), dtype=np.float64)
-        return float(vals) if _is_scalar(n) else vals
-
-    # ------------------------------------------------------------------ simulation
-    @keyword_shim("tenure")
-    def sample(
+    # ------------------------------------------------------------------ grids
+    def _grid(
         self,
-        n_customers: int,
+        n_repeat: ArrayLike,
+        purchase_span: ArrayLike,
+        tenure: float,
+        covariates: Mapping[str, float] | None,
+        method: str,
+    ) -> tuple[Array, Array, tuple[Array, ...], np.ndarray]:
+        """Grid axes, the columns of its valid cells and their mask (n_repeat x span)."""
+        self._require_fitted(method)
+        discrete = not self._continuous_time
+        xs = _grid_axis(n_repeat, "n_repeat", whole=True)
+        spans = _grid_axis(purchase_span, "purchase_span", whole=discrete)
+        T = check_scalar("tenure", tenure, minimum=0.0, strict=True, integer=discrete)
+        x, s = np.meshgrid(xs, spans, indexing="ij")
+        valid = (s <= T) & ~((x == 0) & (s > 0))  # without repeat purchases the span is 0
+        if discrete:  # opportunities: x <= t_x <= n
+            valid &= (x <= s) | ((x == 0) & (s == 0))
+        params = self._params_for(covariates, method)
+        Zc: tuple[Array, ...] = ()
+        if self._has_covariates():
+            assert covariates is not None
+            Zc = tuple(
+                np.full(int(valid.sum()), float(covariates[c])) for c in self._layout().columns
+            )
+        del params  # (validated; the columns carry the values)
+        cols = (x[valid], s[valid], np.full(int(valid.sum()), T), *Zc)
+        return xs, spans, cols, valid
+
+    @staticmethod
+    def _grid_frame(xs: Array, spans: Array, values: Array, valid: np.ndarray) -> pd.DataFrame:
+        z = np.full(valid.shape, np.nan)
+        z[valid] = values
+        return pd.DataFrame(
+            z,
+            index=pd.Index(xs, name="n_repeat"),
+            columns=pd.Index(spans, name="purchase_span"),
+        )
+
+    @_with_example
+    def prob_alive_grid(
+        self,
         *,
-        tenure: ArrayLike,
-        random_state: int | np.random.Generator | None = None,
+        n_repeat: ArrayLike,
+        purchase_span: ArrayLike,
+        tenure: float,
+        horizon: float = 0.0,
+        covariates: Mapping[str, float] | None = None,
     ) -> pd.DataFrame:
-        """Simulate a customer table from the fitted (or given) parameters.
+        """P(alive) over a grid of histories at one tenure (the P(alive) matrix).
+
+        Cell ``(x, t_x)`` is :meth:`prob_alive` of a customer with ``n_repeat = x``,
+        ``purchase_span = t_x`` and the given ``tenure``, computed for every cell in one
+        vectorised call. Cells that cannot occur (a span without repeat purchases, a span
+        longer than the tenure; for BG/BB more transactions than opportunities) are NaN.
 
         Parameters
         ----------
-        n_customers : int
-            Number of customers (>= 1).
-        tenure : float or array-like
-            Observation length per customer (> 0): one number for all, or one per customer.
-            Passing it by position still works with a FutureWarning.
-        random_state : int, numpy.random.Generator or None
-            Seed or generator; the global NumPy RNG is never used.
+        n_repeat : array-like of int
+            Row values (repeat purchases, >= 0).
+        purchase_span : array-like of float
+            Column values (>= 0, in the table's time unit; whole opportunities for BG/BB).
+        tenure : float
+            The tenure of every cell (> 0).
+        horizon : float, default 0.0
+            P(alive) that long after the end of observation (see :meth:`prob_alive`).
+        covariates : mapping, optional
+            Covariate values of the cells, for a model with covariates.
 
         Returns
         -------
         pandas.DataFrame
-            Columns ``n_repeat`` (int64), ``purchase_span``, ``tenure``; index ``customer_id``
-            0..n-1.
+            Index ``n_repeat``, columns ``purchase_span``.
+
+        Examples
+        --------
+        <the example setup>
+        >>> bg.prob_alive_grid(n_repeat=[0, 2, 10], purchase_span=[0, 20, 38], tenure=39).round(3)
+        purchase_span   0.0    20.0   38.0
+        n_repeat
+        0.0            1.000    NaN    NaN
+        2.0            0.025  0.543  0.804
+        10.0           0.000  0.038  0.919
+        """
+        xs, spans, cols, valid = self._grid(
+            n_repeat, purchase_span, tenure, covariates, "prob_alive_grid"
+        )
+        h = self._horizon(horizon)
+        vals = self._per_row(self._math.prob_alive, cols)
+        if h > 0:
+            vals = vals * self._with_stay(cols, h)
+        return self._grid_frame(xs, spans, vals, valid)
+
+    @_with_example
+    def expected_purchases_grid(
+        self,
+        *,
+        n_repeat: ArrayLike,
+        purchase_span: ArrayLike,
+        tenure: float,
+        horizon: float,
+        covariates: Mapping[str, float] | None = None,
+    ) -> pd.DataFrame:
+        """Expected purchases in the next ``horizon`` over a grid of histories at one tenure.
+
+        Cell ``(x, t_x)`` is :meth:`expected_purchases` of a customer with ``n_repeat = x``,
+        ``purchase_span = t_x`` and the given ``tenure`` (lifetimes' frequency/recency
+        matrix), for every cell in one vectorised call; impossible cells are NaN.
+
+        Parameters
+        ----------
+        n_repeat : array-like of int
+            Row values (repeat purchases, >= 0).
+        purchase_span : array-like of float
+            Column values (>= 0, in the table's time unit; whole opportunities for BG/BB).
+        tenure : float
+            The tenure of every cell (> 0).
+        horizon : float
+            How far ahead (>= 0).
+        covariates : mapping, optional
+            Covariate values of the cells, for a model with covariates.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``n_repeat``, columns ``purchase_span``.
+
+        Examples
+        --------
+        <the example setup>
+        >>> bg.expected_purchases_grid(
+        ...     n_repeat=[0, 2], purchase_span=[0, 38], tenure=39, horizon=52
+        ... ).round(3)
+        purchase_span   0.0   38.0
+        n_repeat
+        0.0            0.251   NaN
+        2.0            0.053  1.72
+        """
+        xs, spans, cols, valid = self._grid(
+            n_repeat, purchase_span, tenure, covariates, "expected_purchases_grid"
+        )
+        h = self._horizon(horizon)
+        vals = self._per_row(self._math.expected_purchases, cols, h)
+        return self._grid_frame(xs, spans, vals, valid)
+
+    # ------------------------------------------------------------------ alive paths
+    def prob_alive_path(
+        self,
+        transactions: pd.DataFrame,
+        *,
+        times: Sequence[Any] | pd.DatetimeIndex,
+        **options: Unpack[ReadKeywords],
+    ) -> pd.DataFrame:
+        """P(alive) of every customer at each of ``times``, on the history known then.
+
+        Column ``tau`` holds ``prob_alive(customer_table(transactions, observation_end=tau,
+        **options))``: each customer's n_repeat, purchase span and tenure as they stood at
+        the end of the period of ``tau``. lifetimes' ``calculate_alive_path`` does this for
+        one customer and a daily grid, one pandas pass per day; here every customer and
+        every date come from one read of the transactions and one sorted search per date.
+
+        Parameters
+        ----------
+        transactions : pandas.DataFrame
+            The purchases, one row per purchase, read exactly as
+            :func:`custvalue.customer_table` reads them.
+        times : sequence of date-like
+            The dates (strings as ISO 8601 or ``time_format``, datetimes, Timestamps).
+            The transactions are read up to the latest of them (``observation_end``); later
+            rows follow ``after_end`` (raise by default, ``"drop"`` to ignore them).
+        **options
+            The transaction reading options of :func:`custvalue.customer_table`. Pass those
+            the model's table was built with: durations are measured in ``time_unit`` and
+            purchases merged per ``period``, and the model's parameters are in that unit.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``customer_id`` (every customer with a purchase by the latest time,
+            sorted as in ``customer_table``), one column per time (``DatetimeIndex``
+            ``time``); NaN where the customer had not yet made her first purchase.
+
+        Raises
+        ------
+        ValueError
+            For BG/BB (whose data count opportunities, not calendar time) and for models
+            with covariates.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from custvalue import BetaGeoModel
+        >>> bg = BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> tx = pd.DataFrame({"customer_id": [1, 1, 1, 2],
+        ...     "timestamp": ["2024-01-01", "2024-01-15", "2024-02-05", "2024-02-01"]})
+        >>> bg.prob_alive_path(tx, times=["2024-01-31", "2024-03-31", "2024-06-30"],
+        ...                    time_unit="W").round(3)
+        time         2024-01-31  2024-03-31  2024-06-30
+        customer_id
+        1                 0.677       0.526       0.239
+        2                   NaN       1.000       1.000
+        """
+        what = f"{type(self).__name__}.prob_alive_path"
+        self._require_fitted("prob_alive_path")
+        opts = read_options(options, self.prob_alive_path)
+        if not self._continuous_time:
+            raise ValueError(
+                f"{what}: {self._model_name} counts transaction opportunities, not calendar "
+                "time; compute its histories per opportunity and use prob_alive"
+            )
+        if self._has_covariates():
+            raise ValueError(
+                f"{what}: not available for a model with covariates; build the tables with "
+                "customer_table(..., observation_end=...) per date, join the covariates and "
+                "use prob_alive"
+            )
+        h = histories(transactions, times, opts, what)
+        known = h.known.ravel()
+        vals = np.full(known.shape, np.nan)
+        cols = tuple(a.ravel()[known] for a in (h.n_repeat, h.purchase_span, h.tenure))
+        if cols[0].size:
+            vals[known] = self._per_row(self._math.prob_alive, cols)
+        return pd.DataFrame(vals.reshape(h.known.shape), index=h.customers, columns=h.times)
+
+    # ------------------------------------------------------------------ latent rates
+    def sample_rates(
+        self,
+        n_customers: int,
+        *,
+        random_state: int | np.random.Generator | None = None,
+        covariates: Mapping[str, float] | None = None,
+    ) -> pd.DataFrame:
+        """Draw new customers' latent purchase and dropout rates from the fitted mixtures.
+
+        The heterogeneity the model estimated, customer by customer: for BG/NBD and
+        MBG/NBD ``purchase_rate ~ Gamma(r, alpha)`` (purchases per time unit while alive)
+        and ``dropout_probability ~ Beta(a, b)`` (per repeat purchase); for Pareto/NBD
+        ``dropout_rate ~ Gamma(s, beta)`` (per time unit); for GGompertz/NBD the
+        ``dropout_rate`` is the initial hazard ``eta b ~ Gamma(s, beta)``, growing as
+        ``exp(b age)``; for BG/BB ``transaction_probability ~ Beta(alpha, beta)`` and
+        ``dropout_probability ~ Beta(gamma, delta)`` per opportunity.
+
+        Parameters
+        ----------
+        n_customers : int
+            Number of draws (>= 1).
+        random_state : int, numpy.random.Generator or None
+            Seed or generator; the global NumPy RNG is never used.
+        covariates : mapping, optional
+            The new customers' covariate values, for a model with covariates.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per draw (index ``customer_id`` 0..n-1), one column per rate.
 
         Examples
         --------
         >>> from custvalue import BetaGeoModel
         >>> bg = BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
-        >>> bg.sample(2000, tenure=39.0, random_state=1).columns.tolist()
-        ['n_repeat', 'purchase_span', 'tenure']
+        >>> draws = bg.sample_rates(100_000, random_state=0)
+        >>> draws.columns.tolist()
+        ['purchase_rate', 'dropout_probability']
+        >>> round(float(draws["purchase_rate"].mean()), 3)  # r / alpha = 0.055
+        0.055
         """
-        self._require_fitted("sample")
+        self._require_fitted("sample_rates")
         n = int(check_scalar("n_customers", n_customers, minimum=1, integer=True))
-        T = np.broadcast_to(np.asarray(tenure, dtype=np.float64), (n,)).copy()
-        if not np.all(np.isfinite(T)) or np.any(T <= 0):
-            raise ValueError("tenure must be finite and > 0")
-        rng = self._rng(random_state)
-        x, t_x = self._math.sample(*self._theta(), T, rng)
-        return pd.DataFrame(
-            {
-                N_REPEAT: np.asarray(x, dtype=np.int64),
-                PURCHASE_SPAN: t_x,
-                TENURE: T,
-            },
-            index=pd.RangeIndex(n, name=CUSTOMER_ID),
+        params = self._params_for(covariates, "sample_rates")
+        drawn = self._math.rates(*params, n, self._rng(random_state))
+        return pd.DataFrame(drawn, index=pd.RangeIndex(n, name=CUSTOMER_ID))
+
+
+class _CovariatePurchaseModel(_PurchaseModel):
+    """A purchase model that takes time-invariant covariates (see the module docstring).
+
+    Parameters
+    ----------
+    penalizer, max_iter, tol, initial_params
+        As for every model.
+    purchase_covariates : list of str, optional
+        Table columns acting on the purchase rate:
+        ``alpha_i = alpha * exp(-gamma_purchase . z_i)``.
+    dropout_covariates : list of str, optional
+        Table columns acting on dropout (the model's convention, see the class).
+    """
+
+    _covariate_groups: ClassVar[tuple[CovariateGroup, ...]] = PURCHASE_GROUPS
+
+    def __init__(
+        self,
+        *,
+        penalizer: float = 0.0,
+        max_iter: int = 1000,
+        tol: float = 1e-7,
+        initial_params: Mapping[str, float] | Sequence[float] | None = None,
+        purchase_covariates: Sequence[str] | None = None,
+        dropout_covariates: Sequence[str] | None = None,
+    ) -> None:
+        super().__init__(
+            penalizer=penalizer, max_iter=max_iter, tol=tol, initial_params=initial_params
         )
-
-
-def _is_scalar(value: Any) -> bool:
-    """Tell whether ``value`` is a Python or NumPy number (not an array, not even 0-d)."""
-    return isinstance(value, int | float | np.number) and not isinstance(value, bool)
+        self.purchase_covariates = purchase_covariates
+        self.dropout_covariates = dropout_covariates

@@ -155,6 +155,7 @@ class BetaGeoBetaBinomModel(_PurchaseModel):
         *,
         tenure: ArrayLike,
         random_state: int | np.random.Generator | None = None,
+        covariates: pd.DataFrame | None = None,
     ) -> pd.DataFrame:
         """Simulate a customer table; ``tenure`` is a whole number of opportunities.
 
@@ -167,6 +168,8 @@ class BetaGeoBetaBinomModel(_PurchaseModel):
             Passing it by position still works with a FutureWarning.
         random_state : int, numpy.random.Generator or None
             Seed or generator; the global NumPy RNG is never used.
+        covariates : None
+            BG/BB takes no covariates (accepted for the common signature).
 
         Returns
         -------
@@ -177,4 +180,6 @@ class BetaGeoBetaBinomModel(_PurchaseModel):
         T = np.asarray(tenure, dtype=np.float64)
         if not np.all(np.isfinite(T)) or np.any(T != np.floor(T)) or np.any(T < 1):
             raise ValueError("tenure must be a whole number of opportunities >= 1")
-        return super().sample(n_customers, tenure=tenure, random_state=random_state)
+        return super().sample(
+            n_customers, tenure=tenure, random_state=random_state, covariates=covariates
+        )

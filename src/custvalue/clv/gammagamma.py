@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import types
+from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 import numpy as np
@@ -13,6 +14,7 @@ from .._schema import CUSTOMER_ID, MEAN_REPEAT_SPEND, N_REPEAT
 from .._validation import Checks, check_frame, numeric_array
 from ..exceptions import InsufficientDataError
 from ._base import _BaseModel
+from ._covariates import CovariateGroup
 from ._math import gammagamma as _gg_math
 
 __all__ = ["GammaGammaModel"]
@@ -49,6 +51,11 @@ class GammaGammaModel(_BaseModel):
     initial_params : mapping or sequence of float, optional
         Start values ``{"p": .., "q": .., "gamma": ..}``, or a sequence of them in that order
         (lifetimes' form); default: start values scaled to the data.
+    spend_covariates : list of str, optional
+        Table columns acting on the scale of spend: ``gamma_i = gamma exp(gamma_spend .
+        z_i)`` (coefficients ``spend[<column>]``; positive: higher spend per transaction,
+        which is proportional to ``gamma_i``). Every table given to ``fit`` and
+        ``expected_spend`` must then have these (numeric) columns.
 
     Attributes
     ----------
@@ -76,6 +83,23 @@ class GammaGammaModel(_BaseModel):
     _lower: ClassVar[tuple[float, ...]] = (0.0, 1.0, 0.0)
     _columns: ClassVar[tuple[str, ...]] = (N_REPEAT, MEAN_REPEAT_SPEND)
     _math: ClassVar[types.ModuleType] = _gg_math
+    _covariate_groups: ClassVar[tuple[CovariateGroup, ...]] = (
+        CovariateGroup("spend_covariates", (("spend", "gamma", 1.0),)),
+    )
+
+    def __init__(
+        self,
+        *,
+        penalizer: float = 0.0,
+        max_iter: int = 1000,
+        tol: float = 1e-7,
+        initial_params: Mapping[str, float] | Sequence[float] | None = None,
+        spend_covariates: Sequence[str] | None = None,
+    ) -> None:
+        super().__init__(
+            penalizer=penalizer, max_iter=max_iter, tol=tol, initial_params=initial_params
+        )
+        self.spend_covariates = spend_covariates
 
     def _read(self, table: pd.DataFrame, what: str, *, fitting: bool) -> tuple[Array, Array]:
         check_frame(table, f"{what}: table", "a customer table (pandas DataFrame)")
@@ -107,7 +131,7 @@ class GammaGammaModel(_BaseModel):
         return x, m
 
     def _validate(self, table: pd.DataFrame, what: str, *, fitting: bool) -> tuple[Array, ...]:
-        return self._read(table, what, fitting=fitting)
+        return self._with_covariates(table, what, self._read(table, what, fitting=fitting))
 
     def _check_identifiable(self, cols: tuple[Array, ...], counts: Array) -> None:
         total = float(counts.sum())
@@ -121,6 +145,14 @@ class GammaGammaModel(_BaseModel):
                 "Gamma-Gamma: fewer than two distinct mean spends; the spread of spend "
                 "across customers (q, gamma) is not identified"
             )
+        if self._has_covariates():
+            for col, z in zip(self._layout().columns, cols[2:], strict=True):
+                if np.all(z == z[0]):
+                    raise InsufficientDataError(
+                        f"Gamma-Gamma: the covariate {col!r} takes the single value {z[0]:g} "
+                        "for every customer fitted, so its coefficient is not identified; "
+                        "drop it from the covariates"
+                    )
 
     def _initial_params(self, cols: tuple[Array, ...], counts: Array) -> Array:
         # p = 1, q = 2 and gamma at the mean spend (so money units rescale gamma exactly)
@@ -132,12 +164,13 @@ class GammaGammaModel(_BaseModel):
 
         ``p (gamma + x m_x) / (p x + q - 1)`` (Fader & Hardie 2013, eq. 5); for customers
         with ``n_repeat == 0`` the population mean ``p gamma / (q - 1)`` (their
-        ``mean_repeat_spend``, normally NaN, is not read).
+        ``mean_repeat_spend``, normally NaN, is not read). With spend covariates ``gamma``
+        is each customer's ``gamma_i``.
 
         Parameters
         ----------
         table : pandas.DataFrame
-            Customer table with ``n_repeat`` and ``mean_repeat_spend``.
+            Customer table with ``n_repeat`` and ``mean_repeat_spend`` (and the covariates).
 
         Returns
         -------
@@ -161,16 +194,22 @@ class GammaGammaModel(_BaseModel):
         Name: expected_spend, dtype: float64
         """
         self._require_fitted("expected_spend")
-        x, m = self._read(table, f"{type(self).__name__}.expected_spend", fitting=False)
-        theta = self._theta()
+        cols = self._validate(table, f"{type(self).__name__}.expected_spend", fitting=False)
+        (x, m), Z = self._split(cols)
         vals = np.empty(x.shape[0])
         for lo in range(0, x.shape[0], _BLOCK):  # blocks: small temporaries
             blk = slice(lo, lo + _BLOCK)
-            vals[blk] = self._math.expected_spend(*theta, x[blk], m[blk])
+            params = self._row_params(None if Z is None else Z[blk])
+            vals[blk] = self._math.expected_spend(*params, x[blk], m[blk])
         return pd.Series(vals, index=table.index, name="expected_spend")
 
-    def mean_spend(self) -> float:
+    def mean_spend(self, *, covariates: Mapping[str, float] | None = None) -> float:
         """Return the population mean spend per transaction, ``p gamma / (q - 1)``.
+
+        Parameters
+        ----------
+        covariates : mapping, optional
+            Covariate values ``{column: number}`` (required with spend covariates).
 
         Examples
         --------
@@ -179,7 +218,7 @@ class GammaGammaModel(_BaseModel):
         35.22
         """
         self._require_fitted("mean_spend")
-        p, q, gamma = self._theta()
+        p, q, gamma = self._params_for(covariates, "mean_spend")
         return float(p * gamma / (q - 1.0))
 
     def sample(
@@ -187,6 +226,7 @@ class GammaGammaModel(_BaseModel):
         n_repeat: ArrayLike,
         *,
         random_state: int | np.random.Generator | None = None,
+        covariates: pd.DataFrame | None = None,
     ) -> pd.DataFrame:
         """Simulate mean repeat spends for customers with the given numbers of repeat purchases.
 
@@ -196,11 +236,14 @@ class GammaGammaModel(_BaseModel):
             Repeat purchases per customer, each >= 1.
         random_state : int, numpy.random.Generator or None
             Seed or generator; the global NumPy RNG is never used.
+        covariates : pandas.DataFrame, optional
+            With spend covariates: one row per customer with those columns.
 
         Returns
         -------
         pandas.DataFrame
-            Columns ``n_repeat`` (int64) and ``mean_repeat_spend``; index ``customer_id``.
+            Columns ``n_repeat`` (int64) and ``mean_repeat_spend`` (and the covariates);
+            index ``customer_id``.
 
         Examples
         --------
@@ -219,8 +262,12 @@ class GammaGammaModel(_BaseModel):
             or np.any(x != np.floor(x))
         ):
             raise ValueError("n_repeat must be a non-empty 1-D array of whole numbers >= 1")
-        m = self._math.sample(*self._theta(), x, self._rng(random_state))
-        return pd.DataFrame(
+        params, extra = self._sample_params(covariates, x.shape[0], "sample")
+        m = self._math.sample(*params, x, self._rng(random_state))
+        out = pd.DataFrame(
             {N_REPEAT: x.astype(np.int64), MEAN_REPEAT_SPEND: m},
             index=pd.RangeIndex(x.shape[0], name=CUSTOMER_ID),
         )
+        for col, values in extra.items():
+            out[col] = values
+        return out

@@ -5,13 +5,14 @@ from __future__ import annotations
 import types
 from typing import ClassVar
 
+from ._covariates import CovariateGroup
 from ._math import mbgnbd as _mbgnbd_math
-from ._purchase import _PurchaseModel
+from ._purchase import PURCHASE_GROUPS, _CovariatePurchaseModel
 
 __all__ = ["ModifiedBetaGeoModel"]
 
 
-class ModifiedBetaGeoModel(_PurchaseModel):
+class ModifiedBetaGeoModel(_CovariatePurchaseModel):
     """Modified beta-geometric / NBD model ("MBG/NBD").
 
     As BG/NBD (purchase rate ``lambda ~ Gamma(r, alpha)``, dropout probability
@@ -38,6 +39,14 @@ class ModifiedBetaGeoModel(_PurchaseModel):
     initial_params : mapping or sequence of float, optional
         Start values ``{"r": .., "alpha": .., "a": .., "b": ..}``, or a sequence of them in that
         order (lifetimes' form); default: start values scaled to the data.
+    purchase_covariates : list of str, optional
+        Table columns acting on the purchase rate: ``alpha_i = alpha exp(-gamma_purchase .
+        z_i)`` (coefficients ``purchase[<column>]``; positive: more purchases). Every table
+        given to ``fit`` and the predictions must then have these (numeric) columns.
+    dropout_covariates : list of str, optional
+        Columns acting on dropout: ``a_i = a exp(gamma_a . w_i)``, ``b_i = b exp(gamma_b .
+        w_i)`` (coefficients ``dropout_a[<column>]``, ``dropout_b[<column>]``), the
+        convention of CLVTools and pymc-marketing.
 
     Attributes
     ----------
@@ -61,3 +70,7 @@ class ModifiedBetaGeoModel(_PurchaseModel):
     _shape_params: ClassVar[tuple[str, ...]] = ("r", "a", "b")
     _lower: ClassVar[tuple[float, ...]] = (0.0, 0.0, 0.0, 0.0)
     _math: ClassVar[types.ModuleType] = _mbgnbd_math
+    _covariate_groups: ClassVar[tuple[CovariateGroup, ...]] = (
+        *PURCHASE_GROUPS,
+        CovariateGroup("dropout_covariates", (("dropout_a", "a", 1.0), ("dropout_b", "b", 1.0))),
+    )

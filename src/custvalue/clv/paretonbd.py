@@ -5,13 +5,14 @@ from __future__ import annotations
 import types
 from typing import ClassVar
 
+from ._covariates import CovariateGroup
 from ._math import paretonbd as _paretonbd_math
-from ._purchase import _PurchaseModel
+from ._purchase import PURCHASE_GROUPS, _CovariatePurchaseModel
 
 __all__ = ["ParetoNBDModel"]
 
 
-class ParetoNBDModel(_PurchaseModel):
+class ParetoNBDModel(_CovariatePurchaseModel):
     """Pareto/NBD model of repeat purchasing.
 
     While alive, a customer buys at a Poisson rate ``lambda ~ Gamma(r, alpha)``; her lifetime
@@ -41,7 +42,14 @@ class ParetoNBDModel(_PurchaseModel):
     initial_params : mapping or sequence of float, optional
         Start values ``{"r": .., "alpha": .., "s": .., "beta": ..}``, or a sequence of them in that
         order (lifetimes' form); default: start values scaled to the data.
-
+    purchase_covariates : list of str, optional
+        Table columns acting on the purchase rate: ``alpha_i = alpha exp(-gamma_purchase .
+        z_i)`` (coefficients ``purchase[<column>]``; positive: more purchases). Every table
+        given to ``fit`` and the predictions must then have these (numeric) columns.
+    dropout_covariates : list of str, optional
+        Columns acting on the lifetime: ``beta_i = beta exp(-gamma_dropout . w_i)``
+        (coefficients ``dropout[<column>]``; positive: earlier dropout), the convention of
+        CLVTools and pymc-marketing.
     Attributes
     ----------
     params_ : dict
@@ -73,3 +81,7 @@ class ParetoNBDModel(_PurchaseModel):
     _lower: ClassVar[tuple[float, ...]] = (0.0, 0.0, 0.0, 0.0)
     _math: ClassVar[types.ModuleType] = _paretonbd_math
     _distinct_predictions: ClassVar[bool] = True
+    _covariate_groups: ClassVar[tuple[CovariateGroup, ...]] = (
+        *PURCHASE_GROUPS,
+        CovariateGroup("dropout_covariates", (("dropout", "beta", -1.0),)),
+    )

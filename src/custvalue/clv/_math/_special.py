@@ -57,7 +57,7 @@ _Z_SERIES = 0.25
 
 
 def _hyp2f1_minus_one(
-    a1: NDArray[np.float64], a2: float, c: NDArray[np.float64], z: NDArray[np.float64]
+    a1: NDArray[np.float64], a2: Any, c: NDArray[np.float64], z: NDArray[np.float64]
 ) -> NDArray[np.float64]:
     """2F1(a1, a2; c; z) - 1 summed term by term (z <= 0.25: at most ~30 terms to 1e-17)."""
     term = np.ones_like(z)
@@ -73,7 +73,7 @@ def _hyp2f1_minus_one(
 def _closed_form(
     r: NDArray[np.float64],
     alpha: NDArray[np.float64],
-    a: float,
+    a: Any,
     b: NDArray[np.float64],
     t: NDArray[np.float64],
 ) -> NDArray[np.float64]:
@@ -87,10 +87,10 @@ def _closed_form(
     fm1 = np.empty_like(z)
     low = z <= _Z_SERIES
     if np.any(low):
-        fm1[low] = _hyp2f1_minus_one(d[low], a - 1.0, c[low], z[low])
+        fm1[low] = _hyp2f1_minus_one(d[low], _take(a, low) - 1.0, c[low], z[low])
     high = ~low
     if np.any(high):
-        fm1[high] = hyp2f1(d[high], a - 1.0, c[high], z[high]) - 1.0
+        fm1[high] = hyp2f1(d[high], _take(a, high) - 1.0, c[high], z[high]) - 1.0
     power = np.exp((a - 1.0) * log1mz)
     bracket = -np.expm1((a - 1.0) * log1mz) - power * fm1
     return np.asarray(c / (a - 1.0) * bracket, dtype=np.float64)
@@ -111,7 +111,7 @@ def _lagrange_weights(at: NDArray[np.float64], nodes: NDArray[np.float64]) -> li
 def _regular_r(
     r: NDArray[np.float64],
     alpha: NDArray[np.float64],
-    a: float,
+    a: Any,
     b: NDArray[np.float64],
     t: NDArray[np.float64],
 ) -> NDArray[np.float64]:
@@ -130,15 +130,20 @@ def _regular_r(
     out = np.empty(r.shape, dtype=np.float64)
     good = ~bad
     if np.any(good):
-        out[good] = _closed_form(r[good], alpha[good], a, b[good], t[good])
+        out[good] = _closed_form(r[good], alpha[good], _take(a, good), b[good], t[good])
     centre = r[bad] - dist[bad]
     nodes = centre[:, None] + _A_DELTA * _NODES[None, :]
     weights = _lagrange_weights(r[bad], nodes)
     acc = np.zeros(centre.shape, dtype=np.float64)
     for j, w in enumerate(weights):
-        acc += w * _closed_form(nodes[:, j], alpha[bad], a, b[bad], t[bad])
+        acc += w * _closed_form(nodes[:, j], alpha[bad], _take(a, bad), b[bad], t[bad])
     out[bad] = acc
     return out
+
+
+def _take(a: Any, mask: NDArray[np.bool_]) -> Any:
+    """``a[mask]`` for a per-row parameter, ``a`` itself for a scalar."""
+    return a[mask] if np.ndim(a) else a
 
 
 def _regular_c(
@@ -159,7 +164,7 @@ def _regular_c(
 
 
 def bg_expected_count(
-    r: ArrayLike, alpha: ArrayLike, a: float, b: ArrayLike, t: ArrayLike
+    r: ArrayLike, alpha: ArrayLike, a: ArrayLike, b: ArrayLike, t: ArrayLike
 ) -> NDArray[np.float64]:
     r"""Compute the expected purchases in (0, t] of a customer alive at 0 (BG/NBD dynamics).
 
@@ -175,8 +180,8 @@ def bg_expected_count(
     ----------
     r, alpha : array_like
         Gamma shape and rate of the purchase rate (broadcast together with ``b`` and ``t``).
-    a : float
-        First Beta parameter of the dropout probability (a scalar).
+    a : float or array_like
+        First Beta parameter of the dropout probability (a scalar, or one per element).
     b : array_like
         Second Beta parameter.
     t : array_like
@@ -193,10 +198,12 @@ def bg_expected_count(
     >>> round(float(bg_expected_count(0.243, 4.414, 0.793, 2.426, 52.0)), 3)
     1.446
     """
+    if np.ndim(a):
+        return _expected_count_rows(r, alpha, a, b, t)
     r_, alpha_, b_, t_ = (
         np.asarray(v, dtype=np.float64) for v in np.broadcast_arrays(r, alpha, b, t)
     )
-    a = float(a)
+    a = float(a)  # type: ignore[arg-type]
     out = np.empty(r_.shape, dtype=np.float64)
     small = (a + b_ - 1.0) < _C_MIN
     big = ~small
@@ -208,4 +215,37 @@ def bg_expected_count(
         out[small] = w * bg_expected_count(rs, als, a, bs + 1.0, ts) + (
             1.0 - w
         ) * bg_expected_count(rs, als, a + 1.0, bs, ts)
+    return out
+
+
+def _expected_count_rows(
+    r: ArrayLike, alpha: ArrayLike, a: ArrayLike, b: ArrayLike, t: ArrayLike
+) -> NDArray[np.float64]:
+    """:func:`bg_expected_count` with one ``a`` per row (models with covariates on a).
+
+    The same evaluation, row by row: the closed form away from ``a = 1``, the six-point
+    interpolation in ``a`` within 0.005 of it, the Beta mixture identity where
+    ``a + b - 1 < 0.5``.
+    """
+    r_, alpha_, a_, b_, t_ = (
+        np.asarray(v, dtype=np.float64) for v in np.broadcast_arrays(r, alpha, a, b, t)
+    )
+    out = np.empty(r_.shape, dtype=np.float64)
+    small = (a_ + b_ - 1.0) < _C_MIN
+    near = ~small & (np.abs(a_ - 1.0) < _A_DELTA)
+    far = ~small & ~near
+    if np.any(far):
+        out[far] = _regular_r(r_[far], alpha_[far], a_[far], b_[far], t_[far])
+    if np.any(near):
+        nodes = 1.0 + _A_DELTA * _NODES
+        acc = np.zeros(int(near.sum()), dtype=np.float64)
+        for w, aj in zip(_lagrange_weights(a_[near], nodes), nodes, strict=True):
+            acc += w * _regular_r(r_[near], alpha_[near], float(aj), b_[near], t_[near])
+        out[near] = acc
+    if np.any(small):
+        rs, als, as_, bs, ts = r_[small], alpha_[small], a_[small], b_[small], t_[small]
+        w = bs / (as_ + bs)
+        out[small] = w * _expected_count_rows(rs, als, as_, bs + 1.0, ts) + (
+            1.0 - w
+        ) * _expected_count_rows(rs, als, as_ + 1.0, bs, ts)
     return out

@@ -30,7 +30,9 @@ __all__ = [
     "prob_no_purchase",
     "purchase_pmf",
     "purchase_pmf_new",
+    "rates",
     "sample",
+    "stay_alive",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -447,3 +449,44 @@ def sample(
     x = buys.sum(axis=1).astype(float)
     last = np.where(buys.any(axis=1), top - np.argmax(buys[:, ::-1], axis=1), 0).astype(float)
     return x.reshape(size), last.reshape(size)
+
+
+def stay_alive(
+    alpha: float,
+    beta: float,
+    gamma: float,
+    delta: float,
+    x: ArrayLike,
+    n: ArrayLike,
+    m: ArrayLike,
+) -> FloatArray:
+    """P(alive at opportunity n + 1 + m | alive at n + 1, x, n).
+
+    A customer alive at opportunity n + 1 has the posterior dropout probability
+    theta ~ Beta(gamma, delta + n + 1), so surviving m more opportunities has probability
+    ``B(gamma, delta + n + 1 + m) / B(gamma, delta + n + 1)`` (FHS10, eq. 11 and A10; times
+    :func:`prob_alive` it is lifetimes' ``conditional_probability_alive`` with
+    ``m_periods_in_future = m + 1``).
+
+    Examples
+    --------
+    >>> from custvalue.clv._math.bgbb import stay_alive
+    >>> round(float(stay_alive(1.204, 0.750, 0.657, 2.783, 2, 6, 5)), 4)
+    0.7595
+    """
+    x_, n_, m_ = _arrays(x, n, m)
+    out = betaln(gamma, delta + n_ + 1.0 + m_) - betaln(gamma, delta + n_ + 1.0)
+    return np.asarray(np.exp(out), dtype=np.float64)
+
+
+def rates(
+    alpha: float, beta: float, gamma: float, delta: float, n: int, rng: np.random.Generator
+) -> dict[str, FloatArray]:
+    """Draw new customers' transaction and dropout probabilities per opportunity.
+
+    ``p ~ Beta(alpha, beta)``, ``theta ~ Beta(gamma, delta)`` (FHS10, section 2).
+    """
+    return {
+        "transaction_probability": np.asarray(rng.beta(alpha, beta, size=n), dtype=np.float64),
+        "dropout_probability": np.asarray(rng.beta(gamma, delta, size=n), dtype=np.float64),
+    }

@@ -14,6 +14,8 @@ All functions broadcast over the data arrays and work in log space.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import betaln, digamma, expit, gammaln
@@ -27,6 +29,7 @@ from ._bgfamily import (
     posterior_count,
     prepare,
 )
+from ._bgfamily import stay_alive as _stay_alive
 from ._special import bg_expected_count
 
 __all__ = [
@@ -39,6 +42,8 @@ __all__ = [
     "prepare",
     "prob_no_purchase",
     "purchase_pmf",
+    "rates",
+    "stay_alive",
     "purchase_pmf_new",
     "sample",
     "weighted_loglik_grad",
@@ -48,7 +53,7 @@ Array = NDArray[np.float64]
 
 
 def _terms(
-    r: float, alpha: float, a: float, b: float, x: Array, t_x: Array, T: Array
+    r: float, alpha: Any, a: Any, b: Any, x: Array, t_x: Array, T: Array
 ) -> tuple[Array, Array, Array, NDArray[np.bool_]]:
     """Log of the two likelihood terms of eq. (6) (the second is -inf where x == 0)."""
     x = np.asarray(x, dtype=np.float64)
@@ -59,7 +64,9 @@ def _terms(
     l1 = betaln(a, b + x) - (r + x) * np.log(alpha + T)
     l2 = np.full(x.shape, -np.inf)
     xr = x[rep]
-    l2[rep] = betaln(a + 1.0, b + xr - 1.0) - (r + xr) * np.log(alpha + t_x[rep])
+    # (a, b, alpha are arrays, one value per row, for models with covariates)
+    a_r, b_r, al_r = (v[rep] if np.ndim(v) else v for v in (a, b, alpha))
+    l2[rep] = betaln(a_r + 1.0, b_r + xr - 1.0) - (r + xr) * np.log(al_r + t_x[rep])
     return (
         np.asarray(head, dtype=np.float64),
         np.asarray(l1, dtype=np.float64),
@@ -314,3 +321,42 @@ def sample(
     p = np.asarray(rng.beta(a, b, size=n), dtype=np.float64)
     J = rng.geometric(np.clip(p, 1e-300, 1.0), size=n)
     return observe(lam, J, T, rng)
+
+
+def stay_alive(
+    r: ArrayLike,
+    alpha: ArrayLike,
+    a: ArrayLike,
+    b: ArrayLike,
+    x: ArrayLike,
+    T: ArrayLike,
+    t: ArrayLike,
+) -> Array:
+    """P(alive at T + t | alive at T, x, T): no dropout after the purchases in (T, T + t].
+
+    ``2F1(r + x, a; a + b + x; -t / (alpha + T))`` by quadrature
+    (:func:`~custvalue.clv._math._bgfamily.stay_alive`); times :func:`prob_alive` it is the
+    probability of being alive ``t`` after the end of observation.
+
+    Examples
+    --------
+    >>> from custvalue.clv._math import bgnbd
+    >>> bgnbd.stay_alive(0.243, 4.414, 0.793, 2.426, [0, 26], [38.86, 31.0], 52.0).round(4)
+    array([0.9439, 0.5137])
+    """
+    x_, T_, t_ = arrays(x, T, t)
+    return _stay_alive(r, alpha, a, b, x_, T_, t_, 0.0)
+
+
+def rates(
+    r: float, alpha: float, a: float, b: float, n: int, rng: np.random.Generator
+) -> dict[str, Array]:
+    """Draw new customers' purchase rates (per time unit) and dropout probabilities.
+
+    ``lambda ~ Gamma(r, rate alpha)`` and ``p ~ Beta(a, b)`` (per repeat purchase), the
+    mixing distributions of Fader, Hardie & Lee (2005), section 2.
+    """
+    return {
+        "purchase_rate": np.asarray(rng.gamma(r, 1.0 / alpha, size=n), dtype=np.float64),
+        "dropout_probability": np.asarray(rng.beta(a, b, size=n), dtype=np.float64),
+    }

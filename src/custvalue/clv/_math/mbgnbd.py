@@ -27,6 +27,7 @@ from ._bgfamily import (
     posterior_count,
     prepare,
 )
+from ._bgfamily import stay_alive as _stay_alive
 from ._special import bg_expected_count
 
 __all__ = [
@@ -39,6 +40,8 @@ __all__ = [
     "prepare",
     "prob_no_purchase",
     "purchase_pmf",
+    "rates",
+    "stay_alive",
     "purchase_pmf_new",
     "sample",
     "weighted_loglik_grad",
@@ -236,3 +239,32 @@ def sample(
     p = np.asarray(rng.beta(a, b, size=n), dtype=np.float64)
     J = rng.geometric(np.clip(p, 1e-300, 1.0), size=n) - 1
     return observe(lam, J, T_, rng)
+
+
+def stay_alive(
+    r: ArrayLike,
+    alpha: ArrayLike,
+    a: ArrayLike,
+    b: ArrayLike,
+    x: ArrayLike,
+    T: ArrayLike,
+    t: ArrayLike,
+) -> Array:
+    """P(alive at T + t | alive at T, x, T): ``2F1(r + x, a; a + b + x + 1; -t / (alpha + T))``.
+
+    As BG/NBD's, with the posterior ``p ~ Beta(a, b + x + 1)`` of a customer who survived
+    x + 1 dropout chances (Batislam, Denizel & Filiztekin 2007: one right after the first
+    purchase).
+    """
+    x_, T_, t_ = arrays(x, T, t)
+    return _stay_alive(r, alpha, a, b, x_, T_, t_, 1.0)
+
+
+def rates(
+    r: float, alpha: float, a: float, b: float, n: int, rng: np.random.Generator
+) -> dict[str, Array]:
+    """Draw new customers' purchase rates and dropout probabilities (as BG/NBD's)."""
+    return {
+        "purchase_rate": np.asarray(rng.gamma(r, 1.0 / alpha, size=n), dtype=np.float64),
+        "dropout_probability": np.asarray(rng.beta(a, b, size=n), dtype=np.float64),
+    }

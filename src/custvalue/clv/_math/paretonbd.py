@@ -11,31 +11,31 @@ evaluated: every 2F1 term is the integral
 
     I(a, b; lo, hi) = integral_lo^hi (alpha + y)^-a (beta + y)^-b dy,
 
-computed in log space by fixed Gauss-Legendre quadrature after the substitution
-``zeta = log((m + y) / (m + lo))``, ``m = min(alpha, beta)``. In ``zeta`` the integrand is
-``exp(-K zeta) (1 + E exp(-zeta))^-p`` (``K = a + b - 1``,
-``E = |alpha - beta| / (m + lo)``, ``p`` the exponent of the larger of alpha, beta), which
-is log-concave with slope between ``-K`` and ``-K + p``; the range is cut where the
-integrand has fallen by ``exp(-36)`` (analytic bounds from log-concavity), and 32 nodes on
-the remaining range (16 where a Bernstein-ellipse bound shows the integrand is smooth
-enough; 8 on short, nearly flat ranges) give ~1e-13 relative accuracy for ``x`` up to 1e5,
-``t_x == T``, ``t_x = 0`` and ``alpha`` above, below or equal to ``beta`` (checked against
-mpmath in the tests). The endpoints do not depend on the parameters, so gradients are
-integrals of the same integrand times d log(integrand) / d theta, taken at the same nodes,
-and so is the exact Hessian (``weighted_loglik_grad_hess``: second moments of those
-derivatives at the same nodes).
+computed by fixed Gauss-Legendre quadrature in log space (:mod:`._powerint`, ~1e-13
+relative accuracy, checked against mpmath in the tests). The endpoints do not depend on the
+parameters, so gradients are integrals of the same integrand times d log(integrand) / d
+theta, taken at the same nodes, and so is the exact Hessian (``weighted_loglik_grad_hess``:
+second moments of those derivatives at the same nodes).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import NamedTuple
-
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import digamma, expit, exprel, gammaln, polygamma
+from scipy.special import digamma, exprel, gammaln, polygamma
 
 from ..._rows import value_codes
+from ._pareto_counts import purchase_pmf, purchase_pmf_new
+from ._powerint import (
+    N_NODES,
+    N_NODES_EASY,
+    N_NODES_SMOOTH,
+    PAIRS,
+    Integral,
+    log_power_integral,
+    log_power_integral_cov,
+)
+from ._powerint import _eight_node_rows as _eight_node_rows  # (tested directly)
 
 __all__ = [
     "N_NODES",
@@ -50,291 +50,19 @@ __all__ = [
     "prob_no_purchase",
     "purchase_pmf",
     "purchase_pmf_new",
+    "rates",
     "sample",
+    "stay_alive",
     "weighted_loglik_grad_hess",
 ]
 
 FloatArray = NDArray[np.float64]
 
-N_NODES = 32
-"""Gauss-Legendre nodes used for the integral I(a, b; lo, hi)."""
-
-_BLOCK = 512  # rows per quadrature block
 _ROWS_BLOCK = 1 << 17  # rows per block of the weighted sums (temporaries ~20 MB)
 _CUT = 36.0  # integrand range cut where it has fallen below exp(-_CUT) of its maximum
-
-N_NODES_EASY = 16
-"""Nodes used where the integrand is provably smooth on its range (see ``_easy_rows``)."""
-
-
-def _rule(n: int) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Gauss-Legendre nodes and weights on [0, 1], and weights * nodes."""
-    x, w = np.polynomial.legendre.leggauss(n)
-    nodes, weights = (x + 1.0) / 2.0, w / 2.0
-    return nodes, weights, weights * nodes
-
-
-N_NODES_SMOOTH = 8
-"""Nodes used where the integrand is nearly flat on a short range (see ``_eight_node_rows``)."""
-
-_RULE = _rule(N_NODES)
-_RULE_EASY = _rule(N_NODES_EASY)
-_RULE_SMOOTH = _rule(N_NODES_SMOOTH)
-_NODES, _WEIGHTS, _WEIGHTS_X = _RULE
-
-
-class _Integral(NamedTuple):
-    """log I and, optionally, the integrand-weighted means needed for gradients."""
-
-    log_value: FloatArray
-    mean_log_a: FloatArray  # E[log(alpha + y)] under the normalised integrand
-    mean_inv_a: FloatArray  # E[1 / (alpha + y)]
-    mean_log_b: FloatArray  # E[log(beta + y)]
-    mean_inv_b: FloatArray  # E[1 / (beta + y)]
-
-
-def _log_power_integral(
-    a: FloatArray,
-    b: FloatArray,
-    alpha: float,
-    beta: float,
-    lo: FloatArray,
-    hi: FloatArray,
-    moments: bool = False,
-) -> _Integral:
-    """Log of integral_lo^hi (alpha + y)^-a (beta + y)^-b dy, elementwise.
-
-    Requires a, b > 0, a + b > 1, alpha, beta > 0 and 0 <= lo <= hi. Where lo == hi the
-    log value is -inf and the means are 0. This integral is the 2F1 term of FH05
-    eq. (18)-(21) (likelihood) written without the hypergeometric function.
-    """
-    return _log_power_integral_cov(a, b, alpha, beta, lo, hi, moments)[0]
-
-
-def _log_power_integral_cov(
-    a: FloatArray,
-    b: FloatArray,
-    alpha: float,
-    beta: float,
-    lo: FloatArray,
-    hi: FloatArray,
-    moments: bool = False,
-    second: bool = False,
-) -> tuple[_Integral, FloatArray | None]:
-    """Compute ``_log_power_integral`` and, optionally, covariances under its integrand.
-
-    With ``moments`` and ``second``, also the covariance (4, 4, ...) under the normalised
-    integrand of (log(alpha + y), 1 / (alpha + y), log(beta + y), 1 / (beta + y)) (else
-    None).
-    """
-    a, b, lo, hi = np.broadcast_arrays(
-        np.asarray(a, float), np.asarray(b, float), np.asarray(lo, float), np.asarray(hi, float)
-    )
-    shape = a.shape
-    a, b, lo, hi = (v.ravel() for v in (a, b, lo, hi))
-    m = min(alpha, beta)
-    big_is_alpha = alpha >= beta
-    p = a if big_is_alpha else b  # exponent of the factor with the larger constant
-    K = a + b - 1.0
-    base = m + lo
-    E = abs(alpha - beta) / base
-    Z = np.log1p((hi - lo) / base)
-    pos = Z > 0
-
-    # Log-concavity in zeta gives two cut points, whichever is nearer:
-    # slope at 0 is -kappa0 (and only falls), and beyond zeta1 = log(2 p E / K) the
-    # slope is below -K / 2.
-    frac = E / (1.0 + E)
-    kappa0 = K - p * frac
-    with np.errstate(divide="ignore"):
-        zeta1 = np.maximum(0.0, np.log(2.0 * p * E / K))
-        cut1 = np.where(kappa0 > 0, _CUT / np.where(kappa0 > 0, kappa0, 1.0), np.inf)
-    ZT = np.minimum(np.minimum(Z, cut1), zeta1 + 2.0 * _CUT / K)
-    # mode of the integrand in zeta (interior only when kappa0 < 0, i.e. p > K)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z_mode = np.where(kappa0 < 0, np.log(E * (p - K) / np.where(kappa0 < 0, K, 1.0)), 0.0)
-    z_mode = np.clip(np.where(np.isfinite(z_mode), z_mode, 0.0), 0.0, ZT)
-
-    phi_mode = -K * z_mode - p * np.log1p(E * np.exp(-z_mode))
-    total = np.empty(a.shape)
-    second = second and moments
-    sums = np.zeros((18 if second else 4, a.size)) if moments else None
-    easy = _easy_rows(ZT, K, p, E)
-    smooth = easy & _eight_node_rows(ZT, K, p, E)
-    for rule, rows in (
-        (_RULE_SMOOTH, np.flatnonzero(smooth)),
-        (_RULE_EASY, np.flatnonzero(easy & ~smooth)),
-        (_RULE, np.flatnonzero(~easy)),
-    ):
-        # Blocks of rows keep the (rows x nodes) temporaries in cache; each is vectorised.
-        for lo_i in range(0, rows.size, _BLOCK):
-            ix = rows[lo_i : lo_i + _BLOCK]
-            tb, sb = _quadrature_block(
-                rule, ZT[ix], K[ix], p[ix], E[ix], phi_mode[ix], moments, second
-            )
-            total[ix] = tb
-            if sums is not None and sb is not None:
-                sums[:, ix] = sb
-    log_value = np.full(a.shape, -np.inf)
-    log_value[pos] = -K[pos] * np.log(base[pos]) + phi_mode[pos] + np.log(ZT[pos] * total[pos])
-    if sums is None:
-        z0 = np.zeros(shape)
-        return _Integral(log_value.reshape(shape), z0, z0, z0, z0), None
-
-    # log(m + y) = log(m + lo) + zeta ; log(M + y) = log(m + y) + log1p(E exp(-zeta))
-    inv_total = np.zeros(a.shape)
-    inv_total[pos] = 1.0 / total[pos]
-    mean_log_small = np.log(base) + ZT * sums[0] * inv_total
-    mean_log_large = mean_log_small + sums[1] * inv_total
-    mean_inv_small = sums[2] * inv_total / base
-    mean_inv_large = sums[3] * inv_total / base
-    if big_is_alpha:
-        out = (mean_log_large, mean_inv_large, mean_log_small, mean_inv_small)
-    else:
-        out = (mean_log_small, mean_inv_small, mean_log_large, mean_inv_large)
-    cov = None
-    if second:
-        # Covariances of q (see ``_second_sums``): q = (log(small + y), log(large + y),
-        # (small + y)^-1 base, (large + y)^-1 base) up to constants, permuted to
-        # (log(alpha + y), 1/(alpha + y), log(beta + y), 1/(beta + y)) and rescaled.
-        mean_q = sums[4:8] * inv_total
-        order = (1, 3, 0, 2) if big_is_alpha else (0, 2, 1, 3)
-        inv_base = 1.0 / base
-        rescale = [inv_base if q >= 2 else None for q in order]
-        cov = np.empty((4, 4, a.size))
-        for i, j in _PAIRS:
-            qi, qj = order[i], order[j]
-            lo_q, hi_q = min(qi, qj), max(qi, qj)
-            c = sums[8 + _PAIRS.index((lo_q, hi_q))] * inv_total - mean_q[qi] * mean_q[qj]
-            for sc in (rescale[i], rescale[j]):
-                if sc is not None:
-                    c = c * sc
-            cov[i, j] = c
-            cov[j, i] = c
-    return (
-        _Integral(log_value.reshape(shape), *(o.reshape(shape) for o in out)),
-        None if cov is None else cov.reshape((4, 4) + shape),
-    )
-
-
-def _easy_rows(ZT: FloatArray, K: FloatArray, p: FloatArray, E: FloatArray) -> NDArray[np.bool_]:
-    """Rows on which the 16-node rule is as accurate as the 32-node one (~1e-15).
-
-    On [0, ZT] the log-integrand -K zeta - p log1p(E exp(-zeta)) is analytic except at
-    zeta = log E +- i pi. Gauss-Legendre with n nodes then errs by about rho^(-2n), rho the
-    Bernstein-ellipse parameter of that singularity for the interval; the exponential and
-    the log1p factor also vary by at most K ZT and p E / (1 + E) ZT over the range. Rows
-    with rho >= 4 and both variations <= 6 get 16 nodes (rho^-32 < 1e-19,
-    3^32 / 32! < 1e-20); all others get 32. Where ZT <= 1.05 the singularity is at least
-    2 pi / ZT > 5.98 half-lengths off the range, so rho > 12 without computing it.
-    """
-    ok = (E > 0) & (ZT > 1.05)
-    rho = np.full(ZT.shape, np.inf)  # alpha == beta (no singularity) or short range
-    if np.any(ok):
-        half = 0.5 * ZT[ok]
-        z0 = (np.log(E[ok]) - half) / half + 1j * (np.pi / half)
-        with np.errstate(all="ignore"):  # far-away singularities overflow to rho = inf: easy
-            w = z0 + np.sqrt(z0 - 1.0) * np.sqrt(z0 + 1.0)
-            rho_ok = np.abs(w)
-            rho_ok = np.maximum(rho_ok, 1.0 / rho_ok)
-        rho[ok] = np.where(np.isnan(rho_ok), 0.0, rho_ok)  # undecided: use 32 nodes
-    return np.asarray(
-        (ZT <= 0) | ((rho >= 4.0) & (K * ZT <= 6.0) & (p * E / (1.0 + E) * ZT <= 6.0)),
-        dtype=bool,
-    )
-
-
-def _eight_node_rows(
-    ZT: FloatArray, K: FloatArray, p: FloatArray, E: FloatArray
-) -> NDArray[np.bool_]:
-    """Rows (of the 16-node ones) on which 8 nodes are as accurate (~1e-17 relative).
-
-    As in ``_easy_rows``: the singularities zeta = log E +- i pi lie at imaginary distance
-    pi from the range, i.e. at least 2 pi / ZT >= 5.98 half-lengths when ZT <= 1.05, so the
-    Bernstein-ellipse parameter is rho >= 5.98 + sqrt(1 + 5.98^2) > 12 and the error of 8
-    nodes is about rho^-16 < 1e-17; the variations K ZT and p E / (1 + E) ZT of the two
-    factors are at most 2, for which 8-node Gauss-Legendre errs by about
-    2^17 (8!)^4 / (17 (16!)^3) < 3e-18 on exp(c t), |c| <= 1, t in [-1, 1].
-    """
-    return np.asarray((ZT <= 1.05) & (K * ZT <= 2.0) & (p * E / (1.0 + E) * ZT <= 2.0), dtype=bool)
-
-
-def _quadrature_block(
-    rule: tuple[FloatArray, FloatArray, FloatArray],
-    ZT: FloatArray,
-    K: FloatArray,
-    p: FloatArray,
-    E: FloatArray,
-    phi_mode: FloatArray,
-    moments: bool,
-    second: bool = False,
-) -> tuple[FloatArray, FloatArray | None]:
-    """Gauss-Legendre sums of exp(phi(zeta) - phi(mode)) on [0, ZT] for a block of rows.
-
-    Returns the plain sum and, with ``moments``, the sums weighted by zeta / ZT,
-    log1p(E u), u and u / (1 + E u) (u = exp(-zeta)), shape (4, rows); with ``second``
-    also the 14 sums of ``_second_sums`` (rows 4..17).
-    """
-    nodes, weights, weights_x = rule
-    u = np.multiply.outer(-ZT, nodes)
-    expo = u * K[:, None]  # -K zeta
-    np.exp(u, out=u)  # u = exp(-zeta) = (m + lo) / (m + y)
-    eu = u * E[:, None]
-    l1p = np.log1p(eu)  # log((M + y) / (m + y))
-    expo -= l1p * p[:, None]
-    expo -= phi_mode[:, None]
-    e = np.exp(expo, out=expo)
-    total = e @ weights
-    if not moments:
-        return total, None
-    sums = np.empty((18 if second else 4, ZT.size))
-    if second:
-        _second_sums(e, weights, np.multiply.outer(ZT, nodes), u, eu, l1p, E, sums[4:])
-    sums[0] = e @ weights_x
-    l1p *= e
-    sums[1] = l1p @ weights
-    e *= u
-    sums[2] = e @ weights
-    eu += 1.0
-    e /= eu
-    sums[3] = e @ weights
-    return total, sums
-
-
-_PAIRS = [(i, j) for i in range(4) for j in range(i, 4)]
-
-
-def _second_sums(
-    e: FloatArray,
-    weights: FloatArray,
-    zeta: FloatArray,
-    u: FloatArray,
-    eu: FloatArray,
-    l1p: FloatArray,
-    E: FloatArray,
-    out: FloatArray,
-) -> None:
-    """Weighted sums for second derivatives, written into ``out`` (14, rows).
-
-    ``e`` is the integrand at the nodes, ``weights`` the quadrature weights. With
-    q = (zeta, zeta + log1p(E u) - log1p(E), u - 1, u / (1 + E u) - 1 / (1 + E)), i.e.
-    log(small + y), log(large + y), (small + y)^-1 and (large + y)^-1 up to their values at
-    y = lo and the factor 1 / (small + lo) of the last two (so that the covariances taken
-    from these sums do not cancel), ``out`` holds sum w e q_i (4 rows) and
-    sum w e q_i q_j for i <= j (10 rows, in ``_PAIRS`` order).
-    """
-    Ec = E[:, None]
-    q1 = l1p - np.log1p(Ec)
-    q1 += zeta
-    q2 = u - 1.0
-    q3 = q2 / ((1.0 + eu) * (1.0 + Ec))
-    q = (zeta, q1, q2, q3)
-    f = np.empty((14,) + e.shape)
-    for i in range(4):
-        np.multiply(q[i], e, out=f[i])  # e q_i
-    for k, (i, j) in enumerate(_PAIRS):
-        np.multiply(f[i], q[j], out=f[4 + k])  # e q_i q_j
-    np.matmul(f, weights, out=out)
+# the quadrature's names as the tests (and earlier versions of this module) know them
+_log_power_integral = log_power_integral
+_log_power_integral_cov = log_power_integral_cov
 
 
 def _dot(a: FloatArray, b: FloatArray) -> float:
@@ -355,7 +83,7 @@ def _log_terms(
     t_x: FloatArray,
     T: FloatArray,
     moments: bool = True,
-) -> tuple[FloatArray, FloatArray, _Integral]:
+) -> tuple[FloatArray, FloatArray, Integral]:
     """Compute the two terms of the likelihood's bracket, in logs, and the integral.
 
     The integral's means are computed only with ``moments``; the log value is the same
@@ -364,7 +92,7 @@ def _log_terms(
     # Alive at T: (alpha + T)^-(r+x) (beta + T)^-s; dropped out at y in (t_x, T]:
     # s * integral (alpha + y)^-(r+x) (beta + y)^-(s+1) dy   (FH05 eq. 16-18).
     log_alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
-    integral = _log_power_integral(r + x, s + 1.0 + 0.0 * x, alpha, beta, t_x, T, moments=moments)
+    integral = log_power_integral(r + x, s + 1.0 + 0.0 * x, alpha, beta, t_x, T, moments=moments)
     log_dead = np.log(s) + integral.log_value
     return log_alive, log_dead, integral
 
@@ -503,7 +231,7 @@ def _weighted_block(
     a = r + x
     la_T, lb_T = np.log(alpha + T), np.log(beta + T)
     log_alive = -a * la_T - s * lb_T
-    integ, cov = _log_power_integral_cov(a, s + 1.0 + 0.0 * x, alpha, beta, t_x, T, True, True)
+    integ, cov = log_power_integral_cov(a, s + 1.0 + 0.0 * x, alpha, beta, t_x, T, True, True)
     log_dead = np.log(s) + integ.log_value
     log_bracket = np.logaddexp(log_alive, log_dead)
     w_alive = np.exp(log_alive - log_bracket)
@@ -549,7 +277,7 @@ def _weighted_block(
     w_both = w_alive * w_dead
     cw_dead, cw_alive, cw_both = c * w_dead, c * w_alive, c * w_both
     hess = np.empty((4, 4))
-    for i, j in _PAIRS:
+    for i, j in PAIRS:
         # (einsum, not BLAS dot products: BLAS threads stall on a loaded machine)
         v = _dot(cw_dead * scale[i] * scale[j], cov[i, j])
         if (i, j) in dead_extra:
@@ -570,7 +298,7 @@ def _weighted_block(
     hess[3, 3] -= total * s / beta**2
     grad_t = np.ascontiguousarray(grad.T)
     opg = np.empty((4, 4))
-    for i, j in _PAIRS:
+    for i, j in PAIRS:
         opg[i, j] = opg[j, i] = _dot(c * grad_t[i], grad_t[j])
     return _dot(c, ll), np.array([_dot(c, gi) for gi in grad_t]), hess, opg
 
@@ -696,129 +424,10 @@ def prob_no_purchase(
     x, t_x, T, tt = (v.ravel() for v in (x, t_x, T, tt))
     pa = prob_alive(r, alpha, s, beta, x, t_x, T)
     log_stay = -(r + x) * np.log1p(tt / (alpha + T)) - s * np.log1p(tt / (beta + T))
-    integ = _log_power_integral(r + x, s + 1.0 + 0.0 * x, alpha, beta, T, T + tt)
+    integ = log_power_integral(r + x, s + 1.0 + 0.0 * x, alpha, beta, T, T + tt)
     log_drop = np.log(s) + (r + x) * np.log(alpha + T) + s * np.log(beta + T) + integ.log_value
     none_if_alive = np.minimum(np.exp(np.logaddexp(log_stay, log_drop)), 1.0)
     return np.asarray(((1.0 - pa) + pa * none_if_alive).reshape(shape), dtype=np.float64)
-
-
-def _pmf_alive(
-    r: FloatArray, alpha: FloatArray, s: float, beta: FloatArray, n: FloatArray, t: FloatArray
-) -> FloatArray:
-    """Compute P(n purchases in (0, t]) for a customer alive at 0 (FH05 eq. (23)).
-
-    lambda ~ Gamma(r, alpha), mu ~ Gamma(s, beta); every argument but s elementwise.
-
-    Gamma(r+n)/(Gamma(r) n!) alpha^r [t^n (alpha+t)^-(r+n) (beta/(beta+t))^s
-    + s beta^s integral_0^t u^n (alpha+u)^-(r+n) (beta+u)^-(s+1) du]
-    (alive through t, or dropped out at u < t after n purchases). The integrand is
-    log-concave in v = log(u); it is integrated by Gauss-Legendre (96 nodes each side of the
-    mode, found by bisection) over the range where it is within exp(-36) of its maximum.
-    """
-    r, alpha, beta, n, t = (v.ravel() for v in _arrays(r, alpha, beta, n, t))
-    out = np.where(n == 0, 1.0, 0.0)
-    pos = t > 0
-    if not np.any(pos):
-        return out
-    r, alpha, beta, n, t = (v[pos] for v in (r, alpha, beta, n, t))
-    la, lb = np.log(alpha), np.log(beta)
-    log_coef = gammaln(r + n) - gammaln(r) - gammaln(n + 1.0) + r * la
-    log_alive = n * np.log(t) - (r + n) * np.log(alpha + t) + s * (lb - np.log(beta + t))
-
-    def g(v: FloatArray, c: int) -> FloatArray:
-        # log of u^(n+1) (alpha+u)^-(r+n) (beta+u)^-(s+1) at u = exp(v) (du = u dv)
-        sl = (slice(None),) + (None,) * c
-        return (
-            (n[sl] + 1.0) * v
-            - (r + n)[sl] * np.logaddexp(la[sl], v)
-            - (s + 1.0) * np.logaddexp(lb[sl], v)
-        )
-
-    def slope(v: FloatArray) -> FloatArray:
-        out = (n + 1.0) - (r + n) * expit(v - la) - (s + 1.0) * expit(v - lb)
-        return np.asarray(out, dtype=np.float64)
-
-    hi = np.log(t)
-    # slope > 0 far left (-> n + 1), < 0 far right (-> -(r + s)): bisect for the mode
-    lo = np.minimum(np.minimum(la, lb), hi) - (60.0 + np.log1p(n))
-    mode = np.where(slope(hi) > 0, hi, _bisect(lambda v: slope(v) > 0, lo, hi))
-    g_mode = g(mode, 0)
-    v_lo = _bisect(lambda v: g(v, 0) < g_mode - _CUT, lo, mode)
-    v_hi = np.where(
-        g(hi, 0) < g_mode - _CUT, _bisect(lambda v: g(v, 0) >= g_mode - _CUT, mode, hi), hi
-    )
-    xg, wg = np.polynomial.legendre.leggauss(96)
-    xg, wg = (xg + 1.0) / 2.0, wg / 2.0
-    total = np.zeros(n.shape)
-    for a_, b_ in ((v_lo, mode), (mode, v_hi)):
-        nodes = a_[:, None] + (b_ - a_)[:, None] * xg[None, :]
-        vals = np.exp(g(nodes, 1) - g_mode[:, None]) @ wg
-        total += (b_ - a_) * vals
-    log_dead = np.log(s) + s * lb + g_mode + np.log(total)
-    out[pos] = np.exp(log_coef + np.logaddexp(log_alive, log_dead))
-    return out
-
-
-def purchase_pmf_new(
-    r: float, alpha: float, s: float, beta: float, n: ArrayLike, t: ArrayLike
-) -> FloatArray:
-    """P(X(t) = n) for a new customer, FH05 eq. (23) (see ``_pmf_alive``).
-
-    Examples
-    --------
-    >>> from custvalue.clv._math.paretonbd import purchase_pmf_new
-    >>> p = purchase_pmf_new(0.553, 10.578, 0.606, 11.669, range(200), 52.0)
-    >>> round(float(p.sum()), 10)
-    1.0
-    """
-    nn, tt = _arrays(n, t)
-    shape = nn.shape
-    one = np.ones(shape)
-    return _pmf_alive(r * one, alpha * one, s, beta * one, nn, tt).reshape(shape)
-
-
-def purchase_pmf(
-    r: float,
-    alpha: float,
-    s: float,
-    beta: float,
-    x: ArrayLike,
-    t_x: ArrayLike,
-    T: ArrayLike,
-    n: ArrayLike,
-    t: ArrayLike,
-) -> FloatArray:
-    """P(Y(t) = n | x, t_x, T): n purchases in (T, T + t] given the history.
-
-    A customer dead at T buys nothing; one alive at T is a new customer with the posterior
-    lambda ~ Gamma(r + x, alpha + T), mu ~ Gamma(s, beta + T) (FH05 sections 3-4), so
-    P = [n = 0] (1 - P(alive)) + P(alive) P_new(n, t; r + x, alpha + T, s, beta + T).
-
-    Examples
-    --------
-    >>> from custvalue.clv._math.paretonbd import purchase_pmf
-    >>> p = purchase_pmf(0.553, 10.578, 0.606, 11.669, 2, 30.43, 38.86, range(100), 39.0)
-    >>> round(float(p.sum()), 10)
-    1.0
-    """
-    x, t_x, T, nn, tt = _arrays(x, t_x, T, n, t)
-    shape = x.shape
-    pa = prob_alive(r, alpha, s, beta, x, t_x, T)
-    cond = _pmf_alive(r + x, alpha + T, s, beta + T, nn, tt).reshape(shape)
-    return np.where(nn == 0, 1.0 - pa, 0.0) + pa * cond
-
-
-def _bisect(
-    left_of: Callable[[FloatArray], NDArray[np.bool_]], lo: FloatArray, hi: FloatArray
-) -> FloatArray:
-    """Vectorised bisection: the point where ``left_of`` turns from True to False."""
-    a, b = lo.copy(), hi.copy()
-    for _ in range(64):
-        mid = 0.5 * (a + b)
-        go_right = left_of(mid)
-        a = np.where(go_right, mid, a)
-        b = np.where(go_right, b, mid)
-    return 0.5 * (a + b)
 
 
 def sample(
@@ -853,3 +462,41 @@ def sample(
     with np.errstate(divide="ignore"):
         frac = np.where(x > 0, u ** (1.0 / np.maximum(x, 1.0)), 0.0)
     return x, active * frac
+
+
+def stay_alive(
+    r: ArrayLike,
+    alpha: ArrayLike,
+    s: float,
+    beta: ArrayLike,
+    x: ArrayLike,
+    T: ArrayLike,
+    t: ArrayLike,
+) -> FloatArray:
+    """P(alive at T + t | alive at T, x, T) = ((beta + T) / (beta + T + t))^s.
+
+    A customer alive at T has the posterior dropout rate mu ~ Gamma(s, beta + T) and an
+    exponential (memoryless) lifetime: E[exp(-mu t)] (FH05 section 4).
+
+    Examples
+    --------
+    >>> from custvalue.clv._math.paretonbd import stay_alive
+    >>> round(float(stay_alive(0.553, 10.578, 0.606, 11.669, 26, 31.0, 52.0)), 4)
+    0.617
+    """
+    x_, T_, t_, b_ = _arrays(x, T, t, beta)
+    return np.asarray(np.exp(-s * np.log1p(t_ / (b_ + T_))), dtype=np.float64)
+
+
+def rates(
+    r: float, alpha: float, s: float, beta: float, n: int, rng: np.random.Generator
+) -> dict[str, FloatArray]:
+    """Draw new customers' purchase and dropout rates (per time unit).
+
+    ``lambda ~ Gamma(r, rate alpha)``, ``mu ~ Gamma(s, rate beta)`` (Schmittlein, Morrison
+    & Colombo 1987).
+    """
+    return {
+        "purchase_rate": np.asarray(rng.gamma(r, 1.0 / alpha, size=n), dtype=np.float64),
+        "dropout_rate": np.asarray(rng.gamma(s, 1.0 / beta, size=n), dtype=np.float64),
+    }
