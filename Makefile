@@ -31,8 +31,8 @@ demo: $(DEMO)
 	@echo "Open custvalue-demo/report.html in a browser."
 
 lint: $(DEV)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks docs
+	$(BIN)/ruff format --check src tests benchmarks docs
 
 typecheck: $(DEV)
 	$(BIN)/mypy

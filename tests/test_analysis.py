@@ -156,7 +156,7 @@ def test_results_are_deterministic(export: pd.DataFrame) -> None:
 
 
 def test_bad_settings_name_the_keyword(export: pd.DataFrame) -> None:
-    with pytest.raises(ValueError, match="margin must be <= 1.0"):
+    with pytest.raises(ValueError, match=r"margin must be <= 1\.0"):
         cv.analyze(export, margin=30.0, **OPTIONS)
     with pytest.raises(ValueError, match="model='lifetimes' is not valid"):
         cv.analyze(export, model="lifetimes", **OPTIONS)  # type: ignore[arg-type]

@@ -160,7 +160,7 @@ def test_make_transactions_faults_are_counted() -> None:
     assert tx["customer_id"].isna().sum() == round(0.01 * len(tx))
     assert tx["amount"].isna().sum() == round(0.01 * len(tx))
     assert (tx["amount"] < 0).sum() > 0
-    t, rep = customer_table(
+    _t, rep = customer_table(
         tx,
         amount_col="amount",
         missing="drop",

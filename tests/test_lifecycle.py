@@ -324,7 +324,7 @@ def test_model_series_with_an_extra_customer_raise() -> None:
     with pytest.raises(DataValidationError, match="customers not in the table") as err:
         lifecycle_stages(tx, p_alive=extra, **kw)  # type: ignore[arg-type]
     assert err.value.failures[0].examples == ("someone-else",)
-    with pytest.raises(DataValidationError, match="expected_purchases.*customers not in"):
+    with pytest.raises(DataValidationError, match=r"expected_purchases.*customers not in"):
         lifecycle_stages(
             tx,
             p_alive=full,

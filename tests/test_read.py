@@ -199,7 +199,7 @@ def test_arrow_exportable_frames_are_read_like_pandas(wrap) -> None:  # type: ig
 
 
 def test_other_objects_name_what_is_accepted() -> None:
-    with pytest.raises(TypeError, match="pandas DataFrame .* Arrow .* got builtins.dict"):
+    with pytest.raises(TypeError, match=r"pandas DataFrame .* Arrow .* got builtins\.dict"):
         cv.customer_table({"customer_id": [1]})  # type: ignore[arg-type]
 
 

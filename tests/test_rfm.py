@@ -235,7 +235,7 @@ def test_user_rules_overlap_and_gap_list_cells() -> None:
 
 
 def test_segments_validate_scores() -> None:
-    with pytest.raises(DataValidationError, match="scores outside 1..5"):
+    with pytest.raises(DataValidationError, match=r"scores outside 1\.\.5"):
         rfm_segments(pd.DataFrame({"r_score": [6], "f_score": [1], "m_score": [1]}))
     with pytest.raises(DataValidationError, match="missing column"):
         rfm_segments(pd.DataFrame({"r_score": [1]}))

@@ -227,10 +227,10 @@ def test_fit_path_without_inverse_matches_the_full_result(weighted: bool) -> Non
     n = 5000
     x = rng.integers(0, 50, n).astype(float)
     t = np.round(rng.uniform(0, 39, n) * 7) / 7
-    T = np.round(rng.uniform(27, 39, n) * 7) / 7
+    tenure = np.round(rng.uniform(27, 39, n) * 7) / 7
     w = rng.integers(1, 4, n).astype(float) if weighted else None
-    full = distinct_rows(x, t, T, weights=w)
-    fit = distinct_rows(x, t, T, weights=w, inverse=False)
+    full = distinct_rows(x, t, tenure, weights=w)
+    fit = distinct_rows(x, t, tenure, weights=w, inverse=False)
     assert fit.inverse is None
     for a, b in zip(full.columns, fit.columns, strict=True):
         np.testing.assert_array_equal(a, b)

@@ -224,7 +224,7 @@ def reference_numbers() -> list[tuple[str, str, list[Number]]]:
         alive = [round(p * 10) for p in percent]
         years = pd.DataFrame(
             {
-                "tenure": list(range(1, 8)) + [7],
+                "tenure": [*list(range(1, 8)), 7],
                 "churned": [True] * 7 + [False],
                 "count": [alive[i] - alive[i + 1] for i in range(7)] + [alive[7]],
             }
@@ -251,7 +251,12 @@ def reference_numbers() -> list[tuple[str, str, list[Number]]]:
         Number("a", "0.793", p_bg["a"], FHL05),
         Number("b", "2.426", p_bg["b"], FHL05),
         Number("log-likelihood", "-9582.4", bg.loglik_, FHL05),
-        Number("E[X(52)], a new customer", "1.444", float(bg.expected_purchases_new(horizon=52.0)), BTYD),
+        Number(
+            "E[X(52)], a new customer",
+            "1.444",
+            float(bg.expected_purchases_new(horizon=52.0)),
+            BTYD,
+        ),
         Number(
             "E[Y(39)] for (x=2, t_x=30.43, T=38.86)",
             "1.226",

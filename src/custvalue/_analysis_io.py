@@ -1,5 +1,6 @@
-"""Writing an :class:`~custvalue.analysis.Analysis` to disk: the scored customers, the models
-and the report, in one folder.
+"""Writing an :class:`~custvalue.analysis.Analysis` to disk, in one folder.
+
+The scored customers, the models and the report:
 
 * ``customers.parquet`` and ``customers.csv``: one row per customer, index ``customer_id``;
 * ``models.json``: every model's parameters, standard errors, log-likelihood and fit
@@ -39,7 +40,7 @@ def _json_safe(v: Any) -> Any:
 
 
 def _model_entry(model: Any) -> dict[str, Any]:
-    out = model.to_dict()
+    out: dict[str, Any] = model.to_dict()
     table = model.param_table()
     out["standard_errors"] = {str(k): v for k, v in table["std_error"].items()}
     out["intervals_95"] = {str(k): [row["lower"], row["upper"]] for k, row in table.iterrows()}
@@ -111,7 +112,7 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
 
 
 def _csv_frame(customers: pd.DataFrame) -> pd.DataFrame:
-    """The customers with dates as ISO dates (no clock time where none is meaningful)."""
+    """Return the customers with dates as ISO dates (no clock time where none is meaningful)."""
     frame = customers.copy()
     for col in frame.columns:
         if pd.api.types.is_datetime64_dtype(frame[col].dtype):

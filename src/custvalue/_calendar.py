@@ -174,7 +174,7 @@ def durations(later: np.ndarray, earlier: np.ndarray, time_unit: str) -> np.ndar
     out = secs / base
     if div != 1:
         out = out / div
-    return out
+    return np.asarray(out, dtype="float64")
 
 
 def min_gap(period: str, time_unit: str) -> float:

@@ -91,15 +91,19 @@ def profit(
     >>> profit(np.array([100.0, 50.0]), margin=0.3, cost=np.array([10.0, 20.0])).tolist()
     [20.0, -5.0]
     """
-    if not isinstance(margin, np.ndarray) and not isinstance(cost, np.ndarray):
-        if margin == 1.0 and cost == 0.0:
-            # x * 1.0 - 0.0 is x for every float (-0.0 and NaN included): skip the two
-            # passes over the data (revenue mode, the default of every caller)
-            return (
-                np.asarray(revenue, dtype=np.float64)
-                if isinstance(revenue, np.ndarray)
-                else float(revenue)
-            )
+    if (
+        not isinstance(margin, np.ndarray)
+        and not isinstance(cost, np.ndarray)
+        and margin == 1.0
+        and cost == 0.0
+    ):
+        # x * 1.0 - 0.0 is x for every float (-0.0 and NaN included): skip the two
+        # passes over the data (revenue mode, the default of every caller)
+        return (
+            np.asarray(revenue, dtype=np.float64)
+            if isinstance(revenue, np.ndarray)
+            else float(revenue)
+        )
     value = revenue * margin - cost
     if isinstance(value, np.ndarray):
         return np.asarray(value, dtype=np.float64)

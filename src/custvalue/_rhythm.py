@@ -48,8 +48,8 @@ __all__ = [
     "gap_center",
     "history_lines",
     "purchase_rhythm",
-    "run_center",
     "read_history",
+    "run_center",
     "window_pair",
     "window_sums",
 ]

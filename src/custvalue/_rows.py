@@ -56,15 +56,15 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
+    "BlockGroups",
     "DistinctRows",
     "RowKey",
+    "block_groups",
     "distinct_rows",
     "distinct_rows_if_worth",
-    "BlockGroups",
-    "block_groups",
-    "stable_order",
     "row_key",
     "run_starts",
+    "stable_order",
     "value_codes",
 ]
 
@@ -675,7 +675,7 @@ def _by_key(
         import pandas as pd  # the O(n) hash table numpy lacks (module docstring)
 
         codes_, uniq = pd.factorize(key)
-        labels, n_groups = np.asarray(codes_, dtype=np.int64), int(len(uniq))
+        labels, n_groups = np.asarray(codes_, dtype=np.int64), len(uniq)
         counts = np.asarray(np.bincount(labels, weights=w, minlength=n_groups), np.float64)
     if relabelled or keys is None:
         assert labels is not None
@@ -722,10 +722,8 @@ def _by_hash(
         if collide.shape[0]:  # different rows share a hash prefix (about n**2 / 2**64 pairs)
             _resolve_collisions(order, sorted_prefix, cols, collide)
     same = _same_as_previous(cols)
-    if bool(same.any()):
-        starts = np.flatnonzero(np.concatenate(([True], ~same)))
-    else:  # every row distinct
-        starts = np.arange(n)
+    # without a repeated row, every row starts a group
+    starts = np.flatnonzero(np.concatenate(([True], ~same))) if bool(same.any()) else np.arange(n)
     if starts.shape[0] == n:
         counts = np.ones(n) if w is None else np.take(w, order)
         columns = tuple(cols)

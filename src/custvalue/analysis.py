@@ -191,7 +191,7 @@ def _unit_length(days: float, time_unit: str) -> float:
 
 
 def _steps(on_step: StepCallback | None, timings: dict[str, float]) -> Callable[[str], Any]:
-    """A context-manager factory timing one step and reporting it."""
+    """Make a context-manager factory timing one step and reporting it."""
 
     class _Step:
         def __init__(self, name: str) -> None:
@@ -453,17 +453,18 @@ def _plain(v: Any) -> Any:
 
 
 def _cohort(transactions: Any, opts: ReadOptions, ids: pd.Index) -> pd.DataFrame:
-    """The rows of the calibration cohort's customers (the tracking series reads them)."""
-    from ._read import as_frame
+    """Return the rows of the calibration cohort's customers (the tracking series reads them)."""
+    from ._read.rows import as_frame
 
     df = as_frame(transactions)
-    return df[df[opts.customer_col].isin(ids)]
+    cohort: pd.DataFrame = df[df[opts.customer_col].isin(ids)]
+    return cohort
 
 
 def _choose(
     evaluation: pd.DataFrame | None, model: str, has_holdout: bool, failures: Mapping[str, str]
 ) -> tuple[str, dict[str, Any]]:
-    """The model to use, and the facts of the choice (rendered in words by ``reason``)."""
+    """Return the model to use, and the facts of the choice (rendered in words by ``reason``)."""
     assert evaluation is not None
     if model != "auto":
         return model, {"criterion": "asked", "values": {}, "failed": list(failures)}
@@ -476,10 +477,13 @@ def _choose(
 def _refit(
     table: pd.DataFrame, choice: str, detail: dict[str, Any], failures: dict[str, str]
 ) -> tuple[Any, str]:
-    """Refit the chosen model on the whole history; if it cannot be fitted there, the next
-    best candidate (recorded in ``detail["refit_failed"]`` and ``failures``)."""
+    """Refit the chosen model on the whole history.
+
+    If it cannot be fitted there, refit the next best candidate (recorded in
+    ``detail["refit_failed"]`` and ``failures``).
+    """
     values = detail["values"]
-    order = [choice] + sorted((k for k in values if k != choice), key=values.__getitem__)
+    order = [choice, *sorted((k for k in values if k != choice), key=values.__getitem__)]
     for name in order:
         try:
             model = _fit(MODELS[name], table)
@@ -544,7 +548,7 @@ def choice_reason(choice: str, detail: Mapping[str, Any], lang: str = "en") -> s
 def _spend(
     table: pd.DataFrame, has_amount: bool
 ) -> tuple[GammaGammaModel | None, SpendSummary | None, pd.Series]:
-    """The spend model and every customer's expected spend per purchase.
+    """Return the spend model and every customer's expected spend per purchase.
 
     Gamma-Gamma is fitted on the repeat buyers with a positive mean repeat spend. Every
     other customer gets the model's population mean: without a repeat purchase the

@@ -55,12 +55,12 @@ _BARE_RE = re.compile(r"\b(pass|give|with|needs)\s+(" + "|".join(_FLAG_NAMES) + 
 
 
 def flag(name: str) -> str:
-    """The command-line flag of an option name (``time_format`` -> ``--time-format``)."""
+    """Return the command-line flag of an option name (``time_format`` -> ``--time-format``)."""
     return "--" + name.replace("_", "-")
 
 
 def cli_message(message: str) -> str:
-    """A library message in command-line terms: ``missing='drop'`` becomes ``--missing drop``."""
+    """Return a library message in command-line terms: ``missing='drop'`` becomes ``--missing drop``."""
 
     def repl(m: re.Match[str]) -> str:
         value = next((g for g in m.groups()[1:] if g is not None), None)
@@ -174,7 +174,7 @@ def _read_options(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _fmt_int(n: float) -> str:
-    return f"{int(round(n)):,}"
+    return f"{round(n):,}"
 
 
 def _fmt_money(x: float) -> str:
@@ -250,7 +250,7 @@ def _summary_lines(
             _line("mean spend per repeat purchase", _fmt_money(float(rep.mean())))
         if total > 0:
             top = np.sort(spend)[::-1]
-            k = max(1, int(round(0.2 * n)))
+            k = max(1, round(0.2 * n))
             _line("share of spend from the top 20% customers", f"{top[:k].sum() / total:.1%}")
 
 
@@ -406,7 +406,7 @@ def _wrap(text: str, width: int) -> list[str]:
 
 
 def analysis_flags(func: Callable[..., Any]) -> Callable[..., Any]:
-    """The analysis settings of :func:`custvalue.analyze` as click options."""
+    """Return the analysis settings of :func:`custvalue.analyze` as click options."""
     options = [
         click.option(
             "--observation-end",
@@ -529,7 +529,7 @@ def analyze(input_path: Path, output: Path, encoding: str, no_report: bool, **va
 )
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True)
 def demo(output: Path, lang: str) -> None:
-    """The whole analysis on the bundled CDNOW log (23,570 customers, 1997-1998).
+    """Run the whole analysis on the bundled CDNOW log (23,570 customers, 1997-1998).
 
     The literature's set-up: weekly durations, purchases merged per day, models compared on
     the last 39 weeks (1 October 1997 to 30 June 1998).

@@ -49,6 +49,7 @@ class ValidationFailure:
     examples: tuple[Any, ...] = ()
 
     def __str__(self) -> str:
+        """One line: the column, the rule, the count and a few example customer ids."""
         where = f"column {self.column!r}: " if self.column is not None else ""
         ex = ""
         if self.examples:

@@ -84,7 +84,7 @@ def _bg12_loglik(r, alpha, b, s, beta_bg, x, t_x, T):
             - x * mpmath.log(alpha + T)
             + s * (mpmath.log(beta_bg) - mpmath.log(beta_bg - 1 + mpmath.e ** (b * T)))
         )
-        if T > t_x:
+        if t_x < T:
             integral = mpmath.quad(
                 lambda y: (
                     (y + alpha) ** (-K)

@@ -56,7 +56,7 @@ POINTS = [
 def test_loglik_and_prob_alive_match_mpmath(point):
     assert B.loglik(*point)[0] == pytest.approx(mp_loglik(*point), rel=1e-12, abs=1e-12)
     with mp.workdps(40):
-        al, be, ga, de, x, tx, n = point
+        _al, _be, ga, de, _x, _tx, n = point
         alive, dead = _mp_parts(*point)
         ref = float(alive * (mp.mpf(de) + n) / (mp.mpf(ga) + de + n) / (alive + dead))
     assert float(B.prob_alive(*point)) == pytest.approx(ref, rel=1e-11)

@@ -51,7 +51,7 @@ def test_mbgnbd_gradient(params):
 )
 def test_gammagamma_gradient(x, m, p, q, gamma):
     data = (np.array([float(x)]), np.array([m]))
-    ll, g = gammagamma.loglik_grad(p, q, gamma, *data)
+    _ll, g = gammagamma.loglik_grad(p, q, gamma, *data)
     # finite differences carry rounding noise ~1e-12 * (size of the terms of ll) / theta; the
     # terms (not ll itself, which can be small by cancellation) set the scale
     px = p * x
@@ -119,7 +119,7 @@ def test_aggregated_equals_weighted_rows(module, params):
         L, G = module.weighted_loglik_grad(
             *params, module.prepare(x[order], tx[order], T[order], c[order])
         )
-        assert L == pytest.approx(c @ ll, rel=1e-13)
+        assert pytest.approx(c @ ll, rel=1e-13) == L
         np.testing.assert_allclose(G, c @ g, rtol=1e-12)
 
 
@@ -130,7 +130,7 @@ def test_gammagamma_aggregated_equals_weighted_rows():
     for params in ((6.25, 3.74, 15.44), (0.5, 1.001, 1e3)):
         ll, g = gammagamma.loglik_grad(*params, x, m)
         L, G = gammagamma.weighted_loglik_grad(*params, gammagamma.prepare(x, m, c))
-        assert L == pytest.approx(c @ ll, rel=1e-13)
+        assert pytest.approx(c @ ll, rel=1e-13) == L
         np.testing.assert_allclose(G, c @ g, rtol=1e-12)
 
 

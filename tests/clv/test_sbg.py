@@ -34,9 +34,9 @@ def _cohort(percent, customers=1000):
     years = len(alive) - 1
     return pd.DataFrame(
         {
-            "tenure": list(range(1, years + 1)) + [years],
+            "tenure": [*list(range(1, years + 1)), years],
             "churned": [True] * years + [False],
-            "count": list(alive[:-1] - alive[1:]) + [alive[-1]],
+            "count": [*list(alive[:-1] - alive[1:]), alive[-1]],
         }
     )
 

@@ -38,7 +38,7 @@ def display_names(codes: list[Any], kind: Any, lang: str) -> list[str]:
 
 
 def value_series(value: Any, what: str, name: str = "value") -> pd.Series:
-    """A numeric Series with finite values (one error listing the bad customers)."""
+    """Return a numeric Series with finite values (one error listing the bad customers)."""
     if not isinstance(value, pd.Series):
         raise TypeError(f"{what}: {name} must be a pandas Series indexed by customer id")
     checks = Checks(what, ids=value.index)
@@ -49,9 +49,12 @@ def value_series(value: Any, what: str, name: str = "value") -> pd.Series:
 
 
 def segment_frame(data: Any, value: Any, what: str, lang: str) -> tuple[pd.DataFrame, list[str]]:
-    """Per segment ``n_customers``, ``customer_share`` and ``value_share`` (NaN without a
-    value), from a categorical Series (+ an optional value Series) or from
-    :func:`custvalue.segment_report` output; with the segments' display names."""
+    """Return per segment ``n_customers``, ``customer_share`` and ``value_share``.
+
+    ``value_share`` is NaN without a value. Read from a categorical Series (+ an optional
+    value Series) or from :func:`custvalue.segment_report` output; with the segments'
+    display names.
+    """
     if isinstance(data, pd.DataFrame):
         missing = [c for c in REPORT_COLUMNS if c not in data.columns]
         if missing:

@@ -78,8 +78,10 @@ TITLE_SIZE = 10.5
 
 
 def font_families() -> list[str]:
-    """Font family list of every text: Latin first, then the bundled CJK subset, then any
-    installed CJK font matplotlib knows (per-glyph fallback, in this order).
+    """Return the font family list of every text.
+
+    Latin first, then the bundled CJK subset, then any installed CJK font matplotlib knows
+    (per-glyph fallback, in this order).
 
     The bundled font files are added to matplotlib's font manager the first time (under
     their own family name, which nothing else uses); no setting changes.
@@ -130,7 +132,7 @@ def _rc() -> Any:  # a dict of rcParams (matplotlib types its keys as literals)
 
 @contextmanager
 def style() -> Iterator[None]:
-    """The plots' style while their artists are created (a local rc_context)."""
+    """Apply the plots' style while their artists are created (a local rc_context)."""
     with mpl.rc_context(_rc()):
         yield
 
@@ -154,13 +156,13 @@ def unit_text(time_unit: str | None, lang: str, count: float = 2.0) -> str:
 
 
 def number(v: float) -> str:
-    """A duration or horizon in a text: whole numbers as such, else one decimal."""
+    """Format a duration or horizon for a text: whole numbers as such, else one decimal."""
     r = round(float(v), 1)
     return f"{r:,.0f}" if r == int(r) else f"{r:,.1f}"
 
 
 def thousands(v: float, _pos: Any = None) -> str:
-    """Counts: thousands separators, no decimals (also a tick formatter)."""
+    """Format counts: thousands separators, no decimals (also a tick formatter)."""
     return f"{v:,.0f}"
 
 
@@ -175,7 +177,7 @@ def compact(v: float, _pos: Any = None) -> str:
 
 
 def percent(s: float) -> str:
-    """A share as a percentage: whole percents, one decimal below 1 %, never a false 0."""
+    """Format a share as a percentage: whole percents, one decimal below 1 %, never a false 0."""
     if s == 0 or abs(s) >= 0.01:
         return f"{s:.0%}"
     if abs(s) >= 0.001:
@@ -184,7 +186,7 @@ def percent(s: float) -> str:
 
 
 def axes(ax: Axes | None, figsize: tuple[float, float] = FIGSIZE) -> Axes:
-    """The Axes to draw on: ``ax``, or a new pyplot figure (shown by notebooks)."""
+    """Return the Axes to draw on: ``ax``, or a new pyplot figure (shown by notebooks)."""
     if ax is None:
         import matplotlib.pyplot as plt  # only here: never at import time
 
@@ -196,8 +198,11 @@ def axes(ax: Axes | None, figsize: tuple[float, float] = FIGSIZE) -> Axes:
 
 
 def finish(ax: Axes, *, grid: Literal["x", "y", "both"] | None = None) -> Axes:
-    """Settings matplotlib reads at draw time, set on the Axes so they hold outside the
-    style context: tick label font, size and colour, spines, grid."""
+    """Set on the Axes the settings matplotlib reads at draw time.
+
+    Set there, they hold outside the style context: tick label font, size and colour,
+    spines, grid.
+    """
     families = font_families()
     ax.tick_params(
         labelfontfamily=families,
@@ -234,12 +239,12 @@ def title(ax: Axes, value: str | None, default: str) -> None:
 
 
 def subtitle(ax: Axes, value: str) -> None:
-    """A smaller note at the right end of the title line."""
+    """Add a smaller note at the right end of the title line."""
     ax.set_title(value, loc="right", fontsize=TICK_SIZE, color=MUTED, fontfamily=font_families())
 
 
 def colorbar(ax: Axes, mappable: Any, label: str) -> Any:
-    """A slim colour bar beside ``ax``, in the plots' style."""
+    """Add a slim colour bar beside ``ax``, in the plots' style."""
     fig = ax.get_figure()
     assert fig is not None
     cbar = fig.colorbar(mappable, ax=ax, fraction=0.05, pad=0.02)
@@ -269,7 +274,7 @@ _XLINK_NS = re.compile(r'\s+xmlns:xlink="http://www\.w3\.org/1999/xlink"')
 
 
 def figure_to_svg(fig: Figure, *, id_prefix: str | None = None) -> str:
-    """The figure as one self-contained ``<svg>`` element, ready to inline in HTML.
+    """Return the figure as one self-contained ``<svg>`` element, ready to inline in HTML.
 
     Text is drawn as paths (fonts embedded as glyph outlines, so the page needs no font),
     raster parts are PNG data URIs, and nothing refers outside the element: no XML prologue

@@ -1,5 +1,7 @@
-"""Plots of how customers behave and where they are going: RFM heatmap, segments,
-lifecycle stages."""
+"""Plots of how customers behave and where they are going.
+
+The RFM heatmap, segments, lifecycle stages.
+"""
 
 from __future__ import annotations
 
@@ -271,7 +273,7 @@ def plot_lifecycle(
     ax: Axes | None = None,
     lang: str = "en",
 ) -> Axes:
-    """Customers per lifecycle stage, in stage order, with counts and shares.
+    """Plot customers per lifecycle stage, in stage order, with counts and shares.
 
     Parameters
     ----------

@@ -1,5 +1,8 @@
-"""Plots of the purchase models and the value they predict: P(alive) and expected-purchase
-matrices, the holdout checks (calibration vs holdout, tracking), the CLV distribution."""
+"""Plots of the purchase models and the value they predict.
+
+P(alive) and expected-purchase matrices, the holdout checks (calibration vs holdout,
+tracking), the CLV distribution.
+"""
 
 from __future__ import annotations
 
@@ -64,8 +67,11 @@ def _grid(
     n_span: int,
     what: str,
 ) -> tuple[np.ndarray, np.ndarray, float, pd.DataFrame, np.ndarray]:
-    """The (n_repeat, purchase_span) grid at one tenure: the row values, the column values,
-    the tenure, a table of the valid cells and their mask (n_repeat rows x span columns)."""
+    """Return the (n_repeat, purchase_span) grid at one tenure.
+
+    The row values, the column values, the tenure, a table of the valid cells and their
+    mask (n_repeat rows x span columns).
+    """
     for method in ("prob_alive", "expected_purchases"):
         if not hasattr(model, method):
             raise TypeError(
@@ -248,7 +254,7 @@ def plot_expected_purchases_matrix(
     ax: Axes | None = None,
     lang: str = "en",
 ) -> Axes:
-    """Expected purchases in the next ``horizon`` over repeat purchases x purchase span.
+    """Draw expected purchases in the next ``horizon`` over repeat purchases x purchase span.
 
     The grid is built as in :func:`plot_probability_alive_matrix` and passed to
     ``model.expected_purchases(grid, horizon=horizon)`` in one call.

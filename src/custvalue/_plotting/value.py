@@ -1,5 +1,7 @@
-"""Plots of who brings the value and which tier each customer is in: concentration curve,
-customer pyramid, value matrix."""
+"""Plots of who brings the value and which tier each customer is in.
+
+The concentration curve, the customer pyramid, the value matrix.
+"""
 
 from __future__ import annotations
 
@@ -62,7 +64,7 @@ def _curve_input(curve: pd.DataFrame, what: str) -> pd.DataFrame:
 
 
 def _first_reaching(x: np.ndarray, y: np.ndarray, cutoff: float) -> float:
-    """Customer share at the first curve point whose value share reaches ``cutoff``."""
+    """Return the customer share at the first curve point whose value share reaches ``cutoff``."""
     k = int(np.searchsorted(y, cutoff - 1e-12, side="left"))
     return float(x[min(k, x.size - 1)])
 
@@ -225,7 +227,7 @@ def _shares(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _detail(key: str, lang: str, n: int, customers: float, value: float) -> str:
-    """Customers and their share, and the value share when there is one."""
+    """Return customers and their share, and the value share when there is one."""
     if np.isnan(value):
         return text(key, lang, n=int(n), customers=percent(customers))
     return text(f"{key}_value", lang, n=int(n), customers=percent(customers), value=percent(value))
@@ -239,7 +241,7 @@ def plot_pyramid(
     ax: Axes | None = None,
     lang: str = "en",
 ) -> Axes:
-    """The customer pyramid: one band per tier, best at the top, with counts and shares.
+    """Draw the customer pyramid: one band per tier, best at the top, with counts and shares.
 
     The bands are drawn with equal heights (the pyramid is the usual picture, not a scale);
     beside each band: the tier, its customers, their share of all customers and, with
@@ -337,7 +339,7 @@ def plot_value_matrix(
     ax: Axes | None = None,
     lang: str = "en",
 ) -> Axes:
-    """The value matrix: current against future value, one tile per value class.
+    """Draw the value matrix: current against future value, one tile per value class.
 
     Tiles follow the rules of :func:`custvalue.value_matrix`: a high current value makes a
     customer most valuable whatever the future value (the right column); a high future value

@@ -89,7 +89,7 @@ def rows_report(
     extra: Mapping[str, int],
     calibration_end: pd.Timestamp | None = None,
 ) -> TableReport:
-    """The row report of ``rows`` once reduced to ``customers`` customers.
+    """Return the row report of ``rows`` once reduced to ``customers`` customers.
 
     ``extra`` adds counts by reason (refund netting, holdout-only rows) to the reader's.
     """

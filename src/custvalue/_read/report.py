@@ -141,7 +141,7 @@ def build_report(
     observation_end: pd.Timestamp,
     calibration_end: pd.Timestamp | None = None,
 ) -> TableReport:
-    """The report from the row counts by reason (TableReport field names)."""
+    """Return the report from the row counts by reason (TableReport field names)."""
     dropped = sum(counts.get(r, 0) for r in TableReport.DROP_REASONS)
     return TableReport(
         rows_in=rows_in,

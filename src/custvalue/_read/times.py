@@ -38,13 +38,13 @@ def tz_to_naive(values: pd.Series | pd.DatetimeIndex, tz: Any, what: str) -> np.
 
 
 def _values_like(values: pd.Series, bad: np.ndarray) -> str:
-    """A few of the offending values, for the message (the examples are customer ids)."""
+    """Return a few of the offending values, for the message (the examples are customer ids)."""
     shown = pd.unique(np.asarray(values)[np.flatnonzero(bad)[:50]])[:3]
     return ", ".join(repr(str(v)) for v in shown)
 
 
 def _format_example(values: pd.Series, bad: np.ndarray) -> str:
-    """An example time_format shaped like the offending values (with a clock time or not)."""
+    """Return an example time_format shaped like the offending values (with a clock time or not)."""
     sample = [str(v) for v in np.asarray(values)[np.flatnonzero(bad)[:20]]]
     sep = "-" if sample and all("-" in v and "/" not in v for v in sample) else "/"
     date = f"%d{sep}%m{sep}%Y"
@@ -220,7 +220,7 @@ def _integer_times(
 
 
 def end_value(value: Any, opts: ReadOptions, what: str = "observation_end") -> np.datetime64:
-    """A date-like argument (``observation_end``, ``calibration_end``) as naive datetime64.
+    """Return a date-like argument (``observation_end``, ``calibration_end``) as naive datetime64.
 
     Read on the clock of the data: integers need ``integer_time_unit`` (or ``time_format``),
     strings are ISO 8601 or follow ``time_format``, tz-aware values are converted to ``tz``.
@@ -235,7 +235,8 @@ def end_value(value: Any, opts: ReadOptions, what: str = "observation_end") -> n
                 f"{what} is an integer: pass integer_time_unit (or time_format) to give its unit"
             )
         unit = np_unit(opts.integer_time_unit)
-        return np.array([int(value)], dtype="int64").astype(f"datetime64[{unit}]")[0]
+        out: np.datetime64 = np.array([int(value)], dtype="int64").astype(f"datetime64[{unit}]")[0]
+        return out
     if isinstance(value, str):
         if re.fullmatch(ISO_RE, value):
             try:
@@ -264,7 +265,7 @@ def end_value(value: Any, opts: ReadOptions, what: str = "observation_end") -> n
             f"{what} must be a date, datetime, pandas.Timestamp, numpy.datetime64 or ISO "
             f"string, got {type(value).__name__}"
         )
-    if ts is pd.NaT:
+    if pd.isna(ts):
         raise ValueError(f"{what} is missing (NaT)")
     if ts.tzinfo is not None:
         if opts.tz is None:

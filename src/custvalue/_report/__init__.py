@@ -61,7 +61,7 @@ _N_LISTED = 10
 
 
 def _fmt_int(v: float) -> str:
-    return f"{int(round(v)):,}"
+    return f"{round(v):,}"
 
 
 def _fmt_money(v: float) -> str:
@@ -82,8 +82,8 @@ def _fmt_num(v: float, digits: int = 3) -> str:
 
 def _duration(value: float, unit: str, lang: str) -> str:
     words = _UNIT_WORDS_ZH[unit] if lang == "zh" else UNIT_WORDS[unit]
-    shown = f"{value:.3g}" if abs(value - round(value)) > 1e-9 else f"{int(round(value))}"
-    return f"{shown} {words}" if lang == "en" else f"{shown} {words}"
+    shown = f"{value:.3g}" if abs(value - round(value)) > 1e-9 else f"{round(value)}"
+    return f"{shown} {words}"
 
 
 class _Figures:
@@ -399,7 +399,7 @@ def _unit_seconds(unit: str) -> int:
 
 
 def render_report(analysis: Analysis, *, lang: str = "en") -> str:
-    """The report of ``analysis`` as one HTML string."""
+    """Return the report of ``analysis`` as one HTML string."""
     try:
         import jinja2
         from markupsafe import Markup

@@ -212,6 +212,6 @@ TEXTS: dict[str, tuple[str, str]] = {
 
 
 def text(key: str, lang: str, **fields: Any) -> str:
-    """The text ``key`` in ``lang`` (``"en"`` or ``"zh"``), with its fields filled in."""
+    """Return the text ``key`` in ``lang`` (``"en"`` or ``"zh"``), with its fields filled in."""
     en, zh = TEXTS[key]
     return (zh if lang == "zh" else en).format(**fields)

@@ -277,7 +277,7 @@ class _BaseModel(_Parametrised):
 
     # ------------------------------------------------------------------ hooks
     def _n_data(self) -> int:
-        """Number of data columns (before the covariate columns) that ``_validate`` returns."""
+        """Return the number of data columns (before the covariate columns) that ``_validate`` returns."""
         return len(self._columns)
 
     def _validate(self, table: pd.DataFrame, what: str, *, fitting: bool) -> tuple[Array, ...]:
@@ -302,7 +302,7 @@ class _BaseModel(_Parametrised):
         return cols + covariate_columns(table, self._layout().columns, what)
 
     def _split(self, cols: tuple[Array, ...]) -> tuple[tuple[Array, ...], Array | None]:
-        """Data columns and the covariate matrix (rows, covariates), or None."""
+        """Return data columns and the covariate matrix (rows, covariates), or None."""
         k = self._n_data()
         if len(cols) <= k:
             return cols, None
@@ -360,7 +360,7 @@ class _BaseModel(_Parametrised):
         )
 
     def _loglik_grad(self) -> Any:
-        """The per-row ``loglik_grad(*params, *data)`` of the model (for covariates)."""
+        """Return the per-row ``loglik_grad(*params, *data)`` of the model (for covariates)."""
         return self._math.loglik_grad
 
     # ------------------------------------------------------------------ fitting
@@ -497,7 +497,7 @@ class _BaseModel(_Parametrised):
     def _estimate_base(
         self, cols: tuple[Array, ...], counts: Array, start: Array | None
     ) -> Estimate:
-        """The fit of the population parameters (no covariates)."""
+        """Return the fit of the population parameters (no covariates)."""
         u_ref = self._to_internal(self._initial_params(cols, counts))
         u0 = u_ref if start is None else self._to_internal(start)
         return self._solve(self._problem(), cols, counts, u0, u_ref)

@@ -173,7 +173,7 @@ def covariate_problem(
     penalizer: float,
     n_data: int,
 ) -> Problem:
-    """The solver's view of a covariate model.
+    """Return the solver's view of a covariate model.
 
     ``loglik_grad(*row_params, *data_columns) -> (ll (n,), grad (n, n_base))`` is the
     model's per-customer likelihood, called with one value per row for the moved

@@ -77,7 +77,7 @@ class _Parametrised:
         return any(self._covariates_by_keyword().values())
 
     def _covariate_columns(self) -> list[str]:
-        """The table columns the covariates are read from (none without covariates)."""
+        """Return the table columns the covariates are read from (none without covariates)."""
         return list(self._layout().columns) if self._has_covariates() else []
 
     def _names(self) -> tuple[str, ...]:
@@ -89,7 +89,7 @@ class _Parametrised:
         return np.concatenate([np.asarray(self._lower, dtype=np.float64), np.zeros(n_coef)])
 
     def _free(self) -> NDArray[np.bool_]:
-        """The coefficients, which range over the real line (``theta = u``)."""
+        """Return the coefficients, which range over the real line (``theta = u``)."""
         return np.arange(len(self._names())) >= len(self._param_names)
 
     def _to_natural(self, u: Array) -> Array:
@@ -135,7 +135,7 @@ class _Parametrised:
         return out
 
     def _params_for(self, covariates: Mapping[str, float] | None, method: str) -> list[float]:
-        """Population parameters at one customer's covariate values (``{column: number}``)."""
+        """Return population parameters at one customer's covariate values (``{column: number}``)."""
         what = f"{type(self).__name__}.{method}"
         if not self._has_covariates():
             if covariates is not None:
@@ -173,7 +173,7 @@ class _Parametrised:
         return params, {c: Z[:, j] for j, c in enumerate(columns)}
 
     def _theta(self) -> tuple[float, ...]:
-        """The population parameters, in the order the math functions take them."""
+        """Return the population parameters, in the order the math functions take them."""
         return tuple(self.params_[n] for n in self._param_names)
 
     def _theta_all(self) -> Array:
@@ -305,7 +305,7 @@ class _Parametrised:
 
     @classmethod
     def _covariates_from_names(cls, names: Sequence[str], what: str) -> dict[str, list[str]]:
-        """The covariate columns implied by coefficient names such as ``purchase[channel]``."""
+        """Return the covariate columns implied by coefficient names such as ``purchase[channel]``."""
         prefixes = {
             prefix: group for group in cls._covariate_groups for prefix, _, _ in group.targets
         }

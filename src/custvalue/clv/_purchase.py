@@ -29,8 +29,9 @@ from .._read import ReadKeywords, read_options
 from .._schema import CUSTOMER_ID
 from .._validation import check_scalar
 from ._alive_path import histories
+from ._base import Array
 from ._covariates import CovariateGroup
-from ._purchase_core import Array, _PurchaseCore, _with_example
+from ._purchase_core import _PurchaseCore, _with_example
 
 __all__: list[str] = []
 
@@ -157,7 +158,7 @@ class _PurchaseModel(_PurchaseCore):
         horizon: float,
         covariates: Mapping[str, float] | None = None,
     ) -> pd.DataFrame:
-        """Expected purchases in the next ``horizon`` over a grid of histories at one tenure.
+        """Return expected purchases in the next ``horizon`` over a grid of histories at one tenure.
 
         Cell ``(x, t_x)`` is :meth:`expected_purchases` of a customer with ``n_repeat = x``,
         ``purchase_span = t_x`` and the given ``tenure`` (lifetimes' frequency/recency

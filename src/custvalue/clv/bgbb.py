@@ -178,7 +178,7 @@ class BetaGeoBetaBinomModel(_PurchaseModel):
             ``customer_id`` 0..n-1.
         """
         T = np.asarray(tenure, dtype=np.float64)
-        if not np.all(np.isfinite(T)) or np.any(T != np.floor(T)) or np.any(T < 1):
+        if not np.all(np.isfinite(T)) or np.any(np.floor(T) != T) or np.any(T < 1):
             raise ValueError("tenure must be a whole number of opportunities >= 1")
         return super().sample(
             n_customers, tenure=tenure, random_state=random_state, covariates=covariates

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import types
 from typing import ClassVar
 
@@ -112,7 +113,7 @@ class GGompertzNBDModel(_CovariatePurchaseModel):
 
     # ------------------------------------------------------------------ the fit
     def _estimate(self, cols: tuple[Array, ...], counts: Array, start: Array | None) -> Estimate:
-        """The maximum over ``b >= 0``: the Pareto/NBD boundary, or a better interior point.
+        """Return the maximum over ``b >= 0``: the Pareto/NBD boundary, or a better interior point.
 
         Both are fitted (either may fail: Pareto/NBD runs off when the hazard clearly rises;
         the fit with ``log b`` free runs to ``b -> 0`` when it does not). The boundary is the
@@ -120,10 +121,9 @@ class GGompertzNBDModel(_CovariatePurchaseModel):
         and no interior point is better.
         """
         boundary: Estimate | None = None
-        try:
+        # no boundary maximum (ConvergenceError): Pareto/NBD has none here, the hazard must rise
+        with contextlib.suppress(ConvergenceError):
             boundary = self._estimate_boundary(cols, counts)
-        except ConvergenceError:
-            pass  # Pareto/NBD has no maximum here: the hazard must rise
         score = None if boundary is None else self._score_b(boundary.theta, cols, counts)
         interior: Estimate | None = None
         searched = counts.shape[0]
@@ -264,7 +264,7 @@ class GGompertzNBDModel(_CovariatePurchaseModel):
         start: Array | None,
         at_boundary: Array | None,
     ) -> Estimate:
-        """The fit with b > 0 (log b free), from the given start or near the boundary fit."""
+        """Return the fit with b > 0 (log b free), from the given start or near the boundary fit."""
         first = self._initial_params(cols, counts)
         u_ref = np.concatenate([self._to_internal(first), np.zeros(len(self._names()) - 5)])
         if start is None:

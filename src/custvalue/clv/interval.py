@@ -113,7 +113,7 @@ cost_to_serve
     point = customer_lifetime_value(transaction_model, spend_model, table, **kwargs)
     rng = np.random.default_rng(random_state)
     n = len(table)
-    n_draw = max(int(round(float(w.sum()))), 1)
+    n_draw = max(round(float(w.sum())), 1)
     prob = w / w.sum()
     spend_rows = _spend_rows(data)
     draws = np.empty((nb, n))

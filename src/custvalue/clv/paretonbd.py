@@ -50,6 +50,7 @@ class ParetoNBDModel(_CovariatePurchaseModel):
         Columns acting on the lifetime: ``beta_i = beta exp(-gamma_dropout . w_i)``
         (coefficients ``dropout[<column>]``; positive: earlier dropout), the convention of
         CLVTools and pymc-marketing.
+
     Attributes
     ----------
     params_ : dict

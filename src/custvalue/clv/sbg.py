@@ -240,7 +240,7 @@ class ShiftedBetaGeoModel(_BaseModel):
         )
 
     def expected_lifetime(self) -> float:
-        """Expected number of periods a new customer pays for, ``(alpha + beta - 1) / (alpha - 1)``.
+        """Return expected number of periods a new customer pays for, ``(alpha + beta - 1) / (alpha - 1)``.
 
         Infinite when ``alpha <= 1`` (the beta-geometric mean does not exist then).
 
@@ -346,7 +346,7 @@ class ShiftedBetaGeoModel(_BaseModel):
         return pd.Series(vals, index=table.index, name="prob_active")
 
     def expected_residual_lifetime(self, table: pd.DataFrame) -> pd.Series:
-        """Expected further periods paid for by each customer (0 for churned ones).
+        """Return expected further periods paid for by each customer (0 for churned ones).
 
         ``(beta + n) / (alpha - 1)`` for a customer active after ``n`` periods: the mean
         of ``(1 - theta) / theta`` under her posterior Beta(alpha, beta + n); infinite when

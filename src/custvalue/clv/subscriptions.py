@@ -40,7 +40,7 @@ def _add_months(start: np.ndarray, k: np.ndarray) -> np.ndarray:
 
 
 def _whole_periods(start: np.ndarray, until: np.ndarray, period: str) -> np.ndarray:
-    """The largest k >= 0 with ``start + k periods <= until`` (``until >= start``)."""
+    """Return the largest k >= 0 with ``start + k periods <= until`` (``until >= start``)."""
     kind, step = SUBSCRIPTION_PERIODS[period]
     if kind == "days":
         span = (until - start).astype("int64")

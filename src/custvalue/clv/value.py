@@ -226,7 +226,7 @@ def _distinct_rows(
 
 
 def _model_covariates(model: Any, table: pd.DataFrame, what: str) -> dict[str, np.ndarray]:
-    """The covariate columns a custvalue model with covariates reads, as float arrays."""
+    """Return the covariate columns a custvalue model with covariates reads, as float arrays."""
     columns = getattr(model, "_covariate_columns", None)
     names = list(columns()) if callable(columns) else []
     if not names:

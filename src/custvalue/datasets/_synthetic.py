@@ -189,9 +189,9 @@ def _spoil(
     m = len(df)
     extra = []
     if faults.get("duplicates"):
-        extra.append(df.iloc[rng.choice(m, int(round(faults["duplicates"] * m)), replace=False)])
+        extra.append(df.iloc[rng.choice(m, round(faults["duplicates"] * m), replace=False)])
     if faults.get("refunds"):
-        ref = df.iloc[rng.choice(m, int(round(faults["refunds"] * m)), replace=False)].copy()
+        ref = df.iloc[rng.choice(m, round(faults["refunds"] * m), replace=False)].copy()
         lag = (rng.uniform(0, 14 * 86400, len(ref))).astype("int64").astype("timedelta64[s]")
         last = (t_end - pd.Timedelta(seconds=1)).to_datetime64()
         ref["timestamp"] = np.minimum(ref["timestamp"].to_numpy() + lag, last).astype(
@@ -203,13 +203,13 @@ def _spoil(
         df = pd.concat([df, *extra], ignore_index=True)
     m = len(df)
     if faults.get("missing_amount"):
-        pos = rng.choice(m, int(round(faults["missing_amount"] * m)), replace=False)
+        pos = rng.choice(m, round(faults["missing_amount"] * m), replace=False)
         df.loc[pos, "amount"] = np.nan
     if faults.get("missing_time"):
-        pos = rng.choice(m, int(round(faults["missing_time"] * m)), replace=False)
+        pos = rng.choice(m, round(faults["missing_time"] * m), replace=False)
         df.loc[pos, "timestamp"] = pd.NaT
     if faults.get("missing_id"):
-        pos = rng.choice(m, int(round(faults["missing_id"] * m)), replace=False)
+        pos = rng.choice(m, round(faults["missing_id"] * m), replace=False)
         spoil = np.zeros(m, dtype=bool)
         spoil[pos] = True
         df["customer_id"] = df["customer_id"].astype("Int64").mask(spoil)

@@ -35,7 +35,7 @@ def clock(y: ArrayLike, b: float) -> Array:
 
 
 def _ell(w: Array, b: float) -> Array:
-    """The inverse clock ``log1p(b w) / b`` (``w`` at b = 0)."""
+    """Return the inverse clock ``log1p(b w) / b`` (``w`` at b = 0)."""
     if b == 0.0:
         return w
     return np.asarray(np.log1p(b * w) / b, dtype=np.float64)
@@ -62,15 +62,17 @@ def log_beta_clock(beta: ArrayLike, y: ArrayLike, b: float) -> Array:
 
 
 def _ratios(L: Array, m: Array, beta: Array, b: Array) -> tuple[Array, Array, Array]:
-    """At ``w`` with ``log(m + w) = L``: ``log(beta + w)``, ``(m + w) / (beta + w)`` and
-    ``(m + w) / (1 + b w)``, none of which overflows for large ``L``."""
+    """Return three terms at ``w`` with ``log(m + w) = L``, without overflow for large ``L``.
+
+    The terms: ``log(beta + w)``, ``(m + w) / (beta + w)`` and ``(m + w) / (1 + b w)``.
+    """
     e = np.exp(-L)
     log_bw = L + np.log1p((beta - m) * e)
     return log_bw, 1.0 / (1.0 + (beta - m) * e), 1.0 / (b + (1.0 - b * m) * e)
 
 
 def _b_of(b: Array | float) -> float:
-    """The (common) b of a column of per-row values: b is a population constant."""
+    """Return the (common) b of a column of per-row values: b is a population constant."""
     return float(np.ravel(b)[0]) if np.ndim(b) else float(b)
 
 

@@ -222,7 +222,7 @@ def log_power_integral_cov(
         cov = covs[0] if scalar else np.where(big, covs[0], covs[1])
     return (
         Integral(log_value.reshape(shape), *(o.reshape(shape) for o in out)),
-        None if cov is None else cov.reshape((4, 4) + shape),
+        None if cov is None else cov.reshape((4, 4, *shape)),
     )
 
 
@@ -338,7 +338,7 @@ def _second_sums(
     q2 = u - 1.0
     q3 = q2 / ((1.0 + eu) * (1.0 + Ec))
     q = (zeta, q1, q2, q3)
-    f = np.empty((14,) + e.shape)
+    f = np.empty((14, *e.shape))
     for i in range(4):
         np.multiply(q[i], e, out=f[i])  # e q_i
     for k, (i, j) in enumerate(PAIRS):

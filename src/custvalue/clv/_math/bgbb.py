@@ -474,7 +474,7 @@ def stay_alive(
     >>> round(float(stay_alive(1.204, 0.750, 0.657, 2.783, 2, 6, 5)), 4)
     0.7595
     """
-    x_, n_, m_ = _arrays(x, n, m)
+    _x, n_, m_ = _arrays(x, n, m)
     out = betaln(gamma, delta + n_ + 1.0 + m_) - betaln(gamma, delta + n_ + 1.0)
     return np.asarray(np.exp(out), dtype=np.float64)
 

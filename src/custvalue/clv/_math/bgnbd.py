@@ -38,14 +38,14 @@ __all__ = [
     "expected_purchases_new",
     "loglik",
     "loglik_grad",
-    "prob_alive",
     "prepare",
+    "prob_alive",
     "prob_no_purchase",
     "purchase_pmf",
-    "rates",
-    "stay_alive",
     "purchase_pmf_new",
+    "rates",
     "sample",
+    "stay_alive",
     "weighted_loglik_grad",
 ]
 
@@ -121,7 +121,7 @@ def loglik_grad(
     xs = np.where(rep, x, 1.0)
     lt = np.log(alpha + T)
     ltx = np.log(alpha + t_x)
-    g = np.empty(x.shape + (4,), dtype=np.float64)
+    g = np.empty((*x.shape, 4), dtype=np.float64)
     g[:, 0] = digamma(r + x) - digamma(r) + np.log(alpha) - w1 * lt - w2 * ltx
     g[:, 1] = r / alpha - (r + x) * (w1 / (alpha + T) + w2 / (alpha + t_x))
     dab = digamma(a + b)

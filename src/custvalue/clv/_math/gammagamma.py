@@ -82,7 +82,7 @@ def loglik_grad(
         + (px - 1.0) * np.log(m_)
         - (px + q) * lgxm
     )
-    g = np.empty(x_.shape + (3,), dtype=np.float64)
+    g = np.empty((*x_.shape, 3), dtype=np.float64)
     g[:, 0] = x_ * (dpq - digamma(px) + np.log(x_) + np.log(m_) - lgxm)
     g[:, 1] = dpq - digamma(q) + np.log(gamma) - lgxm
     g[:, 2] = q / gamma - (px + q) / (gamma + x_ * m_)

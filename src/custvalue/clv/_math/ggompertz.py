@@ -193,7 +193,7 @@ def prob_alive(
 
 
 def survival(b: float, s: float, beta: ArrayLike, t: ArrayLike) -> Array:
-    """Population survival ``S(t) = (beta / (beta + c(t)))^s`` of a new customer."""
+    """Return population survival ``S(t) = (beta / (beta + c(t)))^s`` of a new customer."""
     be, tt = _arrays(beta, t)
     return np.asarray(np.exp(-s * (log_beta_clock(be, tt, b) - np.log(be))), dtype=np.float64)
 
@@ -221,7 +221,7 @@ def stay_alive(
     >>> round(float(stay_alive(0.553, 10.578, 0.0, 0.606, 11.669, 26, 31.0, 52.0)), 4)
     0.617
     """
-    be, x_, T_, tt = _arrays(beta, x, T, t)
+    be, _x, T_, tt = _arrays(beta, x, T, t)
     return survival(float(b), s, _posterior_beta(float(b), be, T_), tt)
 
 
@@ -238,7 +238,7 @@ def _lt_df(z: Array, lbase: Array, m: Array, beta: Array, s: Array, b: Array) ->
 
 
 def lifetime(b: float, s: float, beta: ArrayLike, t: ArrayLike) -> Array:
-    """Expected time alive in ``(0, t]`` of a new customer: ``integral_0^t S(u) du``.
+    """Return expected time alive in ``(0, t]`` of a new customer: ``integral_0^t S(u) du``.
 
     At ``b = 0`` Pareto/NBD's closed form ``beta / (s - 1) [1 - (beta / (beta + t))^(s-1)]``
     (its limit at s = 1); otherwise ``beta^s integral_0^c(t) (beta + w)^-s (1 + b w)^-1 dw``

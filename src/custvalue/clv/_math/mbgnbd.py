@@ -36,14 +36,14 @@ __all__ = [
     "expected_purchases_new",
     "loglik",
     "loglik_grad",
-    "prob_alive",
     "prepare",
+    "prob_alive",
     "prob_no_purchase",
     "purchase_pmf",
-    "rates",
-    "stay_alive",
     "purchase_pmf_new",
+    "rates",
     "sample",
+    "stay_alive",
     "weighted_loglik_grad",
 ]
 
@@ -92,7 +92,7 @@ def loglik_grad(
     tot = np.logaddexp(l1, l2)
     w2 = np.exp(l2 - tot)
     w1 = 1.0 - w2
-    g = np.empty(x_.shape + (4,), dtype=np.float64)
+    g = np.empty((*x_.shape, 4), dtype=np.float64)
     g[:, 0] = (
         digamma(r + x_)
         - digamma(r)

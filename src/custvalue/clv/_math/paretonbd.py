@@ -484,7 +484,7 @@ def stay_alive(
     >>> round(float(stay_alive(0.553, 10.578, 0.606, 11.669, 26, 31.0, 52.0)), 4)
     0.617
     """
-    x_, T_, t_, b_ = _arrays(x, T, t, beta)
+    _x, T_, t_, b_ = _arrays(x, T, t, beta)
     return np.asarray(np.exp(-s * np.log1p(t_ / (b_ + T_))), dtype=np.float64)
 
 

@@ -194,7 +194,7 @@ def expected_lifetime(alpha: float, beta: float) -> float:
 
 
 def expected_residual_lifetime(alpha: float, beta: float, tenure: ArrayLike) -> Array:
-    """Expected further payments of a customer active after n periods: (beta + n) / (alpha - 1).
+    """Return expected further payments of a customer active after n periods: (beta + n) / (alpha - 1).
 
     ``sum_{k >= 1} S(n + k) / S(n) = E[(1 - theta) / theta]`` under the posterior
     Beta(alpha, beta + n); infinite for alpha <= 1.
@@ -215,7 +215,7 @@ def sample(
     """
     theta = rng.beta(alpha, beta, size=periods.shape)
     T = rng.geometric(np.clip(theta, 1e-300, 1.0), size=periods.shape).astype(np.float64)
-    churned = T <= periods
+    churned = periods >= T
     return np.where(churned, T, periods), churned.astype(np.float64)
 
 
