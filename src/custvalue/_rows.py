@@ -3,7 +3,8 @@
 Every "which rows are the same" question of custvalue goes through here: compressing a
 customer table into distinct ``(n_repeat, purchase_span, tenure)`` rows with counts (model
 fits), evaluating a costly prediction once per distinct row (Pareto/NBD, the CLV curve),
-and integer keys of ``(customer code, period)`` pairs (the transaction reader).
+and integer keys of ``(customer code, period)`` pairs (the transaction reader). The keys themselves and the
+pandas-free coding helpers live in :mod:`._rowkey` (re-exported here).
 
 API
 ---
@@ -48,12 +49,24 @@ validate first); ``-0.0`` and ``0.0`` are the same value.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+from ._rowkey import (
+    KEY_LIMIT,
+    IntArray,
+    RowKey,
+    dense_key,
+    packed_sort,
+    row_key,
+    run_starts,
+    stable_order,
+    value_codes,
+    whole_range,
+)
 
 __all__ = [
     "BlockGroups",
@@ -68,32 +81,12 @@ __all__ = [
     "value_codes",
 ]
 
-IntArray = NDArray[np.int64]
 
-_DENSE_RANGE = 1 << 20  # whole numbers spanning fewer values than this are their own codes
 _HASH_MAX = 1 << 18  # estimated distinct values above which a column is hashed, not coded
 _SAMPLE_BITS = 6  # the value-drawn sample keeps values whose hash ends in 6 zero bits
-_KEY_LIMIT = 1 << 62  # keys stay below this (int64 arithmetic never overflows)
 _M1 = np.uint64(0x9E3779B97F4A7C15)
 _M2 = np.uint64(0xBF58476D1CE4E5B9)
 _M3 = np.uint64(0x94D049BB133111EB)
-
-
-@dataclass(frozen=True)
-class RowKey:
-    """An exact integer key of rows.
-
-    Attributes
-    ----------
-    key : numpy.ndarray of int64
-        One key per row, in ``[0, size)``; equal rows have equal keys and keys sort like the
-        rows (lexicographically, first column first).
-    size : int
-        Upper bound of the keys (at most ``2**62``).
-    """
-
-    key: IntArray
-    size: int
 
 
 @dataclass(frozen=True)
@@ -114,62 +107,6 @@ class DistinctRows:
     columns: tuple[NDArray[Any], ...]
     counts: NDArray[np.float64]
     inverse: NDArray[np.intp] | None
-
-
-# --------------------------------------------------------------------------- pandas-free
-
-
-def run_starts(*sorted_cols: NDArray[Any]) -> NDArray[np.intp]:
-    """Positions where a run of equal rows starts, in columns sorted together.
-
-    Parameters
-    ----------
-    *sorted_cols : numpy.ndarray
-        Columns of equal length whose rows are sorted (equal rows adjacent).
-
-    Returns
-    -------
-    numpy.ndarray of intp
-        Start of every run; ``0`` first (empty for empty input).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from custvalue._rows import run_starts
-    >>> run_starts(np.array([1, 1, 2, 5, 5, 5])).tolist()
-    [0, 2, 3]
-    """
-    n = sorted_cols[0].shape[0]
-    if n == 0:
-        return np.zeros(0, dtype=np.intp)
-    new = np.zeros(n, dtype=bool)
-    new[0] = True
-    for c in sorted_cols:
-        new[1:] |= c[1:] != c[:-1]
-    return np.flatnonzero(new)
-
-
-def _whole_range(col: NDArray[Any]) -> tuple[int, int] | None:
-    """``(min, max)`` when the column holds whole numbers in a short range.
-
-    Short: fewer than 2**20 values, or (integer dtypes: codes, period numbers) fewer than
-    four per row.
-    """
-    n = col.shape[0]
-    if n == 0:
-        return None
-    if col.dtype.kind in "iub":
-        lo, hi = int(col.min()), int(col.max())
-        return (lo, hi) if hi - lo < max(_DENSE_RANGE, 4 * n) else None
-    if col.dtype.kind != "f":
-        return None
-    lo_f, hi_f = float(col.min()), float(col.max())
-    if not (math.isfinite(lo_f) and math.isfinite(hi_f)) or hi_f - lo_f >= _DENSE_RANGE:
-        return None
-    with np.errstate(invalid="ignore"):
-        if not np.array_equal(col, np.floor(col)):
-            return None
-    return int(lo_f), int(hi_f)
 
 
 @dataclass(frozen=True)
@@ -260,124 +197,6 @@ def block_groups(codes: IntArray, n_groups: int, *, block: int) -> BlockGroups:
     return BlockGroups(block, int(n_groups), tuple(starts), tuple(groups))
 
 
-def value_codes(col: ArrayLike) -> tuple[IntArray, NDArray[Any]]:
-    """Sorted codes of one column: ``col == uniques[codes]``, ``uniques`` increasing.
-
-    Pandas-free. Whole numbers in a short range are coded by their offset (no sort); other
-    values by ``np.unique``.
-
-    Parameters
-    ----------
-    col : array-like, 1-D
-        Numeric values (no NaN).
-
-    Returns
-    -------
-    codes : numpy.ndarray of int64
-        Code of each value, ``0 .. len(uniques) - 1``.
-    uniques : numpy.ndarray
-        The distinct values, increasing.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from custvalue._rows import value_codes
-    >>> codes, uniques = value_codes(np.array([3.0, 1.0, 3.0, 7.0]))
-    >>> codes.tolist(), uniques.tolist()
-    ([1, 0, 1, 2], [1.0, 3.0, 7.0])
-    """
-    arr = np.asarray(col)
-    span = _whole_range(arr)
-    if span is not None:
-        lo, hi = span
-        off = (arr - lo).astype(np.int64)
-        present = np.bincount(off, minlength=hi - lo + 1) > 0
-        label = np.cumsum(present) - 1
-        uniques = (np.flatnonzero(present) + lo).astype(arr.dtype)
-        return np.asarray(label[off], dtype=np.int64), uniques
-    uniques, inverse = np.unique(arr, return_inverse=True)
-    return np.asarray(inverse, dtype=np.int64).reshape(arr.shape), uniques
-
-
-# --------------------------------------------------------------------------- keys
-
-
-def _dense_key(key: IntArray, size: int) -> tuple[IntArray, int]:
-    """Relabel keys in ``[0, size)`` to the dense codes of their distinct values (same order)."""
-    n = key.shape[0]
-    if n == 0:
-        return key, 0
-    if size <= n + 1024:  # bincount over the key range: O(n + size)
-        present = np.bincount(key, minlength=size) > 0
-        label = np.cumsum(present) - 1
-        return np.asarray(label[key], dtype=np.int64), int(present.sum())
-    order, sorted_key = _packed_sort(key, size)
-    if order is None:
-        uniq, inverse = np.unique(key, return_inverse=True)
-        return np.asarray(inverse, dtype=np.int64), int(uniq.shape[0])
-    new = np.empty(n, dtype=bool)
-    new[:1] = True
-    np.not_equal(sorted_key[1:], sorted_key[:-1], out=new[1:])
-    labels = np.cumsum(new) - 1
-    out = np.empty(n, dtype=np.int64)
-    out[order] = labels
-    return out, int(labels[-1]) + 1
-
-
-def _packed_sort(key: IntArray, size: int) -> tuple[NDArray[np.intp] | None, IntArray]:
-    """Sort non-negative keys below ``size`` and return ``(order, sorted keys)``.
-
-    The keys and the row positions are packed into one int64 (key above, position below),
-    so one vectorised ``np.sort`` gives both and ties keep their input order. Returns
-    ``(None, key)`` when they do not fit in 63 bits.
-    """
-    n = key.shape[0]
-    idx_bits = max(1, (n - 1).bit_length())
-    key_bits = max(1, (max(size, 1) - 1).bit_length())
-    if idx_bits + key_bits > 63:
-        return None, key
-    packed = np.left_shift(key, idx_bits)
-    packed |= np.arange(n, dtype=np.int64)
-    packed.sort()
-    mask = np.int64((1 << idx_bits) - 1)
-    order = np.asarray(packed & mask, dtype=np.intp)
-    return order, np.right_shift(packed, idx_bits)
-
-
-def stable_order(key: ArrayLike) -> NDArray[np.intp]:
-    """Return the stable sorting permutation of integer keys (ties keep their input order).
-
-    The keys, shifted to start at 0, and the row positions are packed into one int64 and
-    sorted with ``np.sort`` (a vectorised sort; ``np.argsort(kind="stable")`` of 10M keys is
-    about 9x slower); when they do not fit in 63 bits this is ``np.argsort(kind="stable")``.
-
-    Parameters
-    ----------
-    key : array-like of int, 1-D
-        The sort keys.
-
-    Returns
-    -------
-    numpy.ndarray of intp
-        ``key[order]`` is sorted; equal keys appear in their input order.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from custvalue._rows import stable_order
-    >>> stable_order(np.array([30, 10, 30, 20])).tolist()
-    [1, 3, 0, 2]
-    """
-    k = np.asarray(key, dtype=np.int64)
-    if k.shape[0] == 0:
-        return np.zeros(0, dtype=np.intp)
-    lo, hi = int(k.min()), int(k.max())
-    order, _ = _packed_sort(k - lo, hi - lo + 1)
-    if order is None:
-        return np.asarray(np.argsort(k, kind="stable"), dtype=np.intp)
-    return order
-
-
 def _cheap_whole_reject(col: NDArray[Any]) -> bool:
     """Tell whether a strided sample already shows non-whole values (skips the full check)."""
     sample = col[:: max(1, col.shape[0] // 4096)]
@@ -442,59 +261,6 @@ def _codes(
 
     codes, uniques = pd.factorize(col, sort=sort)
     return np.asarray(codes, dtype=np.int64), np.asarray(uniques)
-
-
-def row_key(*cols: ArrayLike) -> RowKey:
-    """Compute an exact int64 key of rows of integer (or whole-number) columns.
-
-    Equal rows get equal keys and keys sort like the rows (lexicographically, first column
-    first). Each column is coded by its offset from its minimum (whole numbers in a range
-    below 2**20) or by its sorted distinct values; the codes are combined in mixed radix.
-    The one overflow fallback: before the product of the sizes reaches ``2**62``, the key of
-    the columns so far is relabelled to the dense codes of its distinct values (at most one
-    per row), which keeps it exact.
-
-    Parameters
-    ----------
-    *cols : array-like, 1-D
-        Columns of equal length: integer codes (e.g. customer codes and period numbers) or
-        any numeric values without NaN.
-
-    Returns
-    -------
-    RowKey
-        ``key`` (int64, in ``[0, size)``) and ``size``.
-
-    Examples
-    --------
-    Keys of (customer code, period number) pairs:
-
-    >>> import numpy as np
-    >>> from custvalue._rows import row_key
-    >>> k = row_key(np.array([0, 0, 1, 0]), np.array([730, 731, 730, 730]))
-    >>> k.key.tolist(), k.size
-    ([0, 1, 2, 0], 4)
-    """
-    arrays = [np.asarray(c) for c in cols]
-    if not arrays:
-        raise ValueError("row_key needs at least one column")
-    n = arrays[0].shape[0]
-    key = np.zeros(n, dtype=np.int64)
-    size = 1
-    for arr in arrays:
-        if arr.shape != (n,):
-            raise ValueError("row_key: the columns must be 1-D and of equal length")
-        span = _whole_range(arr)
-        if span is not None:
-            codes, k = (arr - span[0]).astype(np.int64), span[1] - span[0] + 1
-        else:
-            codes, uniques = value_codes(arr)
-            k = max(int(uniques.shape[0]), 1)
-        if size * k >= _KEY_LIMIT:
-            key, size = _dense_key(key, size)
-        key = key * np.int64(k) + codes
-        size *= k
-    return RowKey(key, size)
 
 
 # --------------------------------------------------------------------------- distinct rows
@@ -599,7 +365,7 @@ def _distinct(
 ) -> DistinctRows | None:
     """Take one of the two paths of :func:`distinct_rows` (None when over ``fraction``)."""
     n = arrays[0].shape[0]
-    spans = [None if _cheap_whole_reject(a) else _whole_range(a) for a in arrays]
+    spans = [None if _cheap_whole_reject(a) else whole_range(a) for a in arrays]
     estimates = [
         _estimated_distinct(a, _spread(a, exact=False)) if span is None else _span_size(span)
         for a, span in zip(arrays, spans, strict=True)
@@ -632,8 +398,8 @@ def _by_key(
     relabelled = False
     for codes, values in coded[1:]:
         k = max(int(values.shape[0]), 1)
-        if size * k >= _KEY_LIMIT:
-            key, size = _dense_key(key, size)
+        if size * k >= KEY_LIMIT:
+            key, size = dense_key(key, size)
             relabelled = True
         key = key * np.int64(k)
         key += codes
@@ -649,7 +415,7 @@ def _by_key(
             keys = sorted_key[starts]
             counts = np.diff(starts, append=n).astype(np.float64)
         else:
-            order, sorted_key = _packed_sort(key, size)
+            order, sorted_key = packed_sort(key, size)
             if order is None:
                 order = np.argsort(key, kind="stable")
                 sorted_key = key[order]
@@ -669,7 +435,7 @@ def _by_key(
         else:
             counts = np.asarray(np.bincount(labels, weights=w, minlength=n_groups), np.float64)
     elif canonical:
-        labels, n_groups = _dense_key(key, size)
+        labels, n_groups = dense_key(key, size)
         counts = np.asarray(np.bincount(labels, weights=w, minlength=n_groups), np.float64)
     else:  # any order: the hash table groups the keys without a sort
         import pandas as pd  # the O(n) hash table numpy lacks (module docstring)
@@ -712,7 +478,7 @@ def _by_hash(
         cols = [np.take(a, order) for a in arrays]
     else:
         h >>= np.uint64(64 - prefix_bits)
-        packed, sorted_prefix = _packed_sort(h.view(np.int64), 1 << prefix_bits)
+        packed, sorted_prefix = packed_sort(h.view(np.int64), 1 << prefix_bits)
         del h
         assert packed is not None
         order = packed

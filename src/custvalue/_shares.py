@@ -1,17 +1,20 @@
-"""Shares above each customer, the kernel of the tier and class limits (ties kept together).
+"""Shares above each customer and the computed ABC points: the kernels of the limits.
 
 Every limit of :mod:`custvalue.abc` and :mod:`custvalue.pyramid` is read against one of two
 shares: the share of the total value held by customers with a strictly larger value, or the
 share of customers with a strictly larger value. Because both count only *strictly* larger
 values, equal values always get the same share, and a limit that falls inside a block of
-equal values never splits it.
+equal values never splits it. :func:`computed_points` finds the limits of the computed ABC
+analysis on the same sorted values.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-__all__ = ["rank_before_share", "value_before_share"]
+__all__ = ["computed_points", "rank_before_share", "value_before_share"]
 
 
 def value_before_share(sorted_desc: np.ndarray) -> np.ndarray:
@@ -78,3 +81,44 @@ def rank_before_share(values: np.ndarray) -> np.ndarray:
     out = np.empty(n, dtype="float64")
     out[order] = (n - n_le) / n
     return out
+
+
+def computed_points(sorted_desc: np.ndarray) -> dict[str, Any]:
+    """Find the set limits of the computed ABC analysis; values sorted descending, >= 0.
+
+    Ultsch & Lötsch (2015), PLoS One 10(6) e0129767, section "Computed ABC analysis":
+    the ABC curve plots effort (share of items, largest first) against yield (share of the
+    total). The Pareto point is the curve point nearest (0, 1); the break-even point is
+    where the slope dABC/dx equals 1; the A/B limit is the one of the two with the smaller
+    effort; the submarginal point, nearest (B_x, 1) with B_x the effort of the other one,
+    is the B/C limit. As in the paper and the R packages, the curve is drawn over the
+    positive values only (zero values are class C). Here the curve is the empirical one (its
+    points at k/n, no spline smoothing). On it the slope of the segment ending at item k is
+    ``v_(k) / mean(v)``, so the break-even point is the last item with ``v >= mean``. Ties
+    in the distances are resolved towards the smaller effort.
+    """
+    s = sorted_desc[: np.count_nonzero(sorted_desc > 0)]  # the positive values, a prefix
+    n = s.size
+    total = s.sum()
+    x = np.arange(1, n + 1, dtype="float64") / n
+    y = np.cumsum(s) / total
+    y[-1] = 1.0
+    i_pareto = int(np.argmin(x * x + (1.0 - y) ** 2))
+    # slope of the segment ending at item k is s[k] * n / total; break-even: last item
+    # whose segment slope is >= 1 (the curve is concave, slopes never increase)
+    i_be = int(np.searchsorted(-s * n, -total, side="right")) - 1
+    i_be = max(i_be, 0)
+    exchanged = i_be < i_pareto
+    i_ab = min(i_pareto, i_be)
+    i_b = max(i_pareto, i_be)
+    i_sub = int(np.argmin((x - x[i_b]) ** 2 + (1.0 - y) ** 2))
+    i_sub = max(i_sub, i_ab)
+    return {
+        "a_min_value": float(s[i_ab]),
+        "b_min_value": float(s[i_sub]),
+        "pareto_point": (float(x[i_pareto]), float(y[i_pareto])),
+        "break_even_point": (float(x[i_be]), float(y[i_be])),
+        "submarginal_point": (float(x[i_sub]), float(y[i_sub])),
+        "ab_point": (float(x[i_ab]), float(y[i_ab])),
+        "ab_exchanged": bool(exchanged),
+    }

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._rows import stable_order
+from .._rowkey import stable_order
 from .._schema import N_REPEAT, PURCHASE_SPAN
 from .._validation import check_scalar
 from ..clv import BetaGeoBetaBinomModel, BetaGeoModel, GammaGammaModel

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import betaln, digamma, gammaln
 
-from ..._rows import row_key, value_codes
+from ..._rowkey import row_key, value_codes
 
 __all__ = [
     "expected_purchases",

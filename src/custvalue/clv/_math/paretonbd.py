@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import digamma, exprel, gammaln, polygamma
 
-from ..._rows import value_codes
+from ..._rowkey import value_codes
 from ._pareto_counts import purchase_pmf, purchase_pmf_new
 from ._powerint import (
     N_NODES,
