@@ -99,7 +99,7 @@ def main(n: int) -> None:
         ),
         ("value_matrix", lambda: value_matrix(values, future, cost=cost)),
         ("segment_report", lambda: segment_report(table, abc)),
-        ("labels.display zh", lambda: display(abc, "zh")),
+        ("labels.display zh", lambda: display(abc, lang="zh")),
     ]
     print(f"custvalue segmentation on {n:,} customers (best of 3)")
     print(f"{'baseline: pandas sort + cumsum':32s} {base:8.3f} s")

@@ -89,7 +89,7 @@ def test_models_and_evaluation(netted: cv.Analysis) -> None:
     for name in ev.index:
         assert netted.holdout[name].tracking is not None
     assert "mean absolute error" in netted.reason
-    assert "平均绝对误差" in choice_reason(netted.choice, netted.choice_detail, "zh")
+    assert "平均绝对误差" in choice_reason(netted.choice, netted.choice_detail, lang="zh")
 
 
 def test_customers_the_spend_model_cannot_use_get_the_population_mean() -> None:
@@ -177,4 +177,4 @@ def test_the_reason_says_when_the_best_model_could_not_be_refitted() -> None:
     assert text.endswith(
         "could not be fitted on the whole history, so the next best candidate is used: BG/NBD"
     )
-    assert choice_reason("bgnbd", detail, "zh").endswith("：BG/NBD")
+    assert choice_reason("bgnbd", detail, lang="zh").endswith("：BG/NBD")

@@ -315,7 +315,7 @@ def test_segments_bars_are_the_segment_report(cdnow: dict[str, Any]) -> None:
         np.testing.assert_allclose([b.get_width() for b in cust], report["customer_share"])
         np.testing.assert_allclose([b.get_width() for b in val], report["value_share"])
         names = [t.get_text() for t in ax.get_yticklabels()]
-        assert names == [labels_for("rfm_segment", "zh")[c] for c in seg.cat.categories]
+        assert names == [labels_for("rfm_segment", lang="zh")[c] for c in seg.cat.categories]
     only_customers = plotting.plot_segments(seg, ax=report_axes())
     assert len(only_customers.containers) == 1
 
@@ -327,7 +327,7 @@ def test_pyramid_has_a_band_per_tier_with_customers(cdnow: dict[str, Any]) -> No
     ax = plotting.plot_pyramid(tiers, cdnow["clv"], ax=report_axes(), lang="zh")
     assert len(ax.patches) == len(used) == 4  # "potential" is empty: no prospects given
     assert [p.get_label() for p in ax.patches] == [
-        labels_for("pyramid_tier", "zh")[c] for c in used
+        labels_for("pyramid_tier", lang="zh")[c] for c in used
     ]
     shown = " ".join(t.get_text() for t in ax.texts)
     for c in used:
@@ -342,7 +342,7 @@ def test_lifecycle_bars_in_stage_order(cdnow: dict[str, Any]) -> None:
     counts = stages.value_counts(sort=False).reindex(stages.cat.categories)
     assert [b.get_height() for b in ax.containers[0]] == counts.tolist()
     names = [t.get_text() for t in ax.get_xticklabels()]
-    assert names == [labels_for("lifecycle_stage", "zh")[c] for c in stages.cat.categories]
+    assert names == [labels_for("lifecycle_stage", lang="zh")[c] for c in stages.cat.categories]
     explained = cv.explain_lifecycle(cdnow["tx"], observation_end="1998-06-30")
     ax2 = plotting.plot_lifecycle(explained, ax=report_axes())
     assert [b.get_height() for b in ax2.containers[0]] == counts.tolist()
@@ -353,7 +353,7 @@ def test_value_matrix_tiles(cdnow: dict[str, Any]) -> None:
     ax = plotting.plot_value_matrix(classes, cdnow["historical"], ax=report_axes())
     assert len(ax.patches) == 4
     assert [p.get_label() for p in ax.patches] == [
-        labels_for("value_class", "en")[c] for c in classes.cat.categories
+        labels_for("value_class", lang="en")[c] for c in classes.cat.categories
     ]
     counts = classes.value_counts(sort=False)
     shown = " ".join(t.get_text() for t in ax.texts)

@@ -97,6 +97,16 @@ def glossary() -> str:
     return out
 
 
+def arguments() -> str:
+    from custvalue import _schema
+
+    rows = [
+        [code(a.name), code(a.annotation), md(a.unit or "-"), md(a.summary + " ...")]
+        for a in sorted(_schema.ARGUMENTS.values(), key=lambda a: a.name)
+    ]
+    return HEADER + table(["argument", "type", "unit", "every description begins"], rows)
+
+
 def lifetimes_rename() -> str:
     from custvalue import _schema
 
@@ -927,6 +937,7 @@ def internal_references(text: str) -> list[str]:
 
 PAGES: dict[str, Callable[[], str]] = {
     "glossary.md": glossary,
+    "arguments.md": arguments,
     "lifetimes_rename.md": lifetimes_rename,
     "time_units.md": time_units,
     "cli_analyze.md": lambda: cli_command("analyze"),

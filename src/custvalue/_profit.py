@@ -72,7 +72,7 @@ def profit(
     revenue : float or numpy.ndarray
         Revenue per customer over some window (money).
     margin : float or numpy.ndarray, default 1.0
-        Rate of the revenue kept, ``0 < margin <= 1`` (callers check it).
+        Profit per unit of revenue, ``0 < margin <= 1`` (callers check it).
     cost : float or numpy.ndarray, default 0.0
         Money per customer (``>= 0``), in total over the same window as ``revenue``.
 
@@ -152,7 +152,7 @@ def customer_value(
         Revenue per customer (index = customer id), or a customer table whose
         ``total_spend`` column is used.
     margin : float or pandas.Series, optional
-        Rate of the revenue kept, ``0 < margin <= 1``: one rate for everyone, or a Series
+        Profit per unit of revenue, ``0 < margin <= 1``: one rate for everyone, or a Series
         of per-customer rates on exactly the customers of ``values``.
     cost : float or pandas.Series, optional
         Money per customer (``>= 0``), in total over the same window as ``values``: one

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 __all__ = [
+    "ARGUMENTS",
     "CUSTOMER_ID",
     "FIRST_PURCHASE",
     "HOLDOUT_COLUMNS",
@@ -29,6 +30,7 @@ __all__ = [
     "TENURE",
     "TIME_SINCE_LAST",
     "TOTAL_SPEND",
+    "Argument",
     "Column",
     "describe",
 ]
@@ -155,3 +157,96 @@ def describe(column: str) -> str:
     except KeyError:
         raise KeyError(f"unknown column {column!r}; known: {sorted(GLOSSARY)}") from None
     return f"{col.name}: {col.definition}"
+
+
+# --------------------------------------------------------------------------- arguments
+
+
+@dataclass(frozen=True)
+class Argument:
+    """A parameter name used across the public API, with its one meaning.
+
+    ``summary`` is how every docstring's description of the parameter begins (the rest of
+    the line may say what that function reads or requires); ``unit`` is the unit its values
+    are in. A docstring may instead delegate (``As in :func:`...```) to the function that
+    defines it. ``also`` lists the wider annotations some functions accept, with ``why``.
+    """
+
+    name: str
+    annotation: str
+    unit: str
+    summary: str
+    also: tuple[str, ...] = ()
+    why: str = ""
+
+
+_ARGUMENTS = (
+    Argument(
+        "transactions",
+        "pd.DataFrame",
+        "",
+        "One row per purchase",
+        also=("Any",),
+        why="analyze() also takes any Arrow-exportable frame (polars, pyarrow)",
+    ),
+    Argument("table", "pd.DataFrame", "", "Customer table"),
+    Argument("calibration", "pd.DataFrame", "", "Calibration-period customer table"),
+    Argument("holdout", "pd.DataFrame", "", "Holdout facts"),
+    Argument("observation_end", "Any", "a time of the log", "End of observation"),
+    Argument(
+        "horizon",
+        "float",
+        "the table's time unit",
+        "How far ahead",
+        also=("ArrayLike",),
+        why="predictions for new customers and the alive-curve take several horizons at once",
+    ),
+    Argument(
+        "margin",
+        "float | pd.Series",
+        "rate, 0 < margin <= 1",
+        "Profit per unit of revenue",
+        also=("float",),
+        why="analyze() and the CLI take one margin for everyone",
+    ),
+    Argument(
+        "cost",
+        "float | pd.Series",
+        "money per customer, over the window of the values",
+        "Money per customer",
+    ),
+    Argument(
+        "cost_to_serve",
+        "float | pd.Series",
+        "money per customer per period_length",
+        "Cost of serving a customer per",
+        also=("float",),
+        why="analyze() and the CLI take one cost for everyone",
+    ),
+    Argument("discount_rate", "float", "rate per period_length", "Discount rate per"),
+    Argument(
+        "period_length",
+        "float",
+        "the table's time unit",
+        "Length of one discounting period",
+    ),
+    Argument("lang", "str", "", "Display language"),
+    Argument("random_state", "int | np.random.Generator", "", "Seed or generator"),
+    Argument("weights", "ArrayLike", "", "Frequency weights"),
+    Argument("values", "pd.Series | pd.DataFrame", "money per customer", "Value per customer"),
+    Argument("p_alive", "pd.Series", "probability", "P(alive) per customer"),
+    Argument("ax", "Axes", "", "Where to draw"),
+    Argument("title", "str", "", "Title"),
+    Argument("return_report", "bool", "", "Also return the :class:`TableReport`"),
+    Argument("max_iter", "int", "", "Iteration limit of the optimiser"),
+    Argument("tol", "float", "", "Convergence tolerance"),
+    Argument("n_bins", "int", "", "Number of scores per dimension"),
+)
+
+ARGUMENTS: MappingProxyType[str, Argument] = MappingProxyType({a.name: a for a in _ARGUMENTS})
+"""Argument name -> :class:`Argument`: the parameters shared across modules, defined once.
+
+``tests/test_signatures.py`` walks every public signature and checks that each parameter of
+these names has this annotation (``| None`` aside) and that its description begins with this
+summary.
+"""

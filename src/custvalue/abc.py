@@ -56,7 +56,7 @@ Point = tuple[float, float]
 
 
 def _values(
-    values: Any,
+    values: pd.Series | pd.DataFrame,
     margin: float | pd.Series | None,
     cost: float | pd.Series | None,
     what: str,
@@ -82,7 +82,7 @@ def _values(
 
 @renamed(cost_to_serve="cost", since="0.2")
 def concentration_curve(
-    values: Any,
+    values: pd.Series | pd.DataFrame,
     *,
     margin: float | pd.Series | None = None,
     cost: float | pd.Series | None = None,
@@ -100,7 +100,7 @@ def concentration_curve(
         Value per customer (index = customer id), or a customer table (``total_spend``).
         Must be non-negative with a positive total.
     margin : float or pandas.Series, optional
-        Rate of the revenue kept, ``0 < margin <= 1``: one for everyone, or per customer.
+        Profit per unit of revenue, ``0 < margin <= 1``: one for everyone, or per customer.
         A per-customer Series must cover exactly the customers of the values; the value
         becomes profit.
     cost : float or pandas.Series, optional
@@ -142,7 +142,7 @@ def _curve(v: np.ndarray) -> pd.DataFrame:
 
 @renamed(cost_to_serve="cost", since="0.2")
 def gini(
-    values: Any,
+    values: pd.Series | pd.DataFrame,
     *,
     margin: float | pd.Series | None = None,
     cost: float | pd.Series | None = None,
@@ -159,7 +159,7 @@ def gini(
         Value per customer (index = customer id), or a customer table (``total_spend``).
         Must be non-negative with a positive total.
     margin : float or pandas.Series, optional
-        Rate of the revenue kept, ``0 < margin <= 1``: one for everyone, or per customer.
+        Profit per unit of revenue, ``0 < margin <= 1``: one for everyone, or per customer.
         A per-customer Series must cover exactly the customers of the values; the value
         becomes profit.
     cost : float or pandas.Series, optional
@@ -191,7 +191,7 @@ def gini(
 @renamed(cost_to_serve="cost", since="0.2")
 @keyword_only_after(1, "top", since="0.2")
 def pareto_share(
-    values: Any,
+    values: pd.Series | pd.DataFrame,
     *,
     top: float = 0.2,
     margin: float | pd.Series | None = None,
@@ -211,7 +211,7 @@ def pareto_share(
     top : float, default 0.2
         Fraction of customers, in [0, 1].
     margin : float or pandas.Series, optional
-        Rate of the revenue kept, ``0 < margin <= 1``: one for everyone, or per customer.
+        Profit per unit of revenue, ``0 < margin <= 1``: one for everyone, or per customer.
         A per-customer Series must cover exactly the customers of the values; the value
         becomes profit.
     cost : float or pandas.Series, optional
@@ -329,7 +329,7 @@ class ABCLimits:
 
 
 def _limits(
-    values: Any,
+    values: pd.Series | pd.DataFrame,
     method: str,
     cutoffs: Any,
     margin: float | pd.Series | None,
@@ -386,7 +386,7 @@ def _limits(
 
 @renamed(cost_to_serve="cost", since="0.2")
 def abc_limits(
-    values: Any,
+    values: pd.Series | pd.DataFrame,
     *,
     method: str = "fixed",
     cutoffs: tuple[float, float] = (0.8, 0.95),
@@ -409,7 +409,7 @@ def abc_limits(
         Cumulative value shares ending A and B (``0 < a <= b <= 1``); ``method="fixed"``
         only.
     margin : float or pandas.Series, optional
-        Rate of the revenue kept, ``0 < margin <= 1``: one for everyone, or per customer.
+        Profit per unit of revenue, ``0 < margin <= 1``: one for everyone, or per customer.
         A per-customer Series must cover exactly the customers of the values; the value
         becomes profit.
     cost : float or pandas.Series, optional
@@ -460,7 +460,7 @@ def abc_limits(
 @renamed(cost_to_serve="cost", since="0.2")
 @keyword_only_after(1, "method", "cutoffs", since="0.2")
 def abc_classes(
-    values: Any,
+    values: pd.Series | pd.DataFrame,
     *,
     method: str = "fixed",
     cutoffs: tuple[float, float] = (0.8, 0.95),
@@ -491,7 +491,7 @@ def abc_classes(
         Cumulative value shares ending A and B (``0 < a <= b <= 1``); ``method="fixed"``
         only. The default 80 % / 95 % is the usual inventory ABC convention (80/20 rule).
     margin : float or pandas.Series, optional
-        Rate of the revenue kept, ``0 < margin <= 1``: one for everyone, or per customer.
+        Profit per unit of revenue, ``0 < margin <= 1``: one for everyone, or per customer.
         A per-customer Series must cover exactly the customers of the values; the value
         becomes profit.
     cost : float or pandas.Series, optional
@@ -550,7 +550,7 @@ def __getattr__(name: str) -> Any:
 
 
 def _computed_abc(
-    values: Any,
+    values: pd.Series | pd.DataFrame,
     *,
     margin: float | pd.Series | None = None,
     cost_to_serve: float | pd.Series | None = None,
@@ -562,7 +562,7 @@ def _computed_abc(
     values : pandas.Series or pandas.DataFrame
         Non-negative value per customer with a positive total (or a customer table).
     margin : float or pandas.Series, optional
-        Rate of the revenue kept, ``0 < margin <= 1``.
+        Profit per unit of revenue, ``0 < margin <= 1``.
     cost_to_serve : float or pandas.Series, optional
         Money per customer, in total over the same window as ``values``.
 

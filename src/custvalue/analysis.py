@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ._calendar import UNIT_WORDS, unit_seconds
+from ._choice import MODEL_NAMES, choice_reason
 from ._read import ReadKeywords, ReadOptions, TableReport, read_options
 from ._schema import MEAN_REPEAT_SPEND, N_REPEAT
 from ._validation import check_choice, check_scalar
@@ -55,7 +56,6 @@ MODELS: Mapping[str, type] = {
 }
 """The purchase models ``analyze`` can use (``model=``), by short name."""
 
-MODEL_NAMES: Mapping[str, str] = {"bgnbd": "BG/NBD", "pnbd": "Pareto/NBD", "mbgnbd": "MBG/NBD"}
 
 _DAY = 86400
 _WEEK_DAYS = 7.0
@@ -251,20 +251,21 @@ def analyze(
     margin : float, default 1.0
         Profit per unit of revenue (0 < margin <= 1); 1 values revenue.
     cost_to_serve : float, default 0.0
-        Cost of serving one customer per ``period_length``, in money.
+        Cost of serving a customer per ``period_length``, in money.
     discount_rate : float, default 0.0
         Discount rate per ``period_length`` (0.008 per month is about 10 % a year).
     horizon : float, optional
-        CLV horizon in ``time_unit``; default 52 weeks.
+        How far ahead to value, in ``time_unit``; default 52 weeks.
     period_length : float, optional
-        Length of a discounting (and cost) period in ``time_unit``; default one month
+        Length of one discounting period (and of ``cost_to_serve``'s period) in ``time_unit``;
+        default one month
         (365.25 / 12 days).
     product_col : str, optional
         Product line column: adds ``churn_status`` (full and partial churn).
     rfm_scheme : {"common", "cn8"}, default "common"
         RFM segment scheme (see :func:`custvalue.rfm_segments`).
     lang : {"en", "zh"}, default "en"
-        Language of the report's labels (the data's codes do not change).
+        Display language of the report (the data's codes do not change).
     on_step : callable, optional
         Called as ``on_step(step, seconds)`` after each step (read, fit, score, ...),
         e.g. to show progress. Nothing is printed by the library.
@@ -494,55 +495,6 @@ def _refit(
         return model, name
     reasons = "; ".join(f"{MODEL_NAMES[k]}: {failures[k]}" for k in order)
     raise InsufficientDataError(f"analyze: no purchase model could be fitted ({reasons})")
-
-
-def choice_reason(choice: str, detail: Mapping[str, Any], lang: str = "en") -> str:
-    """Why ``choice`` was made, in words (English or Chinese)."""
-    crit = detail["criterion"]
-    name = MODEL_NAMES[choice]
-    zh = lang == "zh"
-    if crit == "asked":
-        text = (
-            f"{name} 由用户指定（model={choice!r}）"
-            if zh
-            else (f"{name} was asked for (model={choice!r})")
-        )
-    else:
-        values = detail["values"]
-        best = detail.get("best", choice)
-        name = MODEL_NAMES[best]
-        others = [f"{MODEL_NAMES[k]} {v:.4g}" for k, v in values.items() if k != best]
-        if zh:
-            what = (
-                "验证期每位客户购买次数的平均绝对误差最低"
-                if crit == "mae"
-                else ("在全部历史上的 BIC 最低（未指定验证期）")
-            )
-            text = f"{name} 的{what}：{values[best]:.4g}"
-            if others:
-                text += f"（其他：{'，'.join(others)}）"
-        else:
-            what = (
-                "the lowest mean absolute error of holdout purchases per customer"
-                if crit == "mae"
-                else "the lowest BIC on the whole history (no holdout given)"
-            )
-            text = f"{name} has {what}: {values[best]:.4g}"
-            if others:
-                text += f" (vs {', '.join(others)})"
-    if detail["failed"]:
-        failed = ", ".join(MODEL_NAMES[k] for k in detail["failed"])
-        text += f"；无法拟合 {failed}" if zh else f"; could not fit {failed}"
-    for name in detail.get("refit_failed", []):
-        text += (
-            f"；{MODEL_NAMES[name]} 无法在全部历史上拟合，改用下一个最佳模型"
-            if zh
-            else f"; {MODEL_NAMES[name]} could not be fitted on the whole history, so the "
-            "next best candidate is used"
-        )
-    if detail.get("refit_failed"):
-        text += f"：{MODEL_NAMES[choice]}" if zh else f": {MODEL_NAMES[choice]}"
-    return text
 
 
 def _spend(

@@ -63,6 +63,13 @@ class DataValidationError(CustvalueError, ValueError):
 
     All failures found at a public boundary are collected and reported together.
 
+    Parameters
+    ----------
+    what : str
+        The function (or CLI step) whose input broke the rules, e.g. ``"customer_table"``.
+    failures : sequence of ValidationFailure
+        Every rule broken, with its count and example ids.
+
     Attributes
     ----------
     failures : tuple of ValidationFailure

@@ -213,7 +213,8 @@ def followup_plan(
     account_col : str, optional
         Account id column (default: the index).
     observation_end : timestamp-like, optional
-        Date of the plan; default today (in the time zone of ``last_contact`` when it is
+        End of observation: the date of the plan; default today (in the time zone of
+        ``last_contact`` when it is
         tz-aware). Contacts after it raise.
     cadence : mapping, optional
         Stage -> days, merged over :data:`DEFAULT_CADENCE`.

@@ -102,7 +102,7 @@ def to_lifetimes(table: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     table : pandas.DataFrame
-        A customer table (at least ``n_repeat``, ``purchase_span``, ``tenure``).
+        Customer table (at least ``n_repeat``, ``purchase_span``, ``tenure``).
 
     Returns
     -------

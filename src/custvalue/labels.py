@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from ._deprecation import keyword_only_after
 from ._validation import check_choice
 
 __all__ = ["LABELS", "LANGS", "PLOT_TEXTS", "display", "labels_for", "plot_text"]
@@ -115,7 +116,8 @@ LABELS: Mapping[str, Mapping[str, Mapping[str, str]]] = MappingProxyType(
 """``LABELS[kind][code][lang]``: the display label of every category code."""
 
 
-def labels_for(kind: str, lang: str = "en") -> dict[str, str]:
+@keyword_only_after(1, "lang", since="0.3")
+def labels_for(kind: str, *, lang: str = "en") -> dict[str, str]:
     """Code -> display label for one kind of categorical output.
 
     Parameters
@@ -132,7 +134,7 @@ def labels_for(kind: str, lang: str = "en") -> dict[str, str]:
     Examples
     --------
     >>> from custvalue.labels import labels_for
-    >>> labels_for("value_class", "zh")["below_zero"]
+    >>> labels_for("value_class", lang="zh")["below_zero"]
     '放弃型客户'
     """
     check_choice("lang", lang, LANGS)
@@ -155,7 +157,8 @@ def _find_kind(series: pd.Series) -> str:
     return matches[0]
 
 
-def display(series: pd.Series, lang: str = "en", *, kind: str | None = None) -> pd.Series:
+@keyword_only_after(1, "lang", since="0.3")
+def display(series: pd.Series, *, lang: str = "en", kind: str | None = None) -> pd.Series:
     """Replace category codes by display labels, keeping order and categories.
 
     Parameters
@@ -180,9 +183,9 @@ def display(series: pd.Series, lang: str = "en", *, kind: str | None = None) -> 
     >>> from custvalue.labels import display
     >>> s = pd.Series(pd.Categorical(["vip", "small"], categories=["vip", "major",
     ...     "ordinary", "small", "potential"], ordered=True), name="pyramid_tier")
-    >>> display(s, "zh").tolist()
+    >>> display(s, lang="zh").tolist()
     ['VIP客户', '小客户']
-    >>> list(display(s, "zh").cat.categories)
+    >>> list(display(s, lang="zh").cat.categories)
     ['VIP客户', '主要客户', '普通客户', '小客户', '潜在客户']
     """
     check_choice("lang", lang, LANGS)
@@ -337,7 +340,8 @@ same fields.
 """
 
 
-def plot_text(key: str, lang: str = "en", **fields: Any) -> str:
+@keyword_only_after(1, "lang", since="0.3")
+def plot_text(key: str, *, lang: str = "en", **fields: Any) -> str:
     """One text of the plots in one language, with its ``{fields}`` filled in.
 
     Parameters
@@ -356,7 +360,7 @@ def plot_text(key: str, lang: str = "en", **fields: Any) -> str:
     Examples
     --------
     >>> from custvalue.labels import plot_text
-    >>> plot_text("concentration.curve", "zh", gini=0.6312)
+    >>> plot_text("concentration.curve", lang="zh", gini=0.6312)
     '集中度曲线（基尼系数 0.63）'
     """
     check_choice("lang", lang, LANGS)

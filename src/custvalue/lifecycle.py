@@ -178,7 +178,8 @@ def lifecycle_stages(
     expected_purchases : pandas.Series, optional
         Expected purchases over the next ``horizon`` (``method="model"``).
     horizon : float, optional
-        Length of that horizon in ``time_unit``; required with ``expected_purchases``.
+        How far ahead ``expected_purchases`` looks, in ``time_unit``; required with
+        ``expected_purchases``.
     explain : bool, default False
         Deprecated since 0.2.0 (removed in 0.4.0): ``explain=True`` warns and returns
         :func:`explain_lifecycle`'s DataFrame; call that function instead.
@@ -340,7 +341,8 @@ def explain_lifecycle(
     expected_purchases : pandas.Series, optional
         Expected purchases over the next ``horizon`` (``method="model"``).
     horizon : float, optional
-        Length of that horizon in ``time_unit``; required with ``expected_purchases``.
+        How far ahead ``expected_purchases`` looks, in ``time_unit``; required with
+        ``expected_purchases``.
     **options
         Transaction reading options, exactly as in :func:`custvalue.customer_table`.
         ``time_unit`` is the unit of the duration columns below.

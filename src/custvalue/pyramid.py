@@ -92,7 +92,7 @@ def _scheme(scheme: Any) -> str:
 
 @renamed(cost_to_serve="cost", since="0.2")
 def pyramid_tiers(
-    values: Any,
+    values: pd.Series | pd.DataFrame,
     *,
     scheme: str = "vip",
     shares: tuple[float, ...] | None = None,
@@ -125,7 +125,7 @@ def pyramid_tiers(
         Ids of prospects without purchases (``"vip"`` scheme only): added to the result as
         ``"potential"``. They must not appear in ``values``.
     margin : float or pandas.Series, optional
-        Rate of the revenue kept, ``0 < margin <= 1``: one for everyone, or per customer.
+        Profit per unit of revenue, ``0 < margin <= 1``: one for everyone, or per customer.
         A per-customer Series must cover exactly the customers of the values; the value
         becomes profit.
     cost : float or pandas.Series, optional

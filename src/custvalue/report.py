@@ -40,7 +40,7 @@ def segment_report(
         Column of ``table`` to sum, or a Series of values on exactly the customers of
         ``table`` (any order), e.g. profit or CLV.
     lang : {"en", "zh"}, optional
-        Show display labels instead of codes (see :mod:`custvalue.labels`).
+        Display language of the labels shown instead of codes (see :mod:`custvalue.labels`).
 
     Returns
     -------
@@ -120,6 +120,6 @@ def segment_report(
         index=pd.Index(list(lab.cat.categories), name=labels.name),
     )
     if lang is not None:
-        shown = display(lab, lang).cat.categories
+        shown = display(lab, lang=lang).cat.categories
         out.index = pd.Index(list(shown), name=labels.name)
     return out

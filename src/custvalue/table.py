@@ -368,7 +368,8 @@ def split_calibration_holdout(
     calibration_end : date-like
         Last moment of calibration (inclusive of its period).
     observation_end : date-like, optional
-        End of the holdout (inclusive of its period); default the latest time in the log.
+        End of observation, i.e. of the holdout (inclusive of its period); default the latest time
+        in the log.
     return_report : bool, default False
         Also return the :class:`TableReport`.
     **options

@@ -19,9 +19,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import custvalue as cv
-from custvalue.clv import value as value_module
+from custvalue.clv import _present_value as value_module
 from custvalue.clv._math import bgnbd as bgnbd_math
-from custvalue.clv.value import _purchase_present_value, discount_schedule
+from custvalue.clv._present_value import purchase_present_value
+from custvalue.clv.value import discount_schedule
 
 MODELS: dict[str, tuple[str, dict[str, float]]] = {
     "bgnbd": ("BetaGeoModel", {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}),
@@ -126,16 +127,16 @@ def test_a_model_opts_in_through_the_hook_not_its_name() -> None:
     table = _table()
     sched = discount_schedule(52.0, period_length=52 / 12, discount_rate=0.01)
     params = MODELS["bgnbd"][1]
-    reference = _purchase_present_value(_model("bgnbd"), table, sched, "test", fast=False)
+    reference = purchase_present_value(_model("bgnbd"), table, sched, "test", fast=False)
 
     counting = _CountingModel.from_params(**params)
-    fast = _purchase_present_value(counting, table, sched, "test")
+    fast = purchase_present_value(counting, table, sched, "test")
     assert counting.hook_calls == 1 and counting.generic_calls == 0
     np.testing.assert_allclose(fast, reference, rtol=1e-12)
 
     opted_out = _NotFactorised.from_params(**params)
     assert opted_out.expected_purchases_alive([0.0], [1.0], horizon=[1.0]) is None
-    slow = _purchase_present_value(opted_out, table, sched, "test")
+    slow = purchase_present_value(opted_out, table, sched, "test")
     np.testing.assert_allclose(slow, reference, rtol=1e-14)
 
 
@@ -145,10 +146,10 @@ def test_curve_blocks_change_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     sched = discount_schedule(260.0, period_length=1.0, discount_rate=0.002)
     for key in sorted(MODELS):
         model = _model(key)
-        whole = _purchase_present_value(model, table, sched, "test")
+        whole = purchase_present_value(model, table, sched, "test")
         with monkeypatch.context() as m:
             m.setattr(value_module, "_CURVE_BLOCK", 7)
-            blocks = _purchase_present_value(model, table, sched, "test")
+            blocks = purchase_present_value(model, table, sched, "test")
         np.testing.assert_allclose(blocks, whole, rtol=1e-13)
-        slow = _purchase_present_value(model, table, sched, "test", fast=False)
+        slow = purchase_present_value(model, table, sched, "test", fast=False)
         np.testing.assert_allclose(whole, slow, rtol=1e-10)

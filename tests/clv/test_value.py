@@ -236,13 +236,13 @@ def _extreme_table() -> pd.DataFrame:
 
 def test_fast_path_equals_generic_path(bg: cv.BetaGeoModel, cal: pd.DataFrame) -> None:
     """The P(alive) x curve factorisation reproduces one model call per period."""
-    from custvalue.clv.value import _purchase_present_value
+    from custvalue.clv.value import purchase_present_value
 
     for table in (cal, _extreme_table()):
         for horizon, period, d in [(52.0, 52 / 12, 0.01), (10.0, 4.0, 0.2), (260.0, 1.0, 0.0)]:
             sched = discount_schedule(horizon, period_length=period, discount_rate=d)
-            fast = _purchase_present_value(bg, table, sched, "test")
-            slow = _purchase_present_value(bg, table, sched, "test", fast=False)
+            fast = purchase_present_value(bg, table, sched, "test")
+            slow = purchase_present_value(bg, table, sched, "test", fast=False)
             np.testing.assert_allclose(fast, slow, rtol=1e-12, atol=1e-300)
 
 
@@ -396,12 +396,12 @@ def purchase_model(request: pytest.FixtureRequest, cal: pd.DataFrame) -> Any:
 def test_every_model_fast_path_and_identity(
     purchase_model: Any, cal: pd.DataFrame, spend: pd.Series
 ) -> None:
-    from custvalue.clv.value import _purchase_present_value
+    from custvalue.clv.value import purchase_present_value
 
     for table in (cal, _extreme_table()):
         sched = discount_schedule(52.0, period_length=52 / 12, discount_rate=0.01)
-        fast = _purchase_present_value(purchase_model, table, sched, "test")
-        slow = _purchase_present_value(purchase_model, table, sched, "test", fast=False)
+        fast = purchase_present_value(purchase_model, table, sched, "test")
+        slow = purchase_present_value(purchase_model, table, sched, "test", fast=False)
         np.testing.assert_allclose(fast, slow, rtol=1e-10, atol=1e-300)
         assert np.all(np.isfinite(fast))
     clv = cv.customer_lifetime_value(
@@ -415,7 +415,7 @@ def test_bgbb_clv_in_opportunities() -> None:
     """BG/BB (discrete): horizon and period_length count transaction opportunities."""
     if not hasattr(cv, "BetaGeoBetaBinomModel"):
         pytest.skip("BetaGeoBetaBinomModel is not on this branch yet")
-    from custvalue.clv.value import _purchase_present_value
+    from custvalue.clv.value import purchase_present_value
     from custvalue.datasets import load_donations
 
     d = load_donations()
@@ -423,8 +423,8 @@ def test_bgbb_clv_in_opportunities() -> None:
     model = cv.BetaGeoBetaBinomModel().fit(table, weights=d["count"])
     for horizon in (1, 2, 5, 10):
         sched = discount_schedule(horizon, period_length=1, discount_rate=0.1)
-        fast = _purchase_present_value(model, table, sched, "test")
-        slow = _purchase_present_value(model, table, sched, "test", fast=False)
+        fast = purchase_present_value(model, table, sched, "test")
+        slow = purchase_present_value(model, table, sched, "test", fast=False)
         np.testing.assert_allclose(fast, slow, rtol=1e-10, atol=1e-300)
     clv = cv.customer_lifetime_value(
         model, 50.0, table, horizon=5, period_length=1, discount_rate=0.0

@@ -31,7 +31,7 @@ def display_names(codes: list[Any], kind: Any, lang: str) -> list[str]:
     if not (isinstance(kind, str) and kind in LABELS):
         probe = pd.Series(pd.Categorical([], categories=codes))
         try:
-            return [str(c) for c in display(probe, lang).cat.categories]
+            return [str(c) for c in display(probe, lang=lang).cat.categories]
         except ValueError:  # not codes of one known kind: shown as given
             pass
     return [str(c) for c in codes]

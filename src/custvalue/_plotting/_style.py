@@ -142,7 +142,7 @@ def check_lang(lang: str) -> str:
 
 
 def text(key: str, lang: str, **fields: Any) -> str:
-    return plot_text(key, lang, **fields)
+    return plot_text(key, lang=lang, **fields)
 
 
 TIME_UNITS: tuple[str, ...] = ("s", "min", "h", "D", "W")

@@ -67,7 +67,7 @@ def plot_rfm_heatmap(
     ax : matplotlib.axes.Axes, optional
         Where to draw; by default a new figure.
     lang : {"en", "zh"}
-        Language of every text.
+        Display language of every text.
 
     Returns
     -------
@@ -210,7 +210,7 @@ def plot_segments(
     ax : matplotlib.axes.Axes, optional
         Where to draw; by default a new figure.
     lang : {"en", "zh"}
-        Language of every text.
+        Display language of every text.
 
     Returns
     -------
@@ -286,7 +286,7 @@ def plot_lifecycle(
     ax : matplotlib.axes.Axes, optional
         Where to draw; by default a new figure.
     lang : {"en", "zh"}
-        Language of every text.
+        Display language of every text.
 
     Returns
     -------

@@ -61,7 +61,7 @@ def plot_clv_distribution(
     ax : matplotlib.axes.Axes, optional
         Where to draw; by default a new figure.
     lang : {"en", "zh"}
-        Language of every text.
+        Display language of every text.
 
     Returns
     -------

@@ -183,7 +183,7 @@ def plot_probability_alive_matrix(
     model : fitted purchase model
         BetaGeoModel, ParetoNBDModel, ModifiedBetaGeoModel or BetaGeoBetaBinomModel.
     table : pandas.DataFrame, optional
-        The customer table, for the defaults: ``tenure`` its largest tenure,
+        Customer table, for the defaults: ``tenure`` its largest tenure,
         ``max_n_repeat`` its largest ``n_repeat`` (at most 50).
     tenure : float, optional
         Observation length of the customers of the grid (needed without ``table``).
@@ -198,7 +198,7 @@ def plot_probability_alive_matrix(
     ax : matplotlib.axes.Axes, optional
         Where to draw; by default a new figure.
     lang : {"en", "zh"}
-        Language of every text.
+        Display language of every text.
 
     Returns
     -------
@@ -264,9 +264,9 @@ def plot_expected_purchases_matrix(
     model : fitted purchase model
         BetaGeoModel, ParetoNBDModel, ModifiedBetaGeoModel or BetaGeoBetaBinomModel.
     table : pandas.DataFrame, optional
-        The customer table, for the defaults of ``tenure`` and ``max_n_repeat``.
+        Customer table, for the defaults of ``tenure`` and ``max_n_repeat``.
     horizon : float
-        Length of the future window, in the table's time unit (BG/BB: opportunities).
+        How far ahead, in the table's time unit (BG/BB: opportunities).
     tenure, max_n_repeat, n_span, time_unit, title, ax, lang
         As in :func:`plot_probability_alive_matrix`.
 
@@ -341,7 +341,7 @@ def plot_calibration_holdout(
     ax : matplotlib.axes.Axes, optional
         Where to draw; by default a new figure.
     lang : {"en", "zh"}
-        Language of every text.
+        Display language of every text.
 
     Returns
     -------
@@ -443,7 +443,7 @@ def plot_tracking(
     ax : matplotlib.axes.Axes, optional
         Where to draw; by default a new figure.
     lang : {"en", "zh"}
-        Language of every text.
+        Display language of every text.
 
     Returns
     -------

@@ -101,13 +101,13 @@ def plot_concentration(
     show_abc : bool
         Mark the class limits (A/B and B/C) and name the classes.
     margin, cost : optional
-        Turn revenue into profit, as in :func:`custvalue.concentration_curve`.
+        As in :func:`custvalue.concentration_curve` (revenue into profit).
     title : str, optional
         Title; ``None`` gives the default, ``""`` none.
     ax : matplotlib.axes.Axes, optional
         Where to draw; by default a new figure.
     lang : {"en", "zh"}
-        Language of every text.
+        Display language of every text.
 
     Returns
     -------
@@ -260,7 +260,7 @@ def plot_pyramid(
     ax : matplotlib.axes.Axes, optional
         Where to draw; by default a new figure.
     lang : {"en", "zh"}
-        Language of every text.
+        Display language of every text.
 
     Returns
     -------
@@ -358,7 +358,7 @@ def plot_value_matrix(
     ax : matplotlib.axes.Axes, optional
         Where to draw; by default a new figure.
     lang : {"en", "zh"}
-        Language of every text.
+        Display language of every text.
 
     Returns
     -------

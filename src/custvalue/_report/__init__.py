@@ -148,8 +148,8 @@ def _quality(analysis: Analysis, lang: str) -> list[tuple[str, str]]:
 
 
 def _customer_rows(frame: pd.DataFrame, lang: str) -> list[list[str]]:
-    tiers = display(frame["pyramid_tier"], lang) if "pyramid_tier" in frame else None
-    stages = display(frame["lifecycle_stage"], lang) if "lifecycle_stage" in frame else None
+    tiers = display(frame["pyramid_tier"], lang=lang) if "pyramid_tier" in frame else None
+    stages = display(frame["lifecycle_stage"], lang=lang) if "lifecycle_stage" in frame else None
     rows = []
     for i, (cid, row) in enumerate(frame.iterrows()):
         rows.append(
@@ -311,7 +311,7 @@ def _context(analysis: Analysis, lang: str) -> dict[str, Any]:
             lang,
             cal_end=f"{cal_end:%Y-%m-%d}",
             holdout=_duration(s["holdout_length"], unit, lang),
-            reason=choice_reason(analysis.choice, analysis.choice_detail, lang),
+            reason=choice_reason(analysis.choice, analysis.choice_detail, lang=lang),
         )
         chosen = analysis.holdout[analysis.choice]
         ctx["fig_calhold"] = figs.draw("plot_calibration_holdout", chosen)
@@ -326,7 +326,7 @@ def _context(analysis: Analysis, lang: str) -> dict[str, Any]:
         ctx["model_intro"] = text(
             "m_no_holdout",
             lang,
-            reason=choice_reason(analysis.choice, analysis.choice_detail, lang),
+            reason=choice_reason(analysis.choice, analysis.choice_detail, lang=lang),
         )
     purchase = analysis.purchase_model
     ctx["fig_alive"] = figs.draw("plot_probability_alive_matrix", purchase, table, time_unit=unit)

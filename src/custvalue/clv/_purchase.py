@@ -120,7 +120,7 @@ class _PurchaseModel(_PurchaseCore):
         tenure : float
             The tenure of every cell (> 0).
         horizon : float, default 0.0
-            P(alive) that long after the end of observation (see :meth:`prob_alive`).
+            How far ahead of the end of observation (see :meth:`prob_alive`).
         covariates : mapping, optional
             Covariate values of the cells, for a model with covariates.
 
@@ -219,7 +219,7 @@ class _PurchaseModel(_PurchaseCore):
         Parameters
         ----------
         transactions : pandas.DataFrame
-            The purchases, one row per purchase, read exactly as
+            One row per purchase, read exactly as
             :func:`custvalue.customer_table` reads them.
         times : sequence of date-like
             The dates (strings as ISO 8601 or ``time_format``, datetimes, Timestamps).

@@ -222,7 +222,7 @@ class _PurchaseCore(_BaseModel):
             Customer table with ``n_repeat``, ``purchase_span``, ``tenure`` (and the
             model's covariates).
         horizon : float, default 0.0
-            How far after the end of observation, in the table's time unit (>= 0; whole
+            How far ahead of the end of observation, in the table's time unit (>= 0; whole
             opportunities for BG/BB).
 
         Returns
@@ -321,7 +321,7 @@ class _PurchaseCore(_BaseModel):
             ``n_repeat`` and ``tenure`` of the customers (validated by the caller, e.g. via
             :meth:`prob_alive`).
         horizon : float or array-like, shape (k,)
-            Horizons (>= 0) in the table's time unit.
+            How far ahead (>= 0), in the table's time unit: one horizon or several.
 
         Returns
         -------

@@ -97,7 +97,7 @@ class BetaGeoBetaBinomModel(_PurchaseModel):
         Parameters
         ----------
         table : pandas.DataFrame
-            One row per customer (or per pattern, with ``weights``): ``n_repeat``,
+            Customer table, one row per customer (or per pattern, with ``weights``): ``n_repeat``,
             ``purchase_span``, ``tenure`` as opportunity counts.
         weights : array-like or pandas.Series, optional
             Frequency weights, e.g. the ``count`` of each pattern of

@@ -45,7 +45,7 @@ def compare_models(
         All fitted on the same calibration customers (their ``n_customers_`` must agree;
         likelihoods of models fitted on different data are not comparable).
     calibration : pandas.DataFrame
-        The calibration table the models were fitted on; holdout columns as in
+        Calibration-period customer table the models were fitted on; holdout columns as in
         :func:`evaluate_holdout`.
     holdout : pandas.DataFrame, optional
         Holdout facts, as in :func:`evaluate_holdout`. When neither this nor the

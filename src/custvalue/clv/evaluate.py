@@ -177,7 +177,7 @@ def evaluate_holdout(
         holdout facts ``holdout_purchases`` and ``holdout_length`` (as
         ``custvalue.split_calibration_holdout`` returns them).
     holdout : pandas.DataFrame, optional
-        The holdout facts separately, indexed by the same customer ids (every calibration
+        Holdout facts given separately, indexed by the same customer ids (every calibration
         customer exactly once). Needed when ``calibration`` does not carry them.
         ``holdout_length`` is normally one value for everyone; each distinct value costs
         one call of the model.
@@ -185,7 +185,7 @@ def evaluate_holdout(
         Customers with at least this many calibration repeat purchases form the last group of
         the conditional-expectation table (``"7+"`` as in Fader, Hardie & Lee 2005, Fig. 4).
     transactions : pandas.DataFrame, optional
-        The cohort's purchases; when given, the result carries the tracking series (see
+        One row per purchase of the cohort; when given, the result carries the tracking series (see
         :func:`tracking_series`).
     step : float, default 1.0
         Passed to :func:`tracking_series` with ``transactions``.
@@ -367,11 +367,12 @@ def tracking_series(
     model : fitted purchase model
         A model with ``expected_purchases_new(*, horizon)``.
     calibration : pandas.DataFrame
-        Calibration table with ``first_purchase`` and ``tenure`` (index = customer id), as
+        Calibration-period customer table with ``first_purchase`` and ``tenure`` (index = customer
+        id), as
         built by ``custvalue.customer_table`` / ``split_calibration_holdout`` with the same
         ``time_unit`` and ``period``.
     transactions : pandas.DataFrame
-        The purchases of the cohort (calibration and holdout), one row per purchase. Every
+        One row per purchase of the cohort (calibration and holdout). Every
         customer must be in ``calibration`` and have a purchase in its ``first_purchase``
         period; purchases before it raise (the transactions do not match the table).
     holdout : pandas.DataFrame, optional

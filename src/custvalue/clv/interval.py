@@ -12,7 +12,8 @@ from numpy.typing import ArrayLike
 
 from .._schema import N_REPEAT
 from .._validation import Checks, check_frame, check_scalar
-from .value import CLV, PurchaseModel, SpendModel, customer_lifetime_value
+from ._present_value import PurchaseModel, SpendModel
+from .value import CLV, customer_lifetime_value
 
 __all__ = ["clv_interval"]
 
@@ -30,7 +31,7 @@ def clv_interval(
     margin: float | pd.Series = 1.0,
     cost_to_serve: float | pd.Series | None = None,
     fit_table: pd.DataFrame | None = None,
-    weights: ArrayLike | pd.Series | None = None,
+    weights: ArrayLike | None = None,
     n_boot: int = 200,
     alpha: float = 0.05,
     random_state: int | np.random.Generator | None = None,

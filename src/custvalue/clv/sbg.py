@@ -263,7 +263,7 @@ class ShiftedBetaGeoModel(_BaseModel):
         Parameters
         ----------
         discount_rate : float
-            Per period (>= 0; 0 gives :meth:`expected_lifetime`).
+            Discount rate per period (>= 0; 0 gives :meth:`expected_lifetime`).
 
         Returns
         -------
@@ -290,7 +290,7 @@ class ShiftedBetaGeoModel(_BaseModel):
         amount : float
             Payment (or margin) per period, >= 0.
         discount_rate : float
-            Per period (>= 0).
+            Discount rate per period (>= 0).
 
         Returns
         -------
@@ -315,9 +315,9 @@ class ShiftedBetaGeoModel(_BaseModel):
         Parameters
         ----------
         table : pandas.DataFrame
-            Subscription table with ``tenure`` and ``churned``.
+            Customer table of subscriptions, with ``tenure`` and ``churned``.
         horizon : int
-            Future periods (whole, >= 0).
+            How far ahead, in whole periods (>= 0).
 
         Returns
         -------
@@ -355,7 +355,7 @@ class ShiftedBetaGeoModel(_BaseModel):
         Parameters
         ----------
         table : pandas.DataFrame
-            Subscription table with ``tenure`` and ``churned``.
+            Customer table of subscriptions, with ``tenure`` and ``churned``.
 
         Returns
         -------
@@ -388,9 +388,9 @@ class ShiftedBetaGeoModel(_BaseModel):
         Parameters
         ----------
         table : pandas.DataFrame
-            Subscription table with ``tenure`` and ``churned``.
+            Customer table of subscriptions, with ``tenure`` and ``churned``.
         discount_rate : float
-            Per period (>= 0; 0 gives :meth:`expected_residual_lifetime`).
+            Discount rate per period (>= 0; 0 gives :meth:`expected_residual_lifetime`).
 
         Returns
         -------
@@ -425,12 +425,12 @@ class ShiftedBetaGeoModel(_BaseModel):
         Parameters
         ----------
         table : pandas.DataFrame
-            Subscription table with ``tenure`` and ``churned``.
+            Customer table of subscriptions, with ``tenure`` and ``churned``.
         amount : float or pandas.Series
             Payment (or margin) per period, >= 0: one number, or a Series on the table's
             index.
         discount_rate : float
-            Per period (>= 0).
+            Discount rate per period (>= 0).
 
         Returns
         -------
@@ -465,7 +465,11 @@ class ShiftedBetaGeoModel(_BaseModel):
 
     # ------------------------------------------------------------------ simulation
     def sample(
-        self, n_customers: int, *, periods: ArrayLike, random_state: Any = None
+        self,
+        n_customers: int,
+        *,
+        periods: ArrayLike,
+        random_state: int | np.random.Generator | None = None,
     ) -> pd.DataFrame:
         """Simulate a subscription table: customers observed ``periods`` periods after joining.
 
@@ -504,7 +508,7 @@ class ShiftedBetaGeoModel(_BaseModel):
         self,
         n_customers: int,
         *,
-        random_state: Any = None,
+        random_state: int | np.random.Generator | None = None,
         covariates: Mapping[str, float] | None = None,
     ) -> pd.DataFrame:
         """Draw new customers' churn probabilities per period, ``theta ~ Beta(alpha, beta)``.

@@ -93,7 +93,7 @@ def subscription_table(
     subscriptions : pandas.DataFrame
         One row per customer.
     observation_end : date-like
-        When the data were taken.
+        End of observation: when the data were taken.
     period : {"D", "W", "M", "Q", "Y"}, default "M"
         The contract period: days and weeks of fixed length, or calendar months, quarters
         and years (the day of the month clipped to its end: a contract of 31 January renews
