@@ -212,7 +212,8 @@ def split_rows(
     if h_amt is not None:
         # every holdout refund of a known customer reduces the holdout spend, matched to a
         # holdout purchase or not (it may refund a calibration purchase)
-        spend = np.bincount(h_codes, weights=h_amt, minlength=n_codes)
+        # (float64 also without holdout rows: numpy's bincount of nothing gives int64)
+        spend = np.bincount(h_codes, weights=h_amt, minlength=n_codes).astype(np.float64)
         spend += np.bincount(rh_codes, weights=rh_amt, minlength=n_codes)
         table[HOLDOUT_SPEND] = spend[order]
     else:

@@ -24,7 +24,9 @@ from typing import Any, Literal, Unpack, overload
 
 import pandas as pd
 
-from ._build import MERGE_PERIOD_ATTR, split_rows, table_rows
+from ._build import MERGE_PERIOD_ATTR as _MERGE_PERIOD_ATTR
+from ._build import split_rows, table_rows
+from ._dispatch import is_dask
 from ._read import ReadKeywords, ReadOptions, TableReport, read_options, read_transactions
 
 __all__ = [
@@ -35,6 +37,14 @@ __all__ = [
     "customer_table",
     "split_calibration_holdout",
 ]
+
+
+MERGE_PERIOD_ATTR = _MERGE_PERIOD_ATTR
+"""Key of ``table.attrs`` recording how a table was built: ``{"period": ..., "time_unit": ...,
+"min_gap": ...}``, ``min_gap`` being the shortest distance between two purchase periods in
+the table's time unit. Only validation reads it (a model fit refuses a table whose
+``n_repeat`` does not fit in its ``purchase_span`` at that merge period); no result depends
+on it, and a table without it (from lifetimes, or built by hand) is accepted as it is."""
 
 
 @overload
@@ -180,6 +190,10 @@ def customer_table(
     2                   0            0.0     3.0          7.0                NaN
     """
     opts = read_options(options, customer_table)
+    if is_dask(transactions):
+        from ._dask.table import dask_table
+
+        return dask_table(transactions, opts, observation_end, return_report)  # type: ignore[no-any-return]
     what = "customer_table: transactions"
     rows = read_transactions(
         transactions,
@@ -273,6 +287,10 @@ def split_calibration_holdout(
     a                   1     9.0                  1            21.0
     """
     opts = read_options(options, split_calibration_holdout)
+    if is_dask(transactions):
+        from ._dask.table import dask_split
+
+        return dask_split(transactions, opts, calibration_end, observation_end, return_report)  # type: ignore[no-any-return]
     what = "split_calibration_holdout: transactions"
     rows = read_transactions(transactions, opts, what=what, observation_end=observation_end)
     table, report = split_rows(rows, what, calibration_end, report=return_report)
