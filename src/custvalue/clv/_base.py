@@ -76,6 +76,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from .._dispatch import is_dask
 from .._rows import distinct_rows
 from .._validation import Checks, check_scalar, customer_arrays, customer_arrays_for_scoring
 from ..exceptions import InsufficientDataError
@@ -437,6 +438,10 @@ class _BaseModel(_Parametrised):
         >>> {k: round(v, 2) for k, v in model.params_.items()}
         {'r': 0.22, 'alpha': 4.02, 'a': 1.4, 'b': 4.48}
         """
+        if is_dask(table):
+            from .._dask.fit import dask_fit
+
+            return dask_fit(self, table, weights)  # type: ignore[no-any-return]
         start = self._check_hyperparameters()
         what = f"{type(self).__name__}.fit"
         cols = self._validate(table, what, fitting=True)
