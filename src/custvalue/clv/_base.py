@@ -76,7 +76,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from .._dispatch import is_dask
+from .._dispatch import is_dask, rowwise
 from .._rows import distinct_rows
 from .._validation import Checks, check_scalar, customer_arrays, customer_arrays_for_scoring
 from ..exceptions import InsufficientDataError
@@ -530,6 +530,7 @@ class _BaseModel(_Parametrised):
         return Estimate(problem.natural(res.u), cov, res.loglik, res.fit_info(counts.shape[0]))
 
     # ------------------------------------------------------------------ per customer
+    @rowwise
     def log_likelihood(self, table: pd.DataFrame) -> pd.Series:
         """Each customer's log-likelihood at the fitted (or given) parameters.
 

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from .._dispatch import rowwise_in
 from .._rows import distinct_rows_if_worth
 from .._schema import N_REPEAT, PURCHASE_SPAN, TENURE, TOTAL_SPEND
 from .._validation import (
@@ -34,12 +35,7 @@ from .._validation import (
 )
 from ._compat import call_with_horizon, keyword_shim
 
-__all__ = [
-    "customer_lifetime_value",
-    "discount_schedule",
-    "historical_value",
-    "total_value",
-]
+__all__ = ["customer_lifetime_value", "discount_schedule", "historical_value", "total_value"]
 
 logger = logging.getLogger(__name__)
 
@@ -237,7 +233,7 @@ def _model_covariates(model: Any, table: pd.DataFrame, what: str) -> dict[str, n
     return {c: table[c].to_numpy(dtype="float64", na_value=np.nan) for c in names}
 
 
-# Cells of the (distinct (n_repeat, tenure) x period end) curve evaluated per model call.
+# Cells of the (distinct (n_repeat, tenure) x period end) curve per model call.
 _CURVE_BLOCK = 1 << 20
 
 
@@ -288,8 +284,7 @@ def _purchase_present_value(
         rows, codes = compressed
         small = pd.DataFrame(rows, index=pd.RangeIndex(len(rows[N_REPEAT])))
     cumulative = _expected_cumulative(model, small, ends, what)
-    increments = np.diff(cumulative, axis=1, prepend=0.0)
-    pv = increments @ factors
+    pv = _discounted(cumulative, factors)
     if codes is not None:
         pv = pv[codes]
     return np.asarray(pv)
@@ -319,15 +314,21 @@ def _present_value_factorised(
         (ux, uT), inverse = pairs.columns, pairs.inverse
     m = ux.shape[0]
     pv = np.zeros(m)
-    previous = np.zeros((m, 1))
-    block = max(1, _CURVE_BLOCK // max(1, m))
-    for lo in range(0, len(ends), block):  # memory O(distinct rows x block)
-        cumulative = model.expected_purchases_alive(ux, uT, horizon=ends[lo : lo + block])
+    # blocks of rows, every period end at once (memory O(block x periods)): a row's sum is
+    # made alike whatever the rows around it (a Dask partition gives the same bits)
+    block = max(1, _CURVE_BLOCK // max(1, len(ends)))
+    for lo in range(0, m, block):
+        rows = slice(lo, lo + block)
+        cumulative = model.expected_purchases_alive(ux[rows], uT[rows], horizon=ends)
         if cumulative is None:
             return None
-        pv += np.diff(cumulative, axis=1, prepend=previous) @ factors[lo : lo + block]
-        previous = cumulative[:, -1:]
+        pv[rows] = _discounted(cumulative, factors)
     return np.asarray(alive * (pv if inverse is None else pv[inverse]))
+
+
+def _discounted(cumulative: np.ndarray, factors: np.ndarray) -> np.ndarray:
+    """Sum of the discounted increments of each row (not BLAS: its sums vary by row)."""
+    return (np.diff(cumulative, axis=1, prepend=0.0) * factors).sum(axis=1)
 
 
 def _expected_spend(spend_model: Any, table: pd.DataFrame, what: str) -> np.ndarray | float:
@@ -354,6 +355,7 @@ def _expected_spend(spend_model: Any, table: pd.DataFrame, what: str) -> np.ndar
 # --------------------------------------------------------------------------- public
 
 
+@rowwise_in("table")
 def customer_lifetime_value(
     transaction_model: PurchaseModel,
     spend_model: SpendModel | pd.Series | float,
@@ -456,11 +458,8 @@ def customer_lifetime_value(
     check_frame(table, f"{what}: table", "a customer table (pandas DataFrame)")
     schedule = discount_schedule(horizon, period_length=period_length, discount_rate=discount_rate)
     m = _per_customer(margin, "margin", table.index, what)
-    c = (
-        None
-        if cost_to_serve is None
-        else _per_customer(cost_to_serve, "cost_to_serve", table.index, what)
-    )
+    c = cost_to_serve
+    c = None if c is None else _per_customer(c, "cost_to_serve", table.index, what)
     pv_purchases = _purchase_present_value(transaction_model, table, schedule, what)
     spend = _expected_spend(spend_model, table, what)
     value = pv_purchases * spend * m
