@@ -65,3 +65,24 @@ def rowwise_in(arg: str) -> Callable[[_F], _F]:
 def _call_with(fn: Callable[..., Any], arg: str, rest: dict[str, Any], table: Any) -> Any:
     """Call ``fn`` with ``table`` as its argument ``arg`` and the other arguments ``rest``."""
     return fn(**{arg: table}, **rest)
+
+
+def dask_path(name: str) -> Callable[[_F], _F]:
+    """Send a call whose first argument is a Dask object to ``custvalue._dask.segments.<name>``.
+
+    That function gets the pandas function and the call's arguments; it computes the global
+    statistic the pandas function needs once and applies it per partition.
+    """
+
+    def decorate(fn: _F) -> _F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if args and is_dask(args[0]):
+                from ._dask import segments
+
+                return getattr(segments, name)(fn, *args, **kwargs)
+            return fn(*args, **kwargs)
+
+        return cast(_F, wrapper)
+
+    return decorate
