@@ -76,6 +76,13 @@ def customer_table(
 ) -> pd.DataFrame | tuple[pd.DataFrame, TableReport]:
     """Build the customer table (one row per customer) from a transaction log.
 
+    Accepts a Dask DataFrame (extra ``dask``): the result is then a lazy Dask DataFrame
+    partitioned by customer (hash of the id; each partition sorted, divisions unknown),
+    equal to the pandas table for any partitioning of the input. The input is validated
+    eagerly (the same errors as pandas) and read twice: once for validation and the
+    observation end, once shuffled by customer for the table (with ``return_report=True``
+    the table is persisted in that pass, with its report).
+
     Parameters
     ----------
     transactions : pandas.DataFrame
@@ -237,6 +244,8 @@ def split_calibration_holdout(
     **options: Unpack[ReadKeywords],
 ) -> pd.DataFrame | tuple[pd.DataFrame, TableReport]:
     """Split a transaction log into a calibration table and per-customer holdout facts.
+
+    Accepts a Dask DataFrame (extra ``dask``), as :func:`customer_table` does.
 
     BTYD convention: the table has the customers whose first purchase falls in the
     calibration window (periods up to and including the one holding ``calibration_end``);

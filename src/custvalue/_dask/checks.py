@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Sequence
 
@@ -43,9 +44,8 @@ def merge_failures(per_partition: Iterable[Sequence[ValidationFailure]]) -> list
     for k in order:
         fs = found[k]
         examples = list(dict.fromkeys(e for f in fs for e in f.examples))[:N_EXAMPLES]
-        merged.append(
-            ValidationFailure(fs[0].column, fs[0].rule, sum(f.count for f in fs), tuple(examples))
-        )
+        count = sum(f.count for f in fs)
+        merged.append(dataclasses.replace(fs[0], count=count, examples=tuple(examples)))
     return merged
 
 

@@ -10,6 +10,7 @@ thousand distinct rows at most for day-level durations, whatever the number of c
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import dask
@@ -99,10 +100,6 @@ def dask_fit(model: Any, table: Any, weights: Any) -> Any:
         return model.fit(distinct, weights=n)
     except DataValidationError as err:
         # the whole-table rule counts customers, not distinct rows
-        fs = [
-            ValidationFailure(f.column, f.rule, int(n.sum()), f.examples)
-            if f.rule == _ALL_TENURE_ZERO
-            else f
-            for f in err.failures
-        ]
+        total = int(n.sum())
+        fs = [replace(f, count=total) if f.rule == _ALL_TENURE_ZERO else f for f in err.failures]
         raise DataValidationError(err.what, fs) from None

@@ -400,6 +400,10 @@ class _BaseModel(_Parametrised):
     def fit(self, table: pd.DataFrame, *, weights: ArrayLike | None = None) -> Self:
         """Estimate the parameters by (penalised) maximum likelihood.
 
+        Accepts a Dask table (extra ``dask``; without ``weights``): one pass validates
+        every partition and counts its distinct rows of the columns the model reads; the
+        fit runs on those rows with their counts (the pandas fit does the same).
+
         Parameters
         ----------
         table : pandas.DataFrame
