@@ -36,9 +36,7 @@ def _synchronous() -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def tx() -> pd.DataFrame:
-    log = make_transactions(
-        1500, faults={"duplicates": 0.02, "refunds": 0.03}, random_state=12
-    )
+    log = make_transactions(1500, faults={"duplicates": 0.02, "refunds": 0.03}, random_state=12)
     # rows in random order: the chunks split customers and days
     return log.sample(frac=1.0, random_state=3).reset_index(drop=True)
 
@@ -69,7 +67,9 @@ def test_chunks_split_customers_and_days(tx: pd.DataFrame) -> None:
     parts = [p.compute() for p in d.partitions]
     in_parts = pd.concat([p[["customer_id"]].assign(part=i) for i, p in enumerate(parts)])
     spread = in_parts.groupby("customer_id")["part"].nunique()
-    days = pd.concat([p["timestamp"].dt.floor("D").to_frame().assign(part=i) for i, p in enumerate(parts)])
+    days = pd.concat(
+        [p["timestamp"].dt.floor("D").to_frame().assign(part=i) for i, p in enumerate(parts)]
+    )
     assert (spread > 1).mean() > 0.3
     assert (days.groupby("timestamp")["part"].nunique() > 1).mean() > 0.3
 
@@ -160,7 +160,9 @@ def test_segments(tx: pd.DataFrame, pandas_table: pd.DataFrame, models: Any, n: 
 
     segments = {
         "abc": lambda t: cv.abc_classes(t),
-        "abc_computed": lambda t: cv.abc_classes(t, method="computed", margin=0.3, cost=2.0, negative="class_c"),
+        "abc_computed": lambda t: cv.abc_classes(
+            t, method="computed", margin=0.3, cost=2.0, negative="class_c"
+        ),
         "pyramid": lambda t: cv.pyramid_tiers(t),
         "pyramid_value": lambda t: cv.pyramid_tiers(t, by="value", shares=(0.5, 0.3, 0.15)),
         "rfm": lambda t: cv.rfm_scores(t, cell=True),
@@ -235,7 +237,9 @@ def test_partition_without_valid_times_is_checked_in_full(tx: pd.DataFrame) -> N
     log.loc[log.index[10], "amount"] = 0.0
     kw = {**KW, "missing": "drop", "zero_amounts": "raise"}
     want = _error(cv.customer_table, log, **kw)
-    got = _error(cv.customer_table, dd.from_pandas(log, npartitions=len(log) // 50, sort=False), **kw)
+    got = _error(
+        cv.customer_table, dd.from_pandas(log, npartitions=len(log) // 50, sort=False), **kw
+    )
     assert str(got) == str(want)
 
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-import dask
 import dask.dataframe as dd
 import pandas as pd
+from dask.base import compute
+from dask.delayed import delayed
 
 from .._validation import _ALL_TENURE_ZERO
 from ..exceptions import DataValidationError, ValidationFailure
@@ -82,13 +83,13 @@ def dask_fit(model: Any, table: Any, weights: Any) -> Any:
         if not (len(err.failures) == 1 and err.failures[0].count == 0):
             raise
     cols = _columns(model)
-    parts = [dask.delayed(_part)(p, model, what, cols) for p in table[cols].to_delayed()]
+    parts = [delayed(_part)(p, model, what, cols) for p in table[cols].to_delayed()]
     while len(parts) > 1:
         parts = [
-            dask.delayed(_combine)(parts[i : i + _SPLIT_EVERY], cols)
+            delayed(_combine)(parts[i : i + _SPLIT_EVERY], cols)
             for i in range(0, len(parts), _SPLIT_EVERY)
         ]
-    failed, counts = dask.compute(parts[0])[0]
+    failed, counts = compute(parts[0])[0]
     if failed:
         # pandas raises the first check that fails: the base rules before a model's own
         first = min((w for w, _ in failed), key=len)

@@ -18,7 +18,7 @@ import pandas as pd
 __all__ = ["map_rows", "stand_in"]
 
 
-def stand_in(meta: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
+def stand_in(meta: Any) -> Any:
     """Return a one-row frame like ``meta`` whose numbers are 1 (valid for every rule)."""
     one = meta._meta_nonempty if hasattr(meta, "_meta_nonempty") else meta
     one = one.iloc[:1].copy()

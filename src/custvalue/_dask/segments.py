@@ -17,15 +17,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import dask
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
+from dask.base import compute
 
 from .._dispatch import is_dask
 from .._profit import customer_value
 from .._schema import N_PURCHASES, TIME_SINCE_LAST, TOTAL_SPEND
 from .._shares import rank_before_share
+from .._validation import categorical
 from .rowwise import stand_in
 
 __all__ = [
@@ -80,14 +81,12 @@ def _classes_part(
 ) -> pd.Series:
     """Classes of one partition from the classes' smallest values (``mins``, best first)."""
     if not len(part):
-        return pd.Series(pd.Categorical([], dtype=like.dtype), index=part.index, name=like.name)
+        return like.set_axis(part.index)
     v = customer_value(part, margin=margin, cost=cost, what=str(like.name)).to_numpy()
     # class k: the first whose smallest value is <= v (mins decrease with k)
     k = mins.size - np.searchsorted(mins[::-1], v, side="right")
     c = codes[np.minimum(k, codes.size - 1)]
-    return pd.Series(
-        pd.Categorical.from_codes(c, dtype=like.dtype), index=part.index, name=like.name
-    )
+    return categorical(c, list(like.cat.categories), part.index, str(like.name))
 
 
 def _by_value(fn: Callable[..., Any], values: Any, *args: Any, **kwargs: Any) -> Any:
@@ -132,7 +131,7 @@ def value_matrix(
             "value_matrix: with a Dask current_value, future_value must be a Dask Series "
             "partitioned like it (e.g. a prediction on the same table)"
         )
-    cur, fut = dask.compute(_projected(current_value, [TOTAL_SPEND]), future_value)
+    cur, fut = compute(_projected(current_value, [TOTAL_SPEND]), future_value)
     full = fn(cur, fut, **kwargs)  # validation and errors of the whole table
     p = customer_value(cur, cost=kwargs.get("cost"), what=fn.__name__).to_numpy()
     f = fut.reindex(cur.index).to_numpy(dtype="float64")

@@ -23,14 +23,16 @@ from __future__ import annotations
 from functools import reduce
 from typing import Any
 
-import dask
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
+from dask.base import compute, persist
+from dask.delayed import delayed
 
 from .._build import calibration_period, split_rows, table_rows
 from .._calendar import period_numbers
-from .._read import Ids, ReadOptions, Rows, TableReport, no_purchases, read_rows
+from .._read import Ids, ReadOptions, Rows, TableReport, no_purchases
+from .._read.rows import read_rows
 from .._read.times import end_value, time_values
 from .._validation import Checks
 from ..exceptions import DataValidationError, ValidationFailure
@@ -85,8 +87,8 @@ def _validate(
     except DataValidationError as err:
         if err.failures[0].count != 0 or err.failures[0].column is not None:
             raise
-    parts = dask.compute(
-        *[dask.delayed(_check_part)(p, opts, observation_end, what) for p in ddf.to_delayed()]
+    parts = compute(
+        *[delayed(_check_part)(p, opts, observation_end, what) for p in ddf.to_delayed()]
     )
     filled = [p for p in parts if p["n"]]
     if not filled:
@@ -205,10 +207,10 @@ def _build(
         if sum(p.get("kept", 0) for p in parts) == 0:
             _raise_no_purchases(ddf, args, meta_rows, parts)
         return table
-    outs = [dask.delayed(_kernel, nout=2)(p, *args, True, meta_rows) for p in ddf.to_delayed()]
-    outs = list(dask.persist(*outs))  # one run: the tables stay, the reports come back
+    outs = [delayed(_kernel, nout=2)(p, *args, True, meta_rows) for p in ddf.to_delayed()]
+    outs = list(persist(*outs))  # one run: the tables stay, the reports come back
     tables = dd.from_delayed([o[0] for o in outs], meta=meta, verify_meta=False)
-    rep: TableReport = reduce(_sum_reports, dask.compute(*[o[1] for o in outs]))
+    rep: TableReport = reduce(_sum_reports, compute(*[o[1] for o in outs]))
     if rep.customers == 0:
         raise no_purchases(what, _counts(rep, parts))
     return tables, rep
@@ -231,8 +233,8 @@ def _raise_no_purchases(
     ddf: dd.DataFrame, args: tuple[Any, ...], meta_rows: Rows, parts: list[dict[str, Any]]
 ) -> None:
     """No purchase row is left: raise the pandas error with the exact counts (computed)."""
-    reps = dask.compute(
-        *[dask.delayed(_kernel, nout=2)(p, *args, True, meta_rows)[1] for p in ddf.to_delayed()]
+    reps = compute(
+        *[delayed(_kernel, nout=2)(p, *args, True, meta_rows)[1] for p in ddf.to_delayed()]
     )
     raise no_purchases(args[2], _counts(reduce(_sum_reports, reps), parts))
 

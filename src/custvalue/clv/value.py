@@ -328,7 +328,7 @@ def _present_value_factorised(
 
 def _discounted(cumulative: np.ndarray, factors: np.ndarray) -> np.ndarray:
     """Sum of the discounted increments of each row (not BLAS: its sums vary by row)."""
-    return (np.diff(cumulative, axis=1, prepend=0.0) * factors).sum(axis=1)
+    return np.asarray((np.diff(cumulative, axis=1, prepend=0.0) * factors).sum(axis=1))
 
 
 def _expected_spend(spend_model: Any, table: pd.DataFrame, what: str) -> np.ndarray | float:
@@ -458,8 +458,8 @@ def customer_lifetime_value(
     check_frame(table, f"{what}: table", "a customer table (pandas DataFrame)")
     schedule = discount_schedule(horizon, period_length=period_length, discount_rate=discount_rate)
     m = _per_customer(margin, "margin", table.index, what)
-    c = cost_to_serve
-    c = None if c is None else _per_customer(c, "cost_to_serve", table.index, what)
+    cts = cost_to_serve
+    c = None if cts is None else _per_customer(cts, "cost_to_serve", table.index, what)
     pv_purchases = _purchase_present_value(transaction_model, table, schedule, what)
     spend = _expected_spend(spend_model, table, what)
     value = pv_purchases * spend * m
