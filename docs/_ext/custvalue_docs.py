@@ -97,11 +97,21 @@ def glossary() -> str:
     return out
 
 
+def _plain_roles(text: str) -> str:
+    """Write Sphinx roles (``:class:`X```) as code, for a Markdown table cell."""
+    return re.sub(r":(?:class|func|meth|data):`~?([^`]+)`", r"`\1`", text)
+
+
 def arguments() -> str:
     from custvalue import _schema
 
     rows = [
-        [code(a.name), code(a.annotation), md(a.unit or "-"), md(a.summary + " ...")]
+        [
+            code(a.name),
+            code(a.annotation),
+            md(a.unit or "-"),
+            _plain_roles(a.summary).replace("|", "\\|") + " ...",
+        ]
         for a in sorted(_schema.ARGUMENTS.values(), key=lambda a: a.name)
     ]
     return HEADER + table(["argument", "type", "unit", "every description begins"], rows)

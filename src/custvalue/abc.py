@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from ._deprecation import keyword_only_after, renamed, warn_deprecated
+from ._dispatch import dask_path
 from ._profit import customer_value
 from ._shares import computed_points, value_before_share
 from ._validation import Checks, categorical, check_choice, check_scalar
@@ -81,6 +82,7 @@ def _values(
 
 
 @renamed(cost_to_serve="cost", since="0.2")
+@dask_path("concentration_curve")
 def concentration_curve(
     values: pd.Series | pd.DataFrame,
     *,
@@ -141,6 +143,7 @@ def _curve(v: np.ndarray) -> pd.DataFrame:
 
 
 @renamed(cost_to_serve="cost", since="0.2")
+@dask_path("gini")
 def gini(
     values: pd.Series | pd.DataFrame,
     *,
@@ -190,6 +193,7 @@ def gini(
 
 @renamed(cost_to_serve="cost", since="0.2")
 @keyword_only_after(1, "top", since="0.2")
+@dask_path("pareto_share")
 def pareto_share(
     values: pd.Series | pd.DataFrame,
     *,
@@ -385,6 +389,7 @@ def _limits(
 
 
 @renamed(cost_to_serve="cost", since="0.2")
+@dask_path("abc_limits")
 def abc_limits(
     values: pd.Series | pd.DataFrame,
     *,
@@ -459,6 +464,7 @@ def abc_limits(
 
 @renamed(cost_to_serve="cost", since="0.2")
 @keyword_only_after(1, "method", "cutoffs", since="0.2")
+@dask_path("abc_classes")
 def abc_classes(
     values: pd.Series | pd.DataFrame,
     *,

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ._deprecation import keyword_only_after, renamed, warn_deprecated
+from ._dispatch import dask_path
 from ._profit import customer_value
 from ._shares import rank_before_share, value_before_share
 from ._validation import Checks, categorical, check_aligned, check_choice, check_scalar
@@ -91,6 +92,7 @@ def _scheme(scheme: Any) -> str:
 
 
 @renamed(cost_to_serve="cost", since="0.2")
+@dask_path("pyramid_tiers")
 def pyramid_tiers(
     values: pd.Series | pd.DataFrame,
     *,
@@ -215,6 +217,7 @@ def pyramid_tiers(
 
 @renamed(cost_to_serve="cost", since="0.2")
 @keyword_only_after(2, "cost", since="0.2")
+@dask_path("value_matrix")
 def value_matrix(
     current_value: pd.Series | pd.DataFrame,
     future_value: pd.Series,

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ._deprecation import keyword_only_after
+from ._dispatch import dask_path
 from ._schema import N_PURCHASES, TIME_SINCE_LAST, TOTAL_SPEND
 from ._validation import (
     Checks,
@@ -117,6 +118,7 @@ def _quantile(
     return scores, cuts
 
 
+@dask_path("rfm_thresholds")
 def rfm_thresholds(table: pd.DataFrame, *, n_bins: int = 5) -> dict[str, tuple[float, ...]]:
     """Cut points of the rank-based RFM scores of ``table``, reusable on other customers.
 
@@ -186,6 +188,7 @@ def _fixed_cuts(thresholds: Mapping[str, Sequence[float]], n_bins: int) -> dict[
 
 
 @keyword_only_after(1, "n_bins", "method", "thresholds", since="0.2")
+@dask_path("rfm_scores")
 def rfm_scores(
     table: pd.DataFrame,
     *,
@@ -491,6 +494,7 @@ def _common_frame() -> pd.DataFrame:
 
 
 @keyword_only_after(1, "scheme", since="0.2")
+@dask_path("rfm_segments")
 def rfm_segments(
     scores: pd.DataFrame,
     *,

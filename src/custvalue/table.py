@@ -22,43 +22,12 @@ from __future__ import annotations
 
 from typing import Any, Literal, Unpack, overload
 
-import numpy as np
 import pandas as pd
 
-from ._calendar import OUT_RES, durations, min_gap, period_numbers, period_start
-from ._read import (
-    CustomerFacts,
-    Ids,
-    ReadKeywords,
-    ReadOptions,
-    TableReport,
-    customer_facts,
-    end_value,
-    no_purchases,
-    purchase_periods,
-    read_options,
-    read_transactions,
-    refund_counts,
-    rows_report,
-)
-from ._schema import (
-    CUSTOMER_ID,
-    FIRST_PURCHASE,
-    HOLDOUT_COLUMNS,
-    HOLDOUT_LENGTH,
-    HOLDOUT_PURCHASES,
-    HOLDOUT_SPEND,
-    LAST_PURCHASE,
-    MEAN_REPEAT_SPEND,
-    MEAN_SPEND,
-    N_PURCHASES,
-    N_REPEAT,
-    PURCHASE_SPAN,
-    TABLE_COLUMNS,
-    TENURE,
-    TIME_SINCE_LAST,
-    TOTAL_SPEND,
-)
+from ._build import MERGE_PERIOD_ATTR as _MERGE_PERIOD_ATTR
+from ._build import split_rows, table_rows
+from ._dispatch import is_dask
+from ._read import ReadKeywords, ReadOptions, TableReport, read_options, read_transactions
 
 __all__ = [
     "MERGE_PERIOD_ATTR",
@@ -69,80 +38,13 @@ __all__ = [
     "split_calibration_holdout",
 ]
 
-MERGE_PERIOD_ATTR = "merge_period"
+
+MERGE_PERIOD_ATTR = _MERGE_PERIOD_ATTR
 """Key of ``table.attrs`` recording how a table was built: ``{"period": ..., "time_unit": ...,
 "min_gap": ...}``, ``min_gap`` being the shortest distance between two purchase periods in
 the table's time unit. Only validation reads it (a model fit refuses a table whose
 ``n_repeat`` does not fit in its ``purchase_span`` at that merge period); no result depends
 on it, and a table without it (from lifetimes, or built by hand) is accepted as it is."""
-
-
-def _assemble(
-    facts: CustomerFacts,
-    ids: Ids,
-    end_per: int,
-    opts: ReadOptions,
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """Build the table (sorted by id); also return the codes of its rows.
-
-    Columns are written into three preallocated 2-D blocks (datetimes, integers, floats)
-    so building the frame copies nothing.
-    """
-    order, index = ids.ordered(np.flatnonzero(facts.n_purchases > 0))
-    index.name = CUSTOMER_ID
-    m = order.size
-    # facts arrays are released as soon as they are copied out (peak memory)
-    stamps = np.empty((2, m), dtype=OUT_RES)
-    stamps[0] = period_start(facts.first[order], opts.period)
-    facts.first = np.empty(0, dtype="int64")
-    stamps[1] = period_start(facts.last[order], opts.period)
-    facts.last = np.empty(0, dtype="int64")
-    ints = np.empty((2, m), dtype="int64")
-    n_p, n_rep = ints[0], ints[1]
-    np.take(facts.n_purchases, order, out=n_p)
-    np.subtract(n_p, 1, out=n_rep)
-    floats = np.full((6, m), np.nan)
-    span, tenure, since, total, mean, mean_rep = floats
-    end_dt = period_start(np.array([end_per]), opts.period)
-    tenure[:] = durations(end_dt, stamps[0], opts.time_unit)
-    span[:] = durations(stamps[1], stamps[0], opts.time_unit)
-    np.subtract(tenure, span, out=since)
-    if facts.total is not None and facts.repeat is not None:
-        np.take(facts.total, order, out=total)
-        facts.total = None
-        np.divide(total, n_p, out=mean)
-        np.take(facts.repeat, order, out=mean_rep)
-        facts.repeat = None
-        np.divide(mean_rep, n_rep, out=mean_rep, where=n_rep > 0)
-        mean_rep[n_rep == 0] = np.nan
-    table = pd.concat(
-        [
-            pd.DataFrame(
-                stamps.T, index=index, columns=[FIRST_PURCHASE, LAST_PURCHASE], copy=False
-            ),
-            pd.DataFrame(ints.T, index=index, columns=[N_PURCHASES, N_REPEAT], copy=False),
-            pd.DataFrame(
-                floats.T,
-                index=index,
-                columns=[
-                    PURCHASE_SPAN,
-                    TENURE,
-                    TIME_SINCE_LAST,
-                    TOTAL_SPEND,
-                    MEAN_SPEND,
-                    MEAN_REPEAT_SPEND,
-                ],
-                copy=False,
-            ),
-        ],
-        axis=1,
-    )
-    table.attrs[MERGE_PERIOD_ATTR] = {
-        "period": opts.period,
-        "time_unit": opts.time_unit,
-        "min_gap": min_gap(opts.period, opts.time_unit),
-    }
-    return table, order
 
 
 @overload
@@ -173,6 +75,13 @@ def customer_table(
     **options: Unpack[ReadKeywords],
 ) -> pd.DataFrame | tuple[pd.DataFrame, TableReport]:
     """Build the customer table (one row per customer) from a transaction log.
+
+    Accepts a Dask DataFrame (extra ``dask``): the result is then a lazy Dask DataFrame
+    partitioned by customer (hash of the id; each partition sorted, divisions unknown),
+    equal to the pandas table for any partitioning of the input. The input is validated
+    eagerly (the same errors as pandas) and read twice: once for validation and the
+    observation end, once shuffled by customer for the table (with ``return_report=True``
+    the table is persisted in that pass, with its report).
 
     Parameters
     ----------
@@ -288,6 +197,10 @@ def customer_table(
     2                   0            0.0     3.0          7.0                NaN
     """
     opts = read_options(options, customer_table)
+    if is_dask(transactions):
+        from ._dask.table import dask_table
+
+        return dask_table(transactions, opts, observation_end, return_report)  # type: ignore[no-any-return]
     what = "customer_table: transactions"
     rows = read_transactions(
         transactions,
@@ -296,26 +209,8 @@ def customer_table(
         observation_end=observation_end,
         count_duplicates=return_report,  # only the report shows the count
     )
-    codes, rel, amt = rows.codes, rows.per, rows.amt
-    rows.codes = rows.per = rows.amt = None  # owned here from now on (peak memory)
-    periods = purchase_periods(
-        codes,
-        rel,
-        amt,
-        rows.r_codes,
-        rows.r_per,
-        rows.r_amt,
-        rows.ids.n_codes,
-        distinct=rows.distinct,  # sorted by the reader already (duplicates="keep")
-    )
-    facts = customer_facts(periods, codes, rel, amt, rows.r_codes, rows.r_amt)
-    del codes, rel, amt
-    if not periods.key.size:
-        raise no_purchases(what, {**rows.counts, **refund_counts(periods)})
-    table, _ = _assemble(facts, rows.ids, rows.end_per, opts)
-    if not return_report:
-        return table
-    return table, rows_report(rows, len(table), refund_counts(periods))
+    table, report = table_rows(rows, what, report=return_report)
+    return (table, report) if report is not None else table
 
 
 @overload
@@ -349,6 +244,8 @@ def split_calibration_holdout(
     **options: Unpack[ReadKeywords],
 ) -> pd.DataFrame | tuple[pd.DataFrame, TableReport]:
     """Split a transaction log into a calibration table and per-customer holdout facts.
+
+    Accepts a Dask DataFrame (extra ``dask``), as :func:`customer_table` does.
 
     BTYD convention: the table has the customers whose first purchase falls in the
     calibration window (periods up to and including the one holding ``calibration_end``);
@@ -400,65 +297,11 @@ def split_calibration_holdout(
     a                   1     9.0                  1            21.0
     """
     opts = read_options(options, split_calibration_holdout)
+    if is_dask(transactions):
+        from ._dask.table import dask_split
+
+        return dask_split(transactions, opts, calibration_end, observation_end, return_report)  # type: ignore[no-any-return]
     what = "split_calibration_holdout: transactions"
     rows = read_transactions(transactions, opts, what=what, observation_end=observation_end)
-    cal_end = end_value(calibration_end, opts, "calibration_end")
-    cal_per = int(period_numbers(np.array([cal_end]), opts.period)[0])
-    if cal_per >= rows.end_per:
-        raise ValueError(
-            f"calibration_end={pd.Timestamp(cal_end)} must fall in a period before "
-            f"observation_end={rows.end_ts}"
-        )
-    n_codes = rows.ids.n_codes
-    in_cal = rows.per <= cal_per
-    r_cal = rows.r_per <= cal_per
-    c_codes, c_rel = rows.codes[in_cal], rows.per[in_cal]
-    c_amt = None if rows.amt is None else rows.amt[in_cal]
-    cr_codes, cr_amt = rows.r_codes[r_cal], rows.r_amt[r_cal]
-    cal = purchase_periods(c_codes, c_rel, c_amt, cr_codes, rows.r_per[r_cal], cr_amt, n_codes)
-    facts = customer_facts(cal, c_codes, c_rel, c_amt, cr_codes, cr_amt)
-    del c_codes, c_rel, c_amt
-    if not cal.key.size:
-        raise no_purchases(what, {**rows.counts, **refund_counts(cal)})
-    table, order = _assemble(facts, rows.ids, cal_per, opts)
-
-    # holdout: customers known from the calibration window only (BTYD convention)
-    known = facts.n_purchases > 0
-    h = ~in_cal
-    h_codes = rows.codes[h]
-    h_known = known[h_codes]
-    rh = ~r_cal
-    rh_codes = rows.r_codes[rh]
-    rh_known = known[rh_codes]
-    holdout_only = int((~h_known).sum() + (~rh_known).sum())
-    h_codes = h_codes[h_known]
-    h_rel = rows.per[h][h_known]
-    h_amt = None if rows.amt is None else rows.amt[h][h_known]
-    rh_codes, rh_amt = rh_codes[rh_known], rows.r_amt[rh][rh_known]
-    hold = purchase_periods(
-        h_codes, h_rel, h_amt, rh_codes, rows.r_per[rh][rh_known], rh_amt, n_codes
-    )
-    h_n = np.bincount(hold.code, minlength=n_codes)
-    table[HOLDOUT_PURCHASES] = h_n[order].astype("int64")
-    if h_amt is not None:
-        # every holdout refund of a known customer reduces the holdout spend, matched to a
-        # holdout purchase or not (it may refund a calibration purchase)
-        spend = np.bincount(h_codes, weights=h_amt, minlength=n_codes)
-        spend += np.bincount(rh_codes, weights=rh_amt, minlength=n_codes)
-        table[HOLDOUT_SPEND] = spend[order]
-    else:
-        table[HOLDOUT_SPEND] = np.nan
-    length = durations(
-        period_start(np.array([rows.end_per]), opts.period),
-        period_start(np.array([cal_per]), opts.period),
-        opts.time_unit,
-    )[0]
-    table[HOLDOUT_LENGTH] = float(length)
-    table = table[[*TABLE_COLUMNS, *HOLDOUT_COLUMNS]]
-    if not return_report:
-        return table
-    counts = refund_counts(cal)
-    counts["refunds_netted"] += int(rh_codes.size)
-    counts["periods_netted_out"] += int(hold.removed.size)
-    counts["holdout_only"] = holdout_only
-    return table, rows_report(rows, len(table), counts, pd.Timestamp(cal_end))
+    table, report = split_rows(rows, what, calibration_end, report=return_report)
+    return (table, report) if report is not None else table

@@ -463,7 +463,8 @@ def customer_facts(
         idx = np.multiply(codes, 2, out=rel)  # rel is not needed any more: its buffer is
         idx += repeat_row
         del repeat_row, rel
-        sums = np.bincount(idx, weights=amt, minlength=2 * n_codes)
+        # (float64 also without rows: numpy's bincount of nothing gives int64)
+        sums = np.bincount(idx, weights=amt, minlength=2 * n_codes).astype(np.float64, copy=False)
         del idx
         first_spend = sums[0::2]
         total = first_spend + sums[1::2]

@@ -76,6 +76,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from .._dispatch import is_dask, rowwise
 from .._rows import distinct_rows
 from .._validation import Checks, check_scalar, customer_arrays, customer_arrays_for_scoring
 from ..exceptions import InsufficientDataError
@@ -399,6 +400,10 @@ class _BaseModel(_Parametrised):
     def fit(self, table: pd.DataFrame, *, weights: ArrayLike | None = None) -> Self:
         """Estimate the parameters by (penalised) maximum likelihood.
 
+        Accepts a Dask table (extra ``dask``; without ``weights``): one pass validates
+        every partition and counts its distinct rows of the columns the model reads; the
+        fit runs on those rows with their counts (the pandas fit does the same).
+
         Parameters
         ----------
         table : pandas.DataFrame
@@ -437,6 +442,10 @@ class _BaseModel(_Parametrised):
         >>> {k: round(v, 2) for k, v in model.params_.items()}
         {'r': 0.22, 'alpha': 4.02, 'a': 1.4, 'b': 4.48}
         """
+        if is_dask(table):
+            from .._dask.fit import dask_fit
+
+            return dask_fit(self, table, weights)  # type: ignore[no-any-return]
         start = self._check_hyperparameters()
         what = f"{type(self).__name__}.fit"
         cols = self._validate(table, what, fitting=True)
@@ -525,6 +534,7 @@ class _BaseModel(_Parametrised):
         return Estimate(problem.natural(res.u), cov, res.loglik, res.fit_info(counts.shape[0]))
 
     # ------------------------------------------------------------------ per customer
+    @rowwise
     def log_likelihood(self, table: pd.DataFrame) -> pd.Series:
         """Each customer's log-likelihood at the fitted (or given) parameters.
 

@@ -198,8 +198,7 @@ def purchase_present_value(
         rows, codes = compressed
         small = pd.DataFrame(rows, index=pd.RangeIndex(len(rows[N_REPEAT])))
     cumulative = _expected_cumulative(model, small, ends, what)
-    increments = np.diff(cumulative, axis=1, prepend=0.0)
-    pv = increments @ factors
+    pv = _discounted(cumulative, factors)
     if codes is not None:
         pv = pv[codes]
     return np.asarray(pv)
@@ -229,15 +228,21 @@ def _present_value_factorised(
         (ux, uT), inverse = pairs.columns, pairs.inverse
     m = ux.shape[0]
     pv = np.zeros(m)
-    previous = np.zeros((m, 1))
-    block = max(1, _CURVE_BLOCK // max(1, m))
-    for lo in range(0, len(ends), block):  # memory O(distinct rows x block)
-        cumulative = model.expected_purchases_alive(ux, uT, horizon=ends[lo : lo + block])
+    # blocks of rows, every period end at once (memory O(block x periods)): a row's sum is
+    # made alike whatever the rows around it (a Dask partition gives the same bits)
+    block = max(1, _CURVE_BLOCK // max(1, len(ends)))
+    for lo in range(0, m, block):
+        rows = slice(lo, lo + block)
+        cumulative = model.expected_purchases_alive(ux[rows], uT[rows], horizon=ends)
         if cumulative is None:
             return None
-        pv += np.diff(cumulative, axis=1, prepend=previous) @ factors[lo : lo + block]
-        previous = cumulative[:, -1:]
+        pv[rows] = _discounted(cumulative, factors)
     return np.asarray(alive * (pv if inverse is None else pv[inverse]))
+
+
+def _discounted(cumulative: np.ndarray, factors: np.ndarray) -> np.ndarray:
+    """Sum of the discounted increments of each row (not BLAS: its sums vary by row)."""
+    return np.asarray((np.diff(cumulative, axis=1, prepend=0.0) * factors).sum(axis=1))
 
 
 def expected_spend(spend_model: Any, table: pd.DataFrame, what: str) -> np.ndarray | float:

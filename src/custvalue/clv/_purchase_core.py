@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from .._dispatch import rowwise
 from .._rows import distinct_rows_if_worth
 from .._schema import CUSTOMER_ID, N_REPEAT, PURCHASE_SPAN, TENURE
 from .._validation import Checks, check_scalar
@@ -207,6 +208,7 @@ class _PurchaseCore(_BaseModel):
 
     # ------------------------------------------------------------------ predictions
     @_with_example
+    @rowwise
     def prob_alive(self, table: pd.DataFrame, *, horizon: float = 0.0) -> pd.Series:
         """P(alive at the end of observation, or ``horizon`` later | history), per customer.
 
@@ -254,6 +256,7 @@ class _PurchaseCore(_BaseModel):
 
     @_with_example
     @keyword_shim("t", renamed={"t": "horizon"})
+    @rowwise
     def expected_purchases(self, table: pd.DataFrame, *, horizon: float) -> pd.Series:
         """Predict the number of purchases in the next ``horizon`` time units, per customer.
 
@@ -299,6 +302,7 @@ class _PurchaseCore(_BaseModel):
         return self._series(vals, table, "expected_purchases")
 
     @_with_example
+    @rowwise
     def expected_purchases_alive(
         self, n_repeat: ArrayLike, tenure: ArrayLike, *, horizon: ArrayLike
     ) -> NDArray[np.float64] | None:
@@ -347,6 +351,7 @@ class _PurchaseCore(_BaseModel):
 
     @_with_example
     @keyword_shim("t", renamed={"t": "horizon"})
+    @rowwise
     def prob_no_purchase(self, table: pd.DataFrame, *, horizon: float) -> pd.Series:
         """Churn risk: P(no purchase in the next ``horizon`` time units | history).
 
@@ -379,6 +384,7 @@ class _PurchaseCore(_BaseModel):
 
     @_with_example
     @keyword_shim("n", "t", renamed={"t": "horizon"})
+    @rowwise
     def purchase_pmf(self, table: pd.DataFrame, *, n: int, horizon: float) -> pd.Series:
         """P(exactly ``n`` purchases in the next ``horizon`` time units | history).
 

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from .._dispatch import rowwise
 from .._schema import CUSTOMER_ID, MEAN_REPEAT_SPEND, N_REPEAT
 from .._validation import Checks, check_frame, numeric_array
 from ..exceptions import InsufficientDataError
@@ -159,6 +160,7 @@ class GammaGammaModel(_BaseModel):
         mean_m = float(np.einsum("i,i->", counts, cols[1]) / counts.sum())
         return np.array([1.0, 2.0, mean_m])
 
+    @rowwise
     def expected_spend(self, table: pd.DataFrame) -> pd.Series:
         """Predict the spend per transaction given each customer's history.
 

@@ -11,6 +11,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import betaln
 
+from .._dispatch import rowwise
 from .._schema import CUSTOMER_ID
 from .._validation import Checks, check_frame, check_scalar, numeric_array
 from ..exceptions import InsufficientDataError
@@ -307,6 +308,7 @@ class ShiftedBetaGeoModel(_BaseModel):
         return m * self.discounted_lifetime(discount_rate=discount_rate)
 
     # ------------------------------------------------------------------ existing customers
+    @rowwise
     def prob_active(self, table: pd.DataFrame, *, horizon: float) -> pd.Series:
         """P(still a customer ``horizon`` periods from now | active after ``tenure`` periods).
 
@@ -345,6 +347,7 @@ class ShiftedBetaGeoModel(_BaseModel):
         vals = np.where(c > 0, 0.0, vals)
         return pd.Series(vals, index=table.index, name="prob_active")
 
+    @rowwise
     def expected_residual_lifetime(self, table: pd.DataFrame) -> pd.Series:
         """Return expected further periods paid for by each customer (0 for churned ones).
 
@@ -376,6 +379,7 @@ class ShiftedBetaGeoModel(_BaseModel):
         vals = np.where(c > 0, 0.0, vals)
         return pd.Series(vals, index=table.index, name="expected_residual_lifetime")
 
+    @rowwise
     def discounted_residual_lifetime(
         self, table: pd.DataFrame, *, discount_rate: float
     ) -> pd.Series:
@@ -414,6 +418,7 @@ class ShiftedBetaGeoModel(_BaseModel):
             vals[live] = _sbg_math.discounted_residual_lifetime(*self._ab(), n[live], d)
         return pd.Series(vals, index=table.index, name="discounted_residual_lifetime")
 
+    @rowwise
     def customer_value(
         self, table: pd.DataFrame, *, amount: float | pd.Series, discount_rate: float
     ) -> pd.Series:

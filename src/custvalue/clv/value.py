@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._dispatch import rowwise_in
 from .._schema import TENURE, TOTAL_SPEND
 from .._validation import (
     Checks,
@@ -128,6 +129,7 @@ def discount_schedule(
 # --------------------------------------------------------------------------- helpers
 
 
+@rowwise_in("table")
 def customer_lifetime_value(
     transaction_model: PurchaseModel,
     spend_model: SpendModel | pd.Series | float,

@@ -1,0 +1,177 @@
+"""Segmentation of a Dask table: a global statistic computed once, applied per partition.
+
+ABC classes, pyramid tiers and value-matrix classes depend on a customer's value and on the
+sorted values of everyone (cumulative shares, ranks). The value column (one number per
+customer) is computed once and the pandas function runs on it (its validation, its errors);
+its classes are monotone in the value with ties together, so they are read back as value
+thresholds (the smallest value of each class) and applied to every partition: each customer
+gets exactly the pandas class. RFM quantile scores are the fixed scores at
+:func:`custvalue.rfm_thresholds` of the whole table (the identity rfm_thresholds documents).
+
+The table is read twice (the column, then the classes): persist a table that comes from a
+lazy pipeline (``table = table.persist()``) before segmenting it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+from dask.base import compute
+
+from .._dispatch import is_dask
+from .._profit import customer_value
+from .._schema import N_PURCHASES, TIME_SINCE_LAST, TOTAL_SPEND
+from .._shares import rank_before_share
+from .._validation import categorical
+from .rowwise import stand_in
+
+__all__ = [
+    "abc_classes",
+    "abc_limits",
+    "concentration_curve",
+    "gini",
+    "pareto_share",
+    "pyramid_tiers",
+    "rfm_scores",
+    "rfm_segments",
+    "rfm_thresholds",
+    "value_matrix",
+]
+
+
+def _no_series(fname: str, kwargs: dict[str, Any], *names: str) -> None:
+    """Refuse per-customer arguments other than the table (they would need aligning)."""
+    for n in names:
+        v = kwargs.get(n)
+        if isinstance(v, pd.Series | pd.DataFrame) or is_dask(v):
+            raise TypeError(
+                f"{fname}: with a Dask table, {n} must be a number; for one value per "
+                f"customer, compute the per-customer value first (a column of the table) "
+                "and pass that as the values"
+            )
+
+
+def _projected(values: Any, columns: list[str]) -> Any:
+    """Select the columns of ``values`` a function reads (all of them if one is missing)."""
+    if isinstance(values, dd.DataFrame) and all(c in values.columns for c in columns):
+        return values[columns]
+    return values
+
+
+def _local(values: Any, columns: list[str] | None = None) -> Any:
+    """Compute the (small) per-customer input of a global statistic."""
+    return _projected(values, columns or [TOTAL_SPEND]).compute()
+
+
+def _computed(fn: Callable[..., Any], values: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call ``fn`` on the computed per-customer values (a summary, not per customer)."""
+    _no_series(fn.__name__, kwargs, "margin", "cost")
+    return fn(_local(values), *args, **kwargs)
+
+
+concentration_curve = gini = pareto_share = abc_limits = _computed
+
+
+def _classes_part(
+    part: Any, codes: np.ndarray, mins: np.ndarray, like: pd.Series, margin: Any, cost: Any
+) -> pd.Series:
+    """Classes of one partition from the classes' smallest values (``mins``, best first)."""
+    if not len(part):
+        return like.set_axis(part.index)
+    v = customer_value(part, margin=margin, cost=cost, what=str(like.name)).to_numpy()
+    # class k: the first whose smallest value is <= v (mins decrease with k)
+    k = mins.size - np.searchsorted(mins[::-1], v, side="right")
+    c = codes[np.minimum(k, codes.size - 1)]
+    return categorical(c, list(like.cat.categories), part.index, str(like.name))
+
+
+def _by_value(fn: Callable[..., Any], values: Any, *args: Any, **kwargs: Any) -> Any:
+    """Classes of ``fn`` (monotone in the value) on a Dask table, per partition."""
+    _no_series(fn.__name__, kwargs, "margin", "cost", "prospects")
+    if kwargs.get("prospects") is not None:
+        raise TypeError(f"{fn.__name__}: prospects are not supported with a Dask table")
+    local = _local(values)
+    full = fn(local, *args, **kwargs)  # the pandas classes: validation, errors, the order
+    margin, cost = kwargs.get("margin"), kwargs.get("cost")
+    v = customer_value(local, margin=margin, cost=cost, what=fn.__name__).to_numpy()
+    by_code = pd.Series(v).groupby(full.cat.codes.to_numpy()).min()
+    codes, mins = by_code.index.to_numpy(), by_code.to_numpy()
+    if np.any(np.diff(mins) >= 0):  # pragma: no cover - the classes are monotone
+        raise AssertionError(f"{fn.__name__}: classes not monotone in the value")
+    like = full.iloc[:0]
+    return values.map_partitions(_classes_part, codes, mins, like, margin, cost, meta=like)
+
+
+abc_classes = pyramid_tiers = _by_value
+
+
+def _threshold(values: np.ndarray, top: float) -> float:
+    """Smallest value of the top share ``top`` of customers (ties together)."""
+    return float(values[rank_before_share(values) < top].min())
+
+
+def _matrix_part(cur: Any, fut: Any, fn: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+    """Value classes of one partition at the global thresholds."""
+    if not len(cur):
+        return kwargs["like"].set_axis(cur.index)
+    return fn(cur, fut, **{k: v for k, v in kwargs.items() if k != "like"})
+
+
+def value_matrix(
+    fn: Callable[..., Any], current_value: Any, future_value: Any, **kwargs: Any
+) -> Any:
+    """Value classes of a Dask table: the top shares as global thresholds, per partition."""
+    _no_series(fn.__name__, kwargs, "cost")
+    if not is_dask(future_value) or future_value.npartitions != current_value.npartitions:
+        raise TypeError(
+            "value_matrix: with a Dask current_value, future_value must be a Dask Series "
+            "partitioned like it (e.g. a prediction on the same table)"
+        )
+    cur, fut = compute(_projected(current_value, [TOTAL_SPEND]), future_value)
+    full = fn(cur, fut, **kwargs)  # validation and errors of the whole table
+    p = customer_value(cur, cost=kwargs.get("cost"), what=fn.__name__).to_numpy()
+    f = fut.reindex(cur.index).to_numpy(dtype="float64")
+    at = dict(kwargs)
+    if at.get("current_threshold") is None:
+        at["current_threshold"] = _threshold(p, float(at.get("current_top", 0.2)))
+    if at.get("future_threshold") is None:
+        at["future_threshold"] = _threshold(f, float(at.get("future_top", 0.2)))
+    like = full.iloc[:0]
+    return current_value.map_partitions(
+        _matrix_part, future_value, fn, {**at, "like": like}, meta=like, align_dataframes=False
+    )
+
+
+def rfm_thresholds(fn: Callable[..., Any], table: Any, **kwargs: Any) -> Any:
+    """RFM thresholds of a Dask table (its three columns computed)."""
+    return fn(_local(table, [TIME_SINCE_LAST, N_PURCHASES, TOTAL_SPEND]), **kwargs)
+
+
+def _scores_part(part: Any, fn: Callable[..., Any], kwargs: dict[str, Any], like: Any) -> Any:
+    """Scores (or segments) of one partition."""
+    return fn(part, **kwargs) if len(part) else like.set_axis(part.index)
+
+
+def rfm_scores(fn: Callable[..., Any], table: Any, **kwargs: Any) -> Any:
+    """RFM scores of a Dask table: quantile scores as fixed scores at global thresholds."""
+    from ..rfm import rfm_thresholds as thresholds_of
+
+    cols = [TIME_SINCE_LAST, N_PURCHASES, TOTAL_SPEND]
+    at = dict(kwargs)
+    if at.get("method", "quantile") == "quantile":
+        local = _local(table, cols)
+        fn(local, **kwargs)  # the pandas checks of the whole table
+        at["thresholds"] = thresholds_of(local, n_bins=at.get("n_bins", 5))
+        at["method"] = "fixed"
+    like = fn(stand_in(_projected(table, cols)), **at).iloc[:0]
+    return table.map_partitions(_scores_part, fn, at, like, meta=like)
+
+
+def rfm_segments(fn: Callable[..., Any], scores: Any, **kwargs: Any) -> Any:
+    """RFM segments of Dask scores: row-wise."""
+    like = fn(stand_in(scores), **kwargs).iloc[:0]
+    return scores.map_partitions(_scores_part, fn, kwargs, like, meta=like)

@@ -1,0 +1,259 @@
+"""The customer table and the calibration/holdout split of a Dask DataFrame.
+
+Exact for any partitioning, in two passes over the input:
+
+1. **validation** (eager, one ``dask.compute``): every input partition goes through the one
+   reader (:func:`custvalue._read.read_rows`) with the caller's ``observation_end``; their
+   failures are merged into one :class:`DataValidationError` shaped like the pandas one
+   (:mod:`.checks`), and, without an ``observation_end``, the latest time of each partition
+   gives the global end (every rule but "after the end" is row-wise, and none is after the
+   latest time);
+2. **the table** (lazy): a row number is attached, the rows are shuffled once by customer
+   (``DataFrame.shuffle``), each partition is put back in input order (so a customer's rows
+   are read in the order pandas reads them: sums are the same to the last bit) and the
+   pandas kernel (:mod:`custvalue._build`) runs on it with the global end.
+
+The report (``return_report=True``) is the sum of the partitions' reports, computed in the
+same pass as the table: the table is then persisted (computed into memory, or onto the
+cluster's workers) with it.
+"""
+
+from __future__ import annotations
+
+from functools import reduce
+from typing import Any
+
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+from dask.base import compute, persist
+from dask.delayed import delayed
+
+from .._build import calibration_period, split_rows, table_rows
+from .._calendar import period_numbers
+from .._read import Ids, ReadOptions, Rows, TableReport, no_purchases
+from .._read.rows import read_rows
+from .._read.times import end_value, time_values
+from .._validation import Checks
+from ..exceptions import DataValidationError, ValidationFailure
+from .checks import merge_failures, raise_merged
+
+__all__ = ["dask_split", "dask_table"]
+
+_ROW = "__custvalue_row__"
+_PART_BITS = 40  # row number = partition number << 40 | position in the partition
+# an end after every valid time: flags no row "after the end" (used only to complete the
+# checks of a partition whose own times are all missing or unreadable)
+_LATE = np.datetime64("2262-01-01")
+_NO_VALID_TIMES = "no valid times"  # the reader's rule when every time is missing
+
+
+def _check_part(df: pd.DataFrame, opts: ReadOptions, end: Any, what: str) -> dict[str, Any]:
+    """Pass 1 on one input partition: the reader's failures, and its latest time."""
+    if not len(df):
+        return {"n": 0}
+    try:
+        rows = read_rows(df, opts, end, what, count_duplicates=False)
+    except DataValidationError as err:
+        early = list(err.failures)
+        if end is not None:
+            return {"n": len(df), "early": early, "full": early, "valid": True}
+        t = time_values(df[opts.time_col], opts.time_col, opts, Checks(""), None)
+        try:  # the rules a partition without a valid time did not reach
+            read_rows(df, opts, _LATE, what, count_duplicates=False)
+            full: list[ValidationFailure] = []
+        except DataValidationError as err2:
+            full = list(err2.failures)
+        valid = not bool(np.isnat(t).all())
+        return {"n": len(df), "early": early, "full": full, "valid": valid}
+    return {
+        "n": len(df),
+        "latest": rows.end_ts,
+        "kept": int(rows.codes.size + rows.r_codes.size),
+        "counts": rows.counts,
+        "valid": True,
+        "full": [],
+    }
+
+
+def _validate(
+    ddf: dd.DataFrame, opts: ReadOptions, observation_end: Any, what: str
+) -> tuple[Any, list[dict[str, Any]]]:
+    """Pass 1: raise what pandas would raise on the whole frame; return the end used."""
+    # column and label problems are the same in every partition: the reader finds them on
+    # the (empty) meta, and on an empty meta it then reports an empty frame
+    try:
+        read_rows(ddf._meta, opts, observation_end, what, count_duplicates=False)
+    except DataValidationError as err:
+        if err.failures[0].count != 0 or err.failures[0].column is not None:
+            raise
+    parts = compute(
+        *[delayed(_check_part)(p, opts, observation_end, what) for p in ddf.to_delayed()]
+    )
+    filled = [p for p in parts if p["n"]]
+    if not filled:
+        read_rows(ddf._meta, opts, observation_end, what)  # raises: no transactions
+    if observation_end is None and not any(p["valid"] for p in filled):
+        # no valid time anywhere: pandas stops where the partitions stopped, and says
+        # "no valid times" only when every time is missing
+        failures = merge_failures(p["early"] for p in filled)
+        every = all(any(f.rule == _NO_VALID_TIMES for f in p["early"]) for p in filled)
+        if not every:
+            failures = [f for f in failures if f.rule != _NO_VALID_TIMES]
+        raise DataValidationError(what, failures)
+    raise_merged(what, (p["full"] for p in filled))
+    end = observation_end
+    if end is None:
+        end = max(p["latest"] for p in filled).to_datetime64()
+    return end, list(parts)
+
+
+def _with_row_numbers(
+    df: pd.DataFrame, partition_info: dict[str, Any] | None = None
+) -> pd.DataFrame:
+    """Attach each row's number in the input (partition, position)."""
+    number = 0 if partition_info is None else int(partition_info["number"])
+    row = np.arange(len(df), dtype=np.int64) + (np.int64(number) << _PART_BITS)
+    return df.assign(**{_ROW: row})
+
+
+def _empty_rows(meta: pd.DataFrame, opts: ReadOptions, end: Any) -> Rows:
+    """Rows with no purchase, for the empty table (the meta of the result)."""
+    col = meta[opts.customer_col]
+    e = np.empty(0, dtype=np.int64)
+    integer = pd.api.types.is_integer_dtype(col.dtype)
+    if integer and not isinstance(col.dtype, pd.CategoricalDtype):
+        ids = Ids(e, 1, None, 0, col.dtype)  # (one code without purchases: numpy's
+    else:  # bincount of nothing gives integers)
+        ids = Ids(e, 1, pd.Index(pd.factorize(col)[1]))
+    amounts = opts.amount_col is not None or opts.quantity_col is not None
+    end64 = end_value(end, opts)
+    return Rows(
+        codes=e.copy(),
+        per=e.copy(),
+        amt=np.empty(0) if amounts else None,
+        r_codes=e.copy(),
+        r_per=e.copy(),
+        r_amt=np.empty(0),
+        ids=ids,
+        end_per=int(period_numbers(np.array([end64]), opts.period)[0]),
+        end_ts=pd.Timestamp(end64),
+        counts={"duplicate_kept": 0},
+        rows_in=0,
+        customers_in=0,
+        opts=opts,
+    )
+
+
+def _kernel(
+    df: pd.DataFrame,
+    opts: ReadOptions,
+    end: Any,
+    what: str,
+    calibration_end: Any,
+    report: bool,
+    meta_rows: Rows,
+) -> tuple[pd.DataFrame, TableReport | None]:
+    """Pass 2 on one shuffled partition: input order back, then the pandas kernel."""
+    df = df.iloc[np.argsort(df[_ROW].to_numpy(), kind="stable")].drop(columns=_ROW)
+    rows = read_rows(df, opts, end, what, count_duplicates=report) if len(df) else _copy(meta_rows)
+    if calibration_end is None:
+        return table_rows(rows, what, report=report, allow_empty=True)
+    return split_rows(rows, what, calibration_end, report=report, allow_empty=True)
+
+
+def _table_only(df: pd.DataFrame, *args: Any) -> pd.DataFrame:
+    """Pass 2 without the report: the table of one shuffled partition."""
+    opts, end, what, calibration_end, meta_rows = args
+    return _kernel(df, opts, end, what, calibration_end, False, meta_rows)[0]
+
+
+def _sum_reports(a: TableReport, b: TableReport) -> TableReport:
+    """Add two partitions' reports (ends are the same)."""
+    da, db = a.as_dict(), b.as_dict()
+    keep = ("observation_end", "calibration_end")
+    return TableReport(**{k: da[k] if k in keep else da[k] + db[k] for k in da})
+
+
+def _build(
+    transactions: Any,
+    opts: ReadOptions,
+    what: str,
+    observation_end: Any,
+    calibration_end: Any,
+    return_report: bool,
+) -> Any:
+    """Return the table (or split) of a Dask DataFrame, with its report if asked."""
+    if not isinstance(transactions, dd.DataFrame):
+        raise TypeError(f"{what} must be a Dask DataFrame here, got {type(transactions)}")
+    end, parts = _validate(transactions, opts, observation_end, what)
+    meta_rows = _empty_rows(transactions._meta, opts, end)
+    if calibration_end is not None:  # pandas checks it after the rows, so here too
+        calibration_period(calibration_end, opts, meta_rows.end_per, meta_rows.end_ts)
+    if calibration_end is None:
+        meta, _ = table_rows(_copy(meta_rows), what, report=False, allow_empty=True)
+    else:
+        meta, _ = split_rows(
+            _copy(meta_rows), what, calibration_end, report=False, allow_empty=True
+        )
+    # exact duplicates compare every column; otherwise only the reader's columns travel
+    counted = return_report or opts.duplicates == "drop"
+    ddf = transactions if counted else transactions[list(opts.columns)]
+    ddf = ddf.map_partitions(_with_row_numbers, meta=ddf._meta.assign(**{_ROW: np.int64(0)}))
+    ddf = ddf.shuffle(on=opts.customer_col, npartitions=transactions.npartitions)
+    args = (opts, end, what, calibration_end)
+    if not return_report:
+        table = ddf.map_partitions(_table_only, *args, meta_rows, meta=meta)
+        if sum(p.get("kept", 0) for p in parts) == 0:
+            _raise_no_purchases(ddf, args, meta_rows, parts)
+        return table
+    outs = [delayed(_kernel, nout=2)(p, *args, True, meta_rows) for p in ddf.to_delayed()]
+    outs = list(persist(*outs))  # one run: the tables stay, the reports come back
+    tables = dd.from_delayed([o[0] for o in outs], meta=meta, verify_meta=False)
+    rep: TableReport = reduce(_sum_reports, compute(*[o[1] for o in outs]))
+    if rep.customers == 0:
+        raise no_purchases(what, _counts(rep, parts))
+    return tables, rep
+
+
+def _copy(rows: Rows) -> Rows:
+    """Copy the empty rows (the kernel releases the arrays it takes)."""
+    return Rows(**{**rows.__dict__, "counts": dict(rows.counts)})
+
+
+def _counts(rep: TableReport, parts: list[dict[str, Any]]) -> dict[str, int]:
+    """Return the reader's counts of the report, in the reader's order (for the message)."""
+    names = next((list(p["counts"]) for p in parts if "counts" in p), [])
+    names += ["refunds_netted", "unmatched_refund", "periods_netted_out"]
+    d = rep.as_dict()
+    return {k: d[k] for k in names if k in d}
+
+
+def _raise_no_purchases(
+    ddf: dd.DataFrame, args: tuple[Any, ...], meta_rows: Rows, parts: list[dict[str, Any]]
+) -> None:
+    """No purchase row is left: raise the pandas error with the exact counts (computed)."""
+    reps = compute(
+        *[delayed(_kernel, nout=2)(p, *args, True, meta_rows)[1] for p in ddf.to_delayed()]
+    )
+    raise no_purchases(args[2], _counts(reduce(_sum_reports, reps), parts))
+
+
+def dask_table(
+    transactions: Any, opts: ReadOptions, observation_end: Any, return_report: bool
+) -> Any:
+    """:func:`custvalue.customer_table` of a Dask DataFrame."""
+    what = "customer_table: transactions"
+    return _build(transactions, opts, what, observation_end, None, return_report)
+
+
+def dask_split(
+    transactions: Any,
+    opts: ReadOptions,
+    calibration_end: Any,
+    observation_end: Any,
+    return_report: bool,
+) -> Any:
+    """:func:`custvalue.split_calibration_holdout` of a Dask DataFrame."""
+    what = "split_calibration_holdout: transactions"
+    return _build(transactions, opts, what, observation_end, calibration_end, return_report)
