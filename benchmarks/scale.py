@@ -303,6 +303,11 @@ def _table_options() -> dict[str, Any]:
 # --- 2. pandas ------------------------------------------------------------------------------
 
 
+def _read_one_thread(path: Path) -> pd.DataFrame:
+    # pyarrow reads with a thread per core by default; the pandas path is one core
+    return pq.read_table(path, use_threads=False).to_pandas(use_threads=False)
+
+
 def pandas_path(path: Path, out: Path) -> tuple[int, int, list[Step]]:
     """Run every step with pandas on one file; return rows, customers and the steps."""
     steps: list[Step] = []
@@ -312,7 +317,7 @@ def pandas_path(path: Path, out: Path) -> tuple[int, int, list[Step]]:
             steps,
             mem,
             STEP_NAMES[0],
-            lambda: cv.customer_table(pd.read_parquet(path), **_table_options()),
+            lambda: cv.customer_table(_read_one_thread(path), **_table_options()),
         )
         bg = timed(steps, mem, STEP_NAMES[1], lambda: cv.BetaGeoModel().fit(table))
         gg = timed(

@@ -119,3 +119,16 @@ def test_a_group_without_purchases_gives_no_row_and_other_errors_still_raise() -
     missing = refunded.assign(amount=[20.0, np.nan])
     with pytest.raises(cv.DataValidationError, match="amount"):
         recipe.table_for_group(missing, observation_end="1997-02-01", amount_col="amount")
+
+
+def test_a_fit_on_distinct_rows_with_counts_is_the_fit_on_the_table() -> None:
+    table = cv.customer_table(_log(20_000, {}, seed=9), amount_col="amount", time_unit="W")
+    counts = table.groupby(recipe.PURCHASE_STATISTICS).size().rename("count").reset_index()
+    assert len(counts) < len(table) / 2  # the collected rows are far fewer than customers
+    on_counts = recipe.fit_on_counts(cv.BetaGeoModel(), counts)
+    on_table = cv.BetaGeoModel().fit(table)
+    assert on_counts.n_customers_ == on_table.n_customers_ == len(table)
+    # exact: fit itself collapses identical rows into counts, so both fits optimise the
+    # same distinct rows with the same counts (the promise the scale page makes)
+    assert on_counts.params_ == on_table.params_
+    assert on_counts.loglik_ == on_table.loglik_

@@ -6,7 +6,6 @@ in for Spark's groups). Nothing here imports pyspark at module level.
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -67,6 +66,22 @@ def spark_customer_table(transactions: Any, *, buckets: int, **options: Any) -> 
     time = options.get("time_col", "timestamp")
     end = transactions.agg(F.max(time)).first()[0]  # the global observation end
     bucket = F.pmod(F.xxhash64(customer), F.lit(buckets))
-    return transactions.groupBy(bucket).applyInPandas(
-        partial(table_for_group, observation_end=end, **options), schema=TABLE_SCHEMA
-    )
+
+    def group_table(pdf: pd.DataFrame) -> pd.DataFrame:
+        return table_for_group(pdf, observation_end=end, **options)
+
+    return transactions.groupBy(bucket).applyInPandas(group_table, schema=TABLE_SCHEMA)
+
+
+# The purchase models read three columns, and identical rows of them are one row with a count.
+PURCHASE_STATISTICS = ["n_repeat", "purchase_span", "tenure"]
+
+
+def fit_on_counts(model: Any, statistics: pd.DataFrame) -> Any:
+    """Fit a purchase model on distinct ``PURCHASE_STATISTICS`` rows and their ``count``."""
+    return model.fit(statistics[PURCHASE_STATISTICS], weights=statistics["count"].to_numpy())
+
+
+def spark_fit(model: Any, table: Any) -> Any:
+    """Fit a purchase model on a Spark customer table: only the distinct rows are collected."""
+    return fit_on_counts(model, table.groupBy(*PURCHASE_STATISTICS).count().toPandas())
