@@ -296,6 +296,12 @@ def _clv(bg: Any, gg: Any, table: Any) -> Any:
     )
 
 
+def _customers(table: Any, clv: Any, rfm: Any, abc: Any) -> Any:
+    # assign, not join: on Dask, columns of frames partitioned alike are put side by side
+    # without a shuffle (a join of frames with unknown divisions would shuffle them)
+    return table.assign(clv=clv, abc_class=abc, **{c: rfm[c] for c in rfm.columns})
+
+
 def _table_options() -> dict[str, Any]:
     return {"amount_col": "amount", "time_unit": "W", "observation_end": OBSERVATION_END}
 
@@ -333,11 +339,7 @@ def pandas_path(path: Path, out: Path) -> tuple[int, int, list[Step]]:
             steps,
             mem,
             STEP_NAMES[6],
-            lambda: (
-                table.assign(clv=clv, abc_class=abc)
-                .join(rfm)
-                .to_parquet(out / "customers-pandas.parquet")
-            ),
+            lambda: _customers(table, clv, rfm, abc).to_parquet(out / "customers-pandas.parquet"),
         )
     rows = pq.ParquetFile(path).metadata.num_rows
     return rows, len(table), steps
@@ -395,11 +397,7 @@ def dask_path(
                 steps,
                 mem,
                 STEP_NAMES[6],
-                lambda: (
-                    table.assign(clv=clv, abc_class=abc)
-                    .join(rfm)
-                    .to_parquet(str(out / "customers-dask"))
-                ),
+                lambda: _customers(table, clv, rfm, abc).to_parquet(str(out / "customers-dask")),
             )
             facts = {
                 "workers": len(nthreads),
