@@ -92,6 +92,7 @@ html_sidebars: dict[str, list[str]] = {
         "concepts",
         "domain",
         "migrating",
+        "scale",
         "errors",
         "mathematics",
         "reproduce",
