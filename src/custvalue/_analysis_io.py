@@ -2,7 +2,8 @@
 
 The scored customers, the models and the report:
 
-* ``customers.parquet`` and ``customers.csv``: one row per customer, index ``customer_id``;
+* ``customers.parquet`` and ``customers.csv``: one row per customer, index ``customer_id``
+  (from the Dask engine: ``customers/``, a folder of Parquet files, one per partition);
 * ``models.json``: every model's parameters, standard errors, log-likelihood and fit
   information, the holdout metrics of every candidate, the choice and why, the options used
   and the row report;
@@ -11,12 +12,15 @@ The scored customers, the models and the report:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
+
+from ._dispatch import is_dask
 
 if TYPE_CHECKING:
     from .analysis import Analysis
@@ -87,10 +91,15 @@ def save_analysis(analysis: Analysis, folder: Any, *, report: bool = True) -> di
     out.mkdir(parents=True, exist_ok=True)
     customers = analysis.customers
     paths: dict[str, Any] = {}
-    paths["parquet"] = out / "customers.parquet"
-    customers.to_parquet(paths["parquet"])
-    paths["csv"] = out / "customers.csv"
-    write_csv(_csv_frame(customers), paths["csv"])
+    if is_dask(customers):
+        # partitioned by customer: one Parquet file per partition, written by the workers
+        paths["parquet"] = out / "customers"
+        customers.to_parquet(paths["parquet"], write_index=True)
+    else:
+        paths["parquet"] = out / "customers.parquet"
+        customers.to_parquet(paths["parquet"])
+        paths["csv"] = out / "customers.csv"
+        write_csv(_csv_frame(customers), paths["csv"])
     paths["models"] = out / "models.json"
     paths["models"].write_text(
         json.dumps(models_document(analysis), indent=2, ensure_ascii=False) + "\n",
@@ -98,7 +107,12 @@ def save_analysis(analysis: Analysis, folder: Any, *, report: bool = True) -> di
     )
     if report:
         paths["report"] = out / "report.html"
-        analysis.to_html(paths["report"])
+        if is_dask(customers):
+            # the report's figures and lists read every customer: collected once, here
+            local = dataclasses.replace(analysis, customers=cast(Any, customers).compute())
+            local.to_html(paths["report"])
+        else:
+            analysis.to_html(paths["report"])
     return paths
 
 

@@ -14,21 +14,27 @@ Nothing is printed: progress goes to the optional ``on_step`` callback.
 from __future__ import annotations
 
 import dataclasses
-import math
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Unpack
+from typing import Any, Literal, Unpack, cast
 
 import numpy as np
 import pandas as pd
 
+from ._analysis_steps import (
+    StepCallback,
+    choose,
+    fit_model,
+    plain,
+    refit,
+    segments,
+    steps,
+)
 from ._calendar import UNIT_WORDS, unit_seconds
 from ._choice import MODEL_NAMES, choice_reason
 from ._read import ReadKeywords, ReadOptions, TableReport, read_options
 from ._schema import MEAN_REPEAT_SPEND, N_REPEAT
 from ._validation import check_choice, check_scalar
-from .abc import abc_classes
 from .churn import churn_status
 from .clv import (
     BetaGeoModel,
@@ -43,8 +49,6 @@ from .clv import (
 from .clv.evaluate import HoldoutEvaluation
 from .exceptions import ConvergenceError, InsufficientDataError
 from .lifecycle import lifecycle_stages
-from .pyramid import pyramid_tiers, value_matrix
-from .rfm import rfm_scores, rfm_segments
 from .table import customer_table, split_calibration_holdout
 
 __all__ = ["MODELS", "Analysis", "SpendSummary", "analyze", "choice_reason"]
@@ -61,8 +65,6 @@ _DAY = 86400
 _WEEK_DAYS = 7.0
 _YEAR_DAYS = 364.0  # 52 weeks: the horizon of the CLV literature's "one year"
 _MONTH_DAYS = 365.25 / 12
-
-StepCallback = Callable[[str, float], None]
 
 
 @dataclass(frozen=True)
@@ -190,29 +192,6 @@ def _unit_length(days: float, time_unit: str) -> float:
     return days * _DAY / unit_seconds(time_unit)
 
 
-def _steps(on_step: StepCallback | None, timings: dict[str, float]) -> Callable[[str], Any]:
-    """Make a context-manager factory timing one step and reporting it."""
-
-    class _Step:
-        def __init__(self, name: str) -> None:
-            self.name = name
-
-        def __enter__(self) -> None:
-            self.t0 = time.perf_counter()
-
-        def __exit__(self, *exc: object) -> None:
-            dt = time.perf_counter() - self.t0
-            timings[self.name] = timings.get(self.name, 0.0) + dt
-            if on_step is not None and exc[0] is None:
-                on_step(self.name, dt)
-
-    return _Step
-
-
-def _fit(model_cls: type, table: pd.DataFrame) -> Any:
-    return model_cls().fit(table)
-
-
 def analyze(
     transactions: Any,
     *,
@@ -227,6 +206,7 @@ def analyze(
     product_col: Any = None,
     rfm_scheme: Literal["common", "cn8"] = "common",
     lang: Literal["en", "zh"] = "en",
+    engine: Literal["pandas", "dask"] = "pandas",
     on_step: StepCallback | None = None,
     **options: Unpack[ReadKeywords],
 ) -> Analysis:
@@ -236,7 +216,8 @@ def analyze(
     ----------
     transactions : pandas.DataFrame
         One row per purchase (or an Arrow-exportable frame), read exactly as
-        :func:`custvalue.customer_table` reads it.
+        :func:`custvalue.customer_table` reads it. With ``engine="dask"``: a Dask
+        DataFrame, or a folder (or glob) of Parquet files.
     observation_end : date-like, optional
         End of observation (inclusive of its period); default the latest time.
     holdout_length : float, optional
@@ -266,6 +247,15 @@ def analyze(
         RFM segment scheme (see :func:`custvalue.rfm_segments`).
     lang : {"en", "zh"}, default "en"
         Display language of the report (the data's codes do not change).
+    engine : {"pandas", "dask"}, default "pandas"
+        ``"dask"`` (extra ``dask``) runs every step on Dask, on the active Dask scheduler
+        (a ``distributed.Client`` you created, or Dask's default): the customer table by
+        one shuffle by customer, the fits on distinct rows, the scores and segments lazily
+        and per partition, with the same numbers as pandas (the holdout metrics up to the
+        order of summation). ``customers`` is then a Dask DataFrame, ``holdout`` is empty
+        (no per-customer holdout frames), and :meth:`Analysis.save` writes a folder of
+        Parquet files (``customers/``) instead of ``customers.parquet`` and
+        ``customers.csv``. See the page on running at scale.
     on_step : callable, optional
         Called as ``on_step(step, seconds)`` after each step (read, fit, score, ...),
         e.g. to show progress. Nothing is printed by the library.
@@ -298,6 +288,7 @@ def analyze(
     check_choice("model", model, ("auto", *MODELS))
     check_choice("lang", lang, ("en", "zh"))
     check_choice("rfm_scheme", rfm_scheme, ("common", "cn8"))
+    check_choice("engine", engine, ("pandas", "dask"))
     check_scalar("margin", margin, minimum=0.0, strict=True, maximum=1.0)
     check_scalar("cost_to_serve", cost_to_serve, minimum=0.0)
     check_scalar("discount_rate", discount_rate, minimum=0.0)
@@ -310,13 +301,20 @@ def analyze(
     if holdout_length is not None:
         check_scalar("holdout_length", holdout_length, minimum=0.0, strict=True)
     timings: dict[str, float] = {}
-    step = _steps(on_step, timings)
+    step = steps(on_step, timings)
     reading = dataclasses.asdict(opts)
+    on_dask = engine == "dask"
+    if on_dask:
+        from ._dask import analysis as _on_dask
+
+        transactions = _on_dask.as_dask(transactions)
 
     with step("customer table"):
         table, report = customer_table(
             transactions, observation_end=observation_end, return_report=True, **reading
         )
+        if on_dask:
+            table = cast(Any, table).persist()
     end = report.observation_end
     assert end is not None  # the table's report always records it
     has_amount = opts.has_amount
@@ -338,22 +336,25 @@ def analyze(
         with step("fit candidates on the calibration period"):
             for name in candidates:
                 try:
-                    fitted[name] = _fit(MODELS[name], cal)
+                    fitted[name] = fit_model(MODELS[name], cal)
                 except (InsufficientDataError, ConvergenceError) as err:
                     failures[name] = str(err)
         with step("holdout check"):
-            cohort = _cohort(transactions, opts, cal.index)
-            for name, m in fitted.items():
-                holdout_evals[name] = evaluate_holdout(
-                    m, cal, transactions=cohort, **{**reading, "after_end": "drop"}
-                )
-            if fitted:
-                evaluation = compare_models(list(fitted.values()), cal, names=list(fitted))
+            if on_dask:
+                evaluation = _on_dask.holdout_evaluation(fitted, cal) if fitted else None
+            else:
+                cohort = _cohort(transactions, opts, cal.index)
+                for name, m in fitted.items():
+                    holdout_evals[name] = evaluate_holdout(
+                        m, cal, transactions=cohort, **{**reading, "after_end": "drop"}
+                    )
+                if fitted:
+                    evaluation = compare_models(list(fitted.values()), cal, names=list(fitted))
     else:
         with step("fit candidates"):
             for name in candidates:
                 try:
-                    fitted[name] = _fit(MODELS[name], table)
+                    fitted[name] = fit_model(MODELS[name], table)
                 except (InsufficientDataError, ConvergenceError) as err:
                     failures[name] = str(err)
             if fitted:
@@ -361,60 +362,55 @@ def analyze(
     if not fitted:
         reasons = "; ".join(f"{MODEL_NAMES[k]}: {v}" for k, v in failures.items())
         raise InsufficientDataError(f"analyze: no purchase model could be fitted ({reasons})")
-    choice, detail = _choose(evaluation, model, holdout_length is not None, failures)
+    choice, detail = choose(evaluation, model, holdout_length is not None, failures)
 
     with step("fit the chosen model on the whole history"):
         if holdout_length is None:
             purchase = fitted[choice]
         else:
-            purchase, choice = _refit(table, choice, detail, failures)
-        spend_model, spend_summary, expected_spend = _spend(table, has_amount)
-
-    with step("score customers"):
-        p_alive = purchase.prob_alive(table)
-        expected = purchase.expected_purchases(table, horizon=horizon)
-        if has_amount:
-            clv = customer_lifetime_value(
-                purchase,
-                expected_spend,
-                table,
-                horizon=horizon,
-                period_length=period_length,
-                discount_rate=discount_rate,
-                margin=margin,
-                cost_to_serve=cost_to_serve or None,
-            )
-            hist = historical_value(
-                table,
-                margin=margin,
-                cost_to_serve=cost_to_serve or None,
-                period_length=period_length,
-            )
+            purchase, choice = refit(table, choice, detail, failures, MODELS)
+        if on_dask:
+            spend_model, spend_summary = None, None
+            if has_amount:
+                spend_model, counts = _on_dask.spend_model(table)
+                spend_summary = SpendSummary(**counts, population_mean=spend_model.mean_spend())
         else:
-            clv = pd.Series(np.nan, index=table.index, name="clv")
-            hist = pd.Series(np.nan, index=table.index, name="historical_value")
+            spend_model, spend_summary, expected_spend = _spend(table, has_amount)
+
+    clv_options = {
+        "margin": margin,
+        "cost_to_serve": cost_to_serve,
+        "discount_rate": discount_rate,
+        "period_length": period_length,
+    }
+    with step("score customers"):
+        if on_dask:
+            scores = _on_dask.score(table, purchase, spend_model, clv_options, horizon)
+        else:
+            scores = _score(table, purchase, expected_spend, has_amount, clv_options, horizon)
 
     with step("segments"):
-        seg = _segments(table, hist, clv, has_amount, rfm_scheme)
+        hist, clv = scores["historical_value"], scores["clv"]
+        seg = segments(table, hist, clv, has_amount, rfm_scheme, has_clv=has_amount)
     with step("lifecycle stages"):
         stages = lifecycle_stages(transactions, observation_end=end, **reading)
-        seg["lifecycle_stage"] = stages.set_axis(table.index)
+        # the stages come in the table's customer order (and partitions, on Dask)
+        seg["lifecycle_stage"] = stages if on_dask else stages.set_axis(table.index)
         if product_col is not None:
             churn = churn_status(
                 transactions, product_col=product_col, observation_end=end, **reading
-            )
-            seg["churn_status"] = churn["churn_status"].set_axis(table.index)
+            )["churn_status"]
+            seg["churn_status"] = churn if on_dask else churn.set_axis(table.index)
 
-    customers = table.copy()
-    for name, col in seg.items():
-        customers[name] = col
-    customers["prob_alive"] = p_alive
-    customers["expected_purchases"] = expected
-    customers["expected_spend"] = expected_spend
-    customers["clv"] = clv
-    customers["historical_value"] = hist
+    columns = {**seg, **{c: scores[c] for c in _SCORES}}
+    if on_dask:
+        customers = table.assign(**columns)
+    else:
+        customers = table.copy()
+        for name, col in columns.items():
+            customers[name] = col
     settings = {
-        "read": {k: _plain(v) for k, v in reading.items()},
+        "read": {k: plain(v) for k, v in reading.items()},
         "observation_end": str(end),
         "holdout_length": holdout_length,
         "model": model,
@@ -447,10 +443,44 @@ def analyze(
     )
 
 
-def _plain(v: Any) -> Any:
-    if v is None or isinstance(v, bool | int | float | str):
-        return v
-    return str(v)
+_SCORES = ("prob_alive", "expected_purchases", "expected_spend", "clv", "historical_value")
+
+
+def _score(
+    table: pd.DataFrame,
+    purchase: Any,
+    expected_spend: pd.Series,
+    has_amount: bool,
+    clv_options: Mapping[str, Any],
+    horizon: float,
+) -> pd.DataFrame:
+    """Return every customer's P(alive), expected purchases and spend, CLV and profit to date."""
+    out = pd.DataFrame(index=table.index)
+    out["prob_alive"] = purchase.prob_alive(table)
+    out["expected_purchases"] = purchase.expected_purchases(table, horizon=horizon)
+    out["expected_spend"] = expected_spend
+    if has_amount:
+        cost = clv_options["cost_to_serve"] or None
+        out["clv"] = customer_lifetime_value(
+            purchase,
+            expected_spend,
+            table,
+            horizon=horizon,
+            period_length=clv_options["period_length"],
+            discount_rate=clv_options["discount_rate"],
+            margin=clv_options["margin"],
+            cost_to_serve=cost,
+        )
+        out["historical_value"] = historical_value(
+            table,
+            margin=clv_options["margin"],
+            cost_to_serve=cost,
+            period_length=clv_options["period_length"],
+        )
+    else:
+        out["clv"] = np.nan
+        out["historical_value"] = np.nan
+    return out
 
 
 def _cohort(transactions: Any, opts: ReadOptions, ids: pd.Index) -> pd.DataFrame:
@@ -460,41 +490,6 @@ def _cohort(transactions: Any, opts: ReadOptions, ids: pd.Index) -> pd.DataFrame
     df = as_frame(transactions)
     cohort: pd.DataFrame = df[df[opts.customer_col].isin(ids)]
     return cohort
-
-
-def _choose(
-    evaluation: pd.DataFrame | None, model: str, has_holdout: bool, failures: Mapping[str, str]
-) -> tuple[str, dict[str, Any]]:
-    """Return the model to use, and the facts of the choice (rendered in words by ``reason``)."""
-    assert evaluation is not None
-    if model != "auto":
-        return model, {"criterion": "asked", "values": {}, "failed": list(failures)}
-    crit = "mae" if has_holdout else "bic"
-    best = str(evaluation[crit].idxmin())
-    values = {str(k): float(v) for k, v in evaluation[crit].items()}
-    return best, {"criterion": crit, "values": values, "failed": list(failures), "best": best}
-
-
-def _refit(
-    table: pd.DataFrame, choice: str, detail: dict[str, Any], failures: dict[str, str]
-) -> tuple[Any, str]:
-    """Refit the chosen model on the whole history.
-
-    If it cannot be fitted there, refit the next best candidate (recorded in
-    ``detail["refit_failed"]`` and ``failures``).
-    """
-    values = detail["values"]
-    order = [choice, *sorted((k for k in values if k != choice), key=values.__getitem__)]
-    for name in order:
-        try:
-            model = _fit(MODELS[name], table)
-        except (InsufficientDataError, ConvergenceError) as err:
-            failures[name] = f"on the whole history: {err}"
-            detail.setdefault("refit_failed", []).append(name)
-            continue
-        return model, name
-    reasons = "; ".join(f"{MODEL_NAMES[k]}: {failures[k]}" for k in order)
-    raise InsufficientDataError(f"analyze: no purchase model could be fitted ({reasons})")
 
 
 def _spend(
@@ -522,23 +517,3 @@ def _spend(
         population_mean=float(gg.mean_spend()),
     )
     return gg, summary, spend
-
-
-def _segments(
-    table: pd.DataFrame,
-    hist: pd.Series,
-    clv: pd.Series,
-    has_amount: bool,
-    rfm_scheme: str,
-) -> dict[str, pd.Series]:
-    out: dict[str, pd.Series] = {}
-    if has_amount:
-        out["abc_class"] = abc_classes(hist, negative="class_c")
-    if has_amount:
-        scores = rfm_scores(table, cell=True)
-        out["rfm_score"] = scores["rfm_cell"]
-        out["rfm_segment"] = rfm_segments(scores, scheme=rfm_scheme)
-    if has_amount and not math.isnan(float(clv.iloc[0])):
-        out["pyramid_tier"] = pyramid_tiers(clv, negative="lowest")
-        out["value_class"] = value_matrix(hist, clv)
-    return out

@@ -14,11 +14,8 @@ names; error messages name the flags.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import time
-import typing
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -27,8 +24,9 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
-from ._calendar import INTEGER_UNITS, PERIOD_WORDS, UNIT_WORDS
-from ._read import READ_OPTION_NAMES, ReadOptions, TableReport
+from ._calendar import PERIOD_WORDS, UNIT_WORDS
+from ._cli_flags import analysis_flags, flag, read_option_flags
+from ._read import READ_OPTION_NAMES, TableReport
 from .exceptions import CustvalueError
 
 _ANALYSIS_OPTIONS = (
@@ -44,6 +42,7 @@ _ANALYSIS_OPTIONS = (
     "product_col",
     "rfm_scheme",
     "lang",
+    "engine",
 )
 _FLAG_NAMES = (*READ_OPTION_NAMES, *_ANALYSIS_OPTIONS)
 _HINT_RE = re.compile(
@@ -52,11 +51,6 @@ _HINT_RE = re.compile(
 
 
 _BARE_RE = re.compile(r"\b(pass|give|with|needs)\s+(" + "|".join(_FLAG_NAMES) + r")\b(?!=)")
-
-
-def flag(name: str) -> str:
-    """Return the command-line flag of an option name (``time_format`` -> ``--time-format``)."""
-    return "--" + name.replace("_", "-")
 
 
 def cli_message(message: str) -> str:
@@ -77,38 +71,6 @@ class _Fail(click.ClickException):
 
     def __init__(self, message: str) -> None:
         super().__init__(cli_message(message))
-
-
-def _choices(name: str, hint: Any) -> tuple[str, ...] | None:
-    if name == "integer_time_unit":
-        return INTEGER_UNITS
-    if typing.get_origin(hint) is Literal:
-        return tuple(str(a) for a in typing.get_args(hint))
-    return None
-
-
-def read_option_flags(
-    *, defaults: dict[str, Any] | None = None
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Click options for every field of :class:`ReadOptions`, with its help and choices."""
-    hints = typing.get_type_hints(ReadOptions)
-    overrides = defaults or {}
-
-    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
-        for f in reversed(dataclasses.fields(ReadOptions)):
-            default = overrides.get(f.name, f.default)
-            choices = _choices(f.name, hints[f.name])
-            func = click.option(
-                flag(f.name),
-                f.name,
-                default=default,
-                type=click.Choice(choices) if choices else str,
-                show_default=default is not None,
-                help=str(f.metadata["help"]),
-            )(func)
-        return func
-
-    return decorate
 
 
 @click.group()
@@ -324,7 +286,7 @@ def _progress(label: str, seconds: float) -> None:
 
 
 def _run_analysis(
-    tx: pd.DataFrame,
+    tx: Any,
     source: str,
     output: Path,
     read: dict[str, Any],
@@ -344,9 +306,13 @@ def _run_analysis(
         raise _Fail(str(err)) from None
     analysis.settings["source"] = source
     t0 = time.perf_counter()
-    paths = analysis.save(output, report=False)
-    _progress("write customers and models", time.perf_counter() - t0)
-    if report:
+    on_dask = settings.get("engine") == "dask"
+    paths = analysis.save(output, report=report and on_dask)
+    _progress(
+        "write customers and models" + (" (and the report)" if report and on_dask else ""),
+        time.perf_counter() - t0,
+    )
+    if report and not on_dask:
         t0 = time.perf_counter()
         try:
             paths["report"] = output / "report.html"
@@ -359,29 +325,44 @@ def _run_analysis(
     _closing(analysis, paths)
 
 
+def _totals(c: Any) -> dict[str, float]:
+    """Return the closing summary's numbers (one pass over a Dask frame)."""
+    totals = {
+        "n": c.shape[0],
+        "repeat": (c["n_repeat"] > 0).sum(),
+        "alive": c["prob_alive"].sum(),
+        "valued": c["clv"].notna().sum(),
+        "clv": c["clv"].sum(),
+        "hist": c["historical_value"].sum(),
+    }
+    if not isinstance(c, pd.DataFrame):
+        from dask.base import compute
+
+        (totals,) = compute(totals)  # type: ignore[no-untyped-call]
+    return {k: float(v) for k, v in totals.items()}
+
+
 def _closing(analysis: Any, paths: dict[str, Path]) -> None:
     rep = analysis.table_report
-    c = analysis.customers
+    t = _totals(analysis.customers)
     unit = UNIT_WORDS[analysis.settings["read"]["time_unit"]]
     click.echo("")
     click.echo("Rows")
     _rows_lines(rep)
     click.echo("")
     click.echo("Customers")
-    _line("customers", _fmt_int(len(c)))
-    _line(
-        "repeat buyers", f"{_fmt_int((c['n_repeat'] > 0).sum())} ({(c['n_repeat'] > 0).mean():.1%})"
-    )
-    _line("expected active (sum of P(alive))", _fmt_int(c["prob_alive"].sum()))
+    _line("customers", _fmt_int(t["n"]))
+    _line("repeat buyers", f"{_fmt_int(t['repeat'])} ({t['repeat'] / t['n']:.1%})")
+    _line("expected active (sum of P(alive))", _fmt_int(t["alive"]))
     click.echo("")
     click.echo("Model")
     _line("purchase model", str(analysis.purchase_model.to_dict()["name"]))
     for part in _wrap(analysis.reason, 72):
         click.echo(f"    {part}")
     horizon = analysis.settings["horizon"]
-    if c["clv"].notna().any():
-        _line(f"total CLV, next {horizon:g} {unit}", _fmt_money(float(c["clv"].sum())))
-        _line("total profit to date", _fmt_money(float(c["historical_value"].sum())))
+    if t["valued"] > 0:
+        _line(f"total CLV, next {horizon:g} {unit}", _fmt_money(t["clv"]))
+        _line("total profit to date", _fmt_money(t["hist"]))
     else:
         _line("CLV", "not computed: no amounts (--amount-col or --quantity-col/--price-col)")
     click.echo("")
@@ -405,94 +386,12 @@ def _wrap(text: str, width: int) -> list[str]:
     return textwrap.wrap(text, width)
 
 
-def analysis_flags(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Return the analysis settings of :func:`custvalue.analyze` as click options."""
-    options = [
-        click.option(
-            "--observation-end",
-            default=None,
-            help="End of observation (ISO date); default: the latest time.",
-        ),
-        click.option(
-            "--holdout-length",
-            "--holdout",
-            "holdout_length",
-            type=float,
-            default=None,
-            help="Length of a holdout period at the end, in --time-unit: the candidate models are compared on it.",
-        ),
-        click.option(
-            "--model",
-            type=click.Choice(["auto", "bgnbd", "pnbd", "mbgnbd"]),
-            default="auto",
-            show_default=True,
-            help="Purchase model; auto: the best on the holdout (or by BIC without one).",
-        ),
-        click.option(
-            "--margin",
-            type=float,
-            default=1.0,
-            show_default=True,
-            help="Profit per unit of revenue (0 < margin <= 1).",
-        ),
-        click.option(
-            "--cost-to-serve",
-            type=float,
-            default=0.0,
-            show_default=True,
-            help="Cost of serving one customer per --period-length.",
-        ),
-        click.option(
-            "--discount-rate",
-            type=float,
-            default=0.0,
-            show_default=True,
-            help="Discount rate per --period-length (0.008 a month is about 10% a year).",
-        ),
-        click.option(
-            "--horizon",
-            type=float,
-            default=None,
-            help="CLV horizon in --time-unit [default: 52 weeks].",
-        ),
-        click.option(
-            "--period-length",
-            type=float,
-            default=None,
-            help="Discounting and cost period in --time-unit [default: one month].",
-        ),
-        click.option(
-            "--product-col", default=None, help="Product line column: adds full and partial churn."
-        ),
-        click.option(
-            "--rfm-scheme",
-            type=click.Choice(["common", "cn8"]),
-            default="common",
-            show_default=True,
-            help="RFM segment scheme.",
-        ),
-        click.option(
-            "--lang",
-            type=click.Choice(["en", "zh"]),
-            default="en",
-            show_default=True,
-            help="Language of the report.",
-        ),
-        click.option(
-            "--no-report", is_flag=True, help="Write the data files only (no report.html)."
-        ),
-    ]
-    for opt in reversed(options):
-        func = opt(func)
-    return func
-
-
 def _settings(values: dict[str, Any]) -> dict[str, Any]:
     return {k: values[k] for k in _ANALYSIS_OPTIONS if k in values and k != "calibration_end"}
 
 
 @main.command()
-@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True, path_type=Path))
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 @click.option(
     "--output",
     "-o",
@@ -503,12 +402,27 @@ def _settings(values: dict[str, Any]) -> dict[str, Any]:
 @click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of CSV/TSV.")
 @analysis_flags
 @read_option_flags()
-def analyze(input_path: Path, output: Path, encoding: str, no_report: bool, **values: Any) -> None:
+def analyze(
+    input_path: Path,
+    output: Path,
+    encoding: str,
+    no_report: bool,
+    scheduler: str | None,
+    **values: Any,
+) -> None:
     """Analyse a transaction export: scored customers, models and an HTML report.
 
-    INPUT is a CSV, TSV (optionally .gz) or Parquet file with one row per purchase.
+    INPUT is a CSV, TSV (optionally .gz) or Parquet file with one row per purchase; with
+    --engine dask, a Parquet file, a folder of them or a glob ("exports/*.parquet").
     """
     read = _read_options(values)
+    if values["engine"] == "dask":
+        _analyze_on_dask(str(input_path), output, read, values, scheduler, not no_report)
+        return
+    if scheduler is not None:
+        raise _Fail("--scheduler needs --engine dask")
+    if not input_path.exists():
+        raise _Fail(f"{input_path} does not exist")
     read_with_product = {**read, "product_col": values.get("product_col")}
     t0 = time.perf_counter()
     tx = read_export(input_path, read_with_product, encoding)
@@ -516,6 +430,29 @@ def analyze(input_path: Path, output: Path, encoding: str, no_report: bool, **va
     _run_analysis(
         tx, input_path.name, output, read, _settings(values), report=not no_report, t_read=t_read
     )
+
+
+def _analyze_on_dask(
+    path: str,
+    output: Path,
+    read: dict[str, Any],
+    values: dict[str, Any],
+    scheduler: str | None,
+    report: bool,
+) -> None:
+    try:
+        from ._dask.cluster import parquet_input
+        from ._dask.cluster import scheduler as cluster
+    except ImportError as err:
+        raise _Fail(
+            f"--engine dask needs the dask extra: pip install 'custvalue[dask]' ({err})"
+        ) from None
+    try:
+        parquet_input(path)
+    except ValueError as err:
+        raise _Fail(str(err)) from None
+    with cluster(scheduler):
+        _run_analysis(path, path, output, read, _settings(values), report=report, t_read=None)
 
 
 @main.command()

@@ -313,9 +313,10 @@ def _context(analysis: Analysis, lang: str) -> dict[str, Any]:
             holdout=_duration(s["holdout_length"], unit, lang),
             reason=choice_reason(analysis.choice, analysis.choice_detail, lang=lang),
         )
-        chosen = analysis.holdout[analysis.choice]
-        ctx["fig_calhold"] = figs.draw("plot_calibration_holdout", chosen)
-        if chosen.tracking is not None:
+        chosen = analysis.holdout.get(analysis.choice)  # none from the Dask engine
+        if chosen is not None:
+            ctx["fig_calhold"] = figs.draw("plot_calibration_holdout", chosen)
+        if chosen is not None and chosen.tracking is not None:
             ctx["fig_tracking"] = figs.draw(
                 "plot_tracking", chosen.tracking, kind="cumulative", time_unit=unit
             )
