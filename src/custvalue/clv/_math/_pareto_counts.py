@@ -80,7 +80,7 @@ def _pmf_alive(
     total = np.zeros(n.shape)
     for a_, b_ in ((v_lo, mode), (mode, v_hi)):
         nodes = a_[:, None] + (b_ - a_)[:, None] * xg[None, :]
-        vals = np.exp(g(nodes, 1) - g_mode[:, None]) @ wg
+        vals = (np.exp(g(nodes, 1) - g_mode[:, None]) * wg).sum(axis=1)  # per row, not BLAS
         total += (b_ - a_) * vals
     log_dead = np.log(s) + s * lb + g_mode + np.log(total)
     out[pos] = np.exp(log_coef + np.logaddexp(log_alive, log_dead))

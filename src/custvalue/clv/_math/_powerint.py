@@ -293,7 +293,9 @@ def _quadrature_block(
     expo -= l1p * p[:, None]
     expo -= phi_mode[:, None]
     e = np.exp(expo, out=expo)
-    total = e @ weights
+    # a per-row sum, not a BLAS product: BLAS sums the last rows of a block in another
+    # order, so a customer's value would depend on the rows around it (a Dask partition)
+    total = (e * weights).sum(axis=1)
     if not moments:
         return total, None
     sums = np.empty((18 if second else 4, ZT.size))
