@@ -45,6 +45,7 @@ __all__ = [
     "History",
     "Lines",
     "all_gaps",
+    "empty_history",
     "gap_center",
     "history_lines",
     "own_rhythms",
@@ -549,3 +550,26 @@ def _sums(p: History, inside: np.ndarray, weights: np.ndarray | None) -> np.ndar
         return np.bincount(p.code[inside], minlength=n_cust).astype(np.float64)
     # summed in period order, as every weighted sum of the kernel
     return np.bincount(p.code, weights=np.where(inside, weights, 0.0), minlength=n_cust)
+
+
+def empty_history(
+    ids: pd.Index, opts: ReadOptions, *, spend: bool = False, lines: Any = None
+) -> History:
+    """Return a history without customers (the shape of a result with no rows)."""
+    e = np.empty(0, dtype=np.int64)
+    line_rows = None
+    if lines is not None:
+        labels = pd.Index([], name=lines)
+        line_rows = _LineRows(e, e, e, labels, 1, 0, e, e, e, True, opts, 0)
+    return History(
+        ids=ids[:0],
+        period=e,
+        end_tick=0,
+        spend=np.empty(0) if spend else None,
+        first=e,
+        n=e,
+        line_rows=line_rows,
+        tick=period_ticks(e, opts.period, opts.time_unit)[1],
+        report=None,
+        code=e,
+    )

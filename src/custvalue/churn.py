@@ -15,6 +15,7 @@ import pandas as pd
 
 from ._churn import STATUSES, churn_args, churn_frame, read_churn_history
 from ._deprecation import warn_usage
+from ._dispatch import dask_path
 from ._read import ReadKeywords
 
 __all__ = ["CHURN_STATUSES", "churn_status"]
@@ -23,6 +24,7 @@ CHURN_STATUSES: tuple[str, ...] = STATUSES
 """Churn status codes, in order (display labels in :mod:`custvalue.labels`)."""
 
 
+@dask_path("churn_status", module="history")
 def churn_status(
     transactions: pd.DataFrame,
     *,
