@@ -92,14 +92,9 @@ def _aligned(series: Any, name: str, ddf: dd.DataFrame, customer_col: Any, what:
     n = ddf.npartitions
     if series is None:
         return [None] * n
+    _check_series(series, name, what)
     if isinstance(series, pd.Series):
         series = dd.from_pandas(series, npartitions=1, sort=False)
-    elif not (is_dask(series) and isinstance(series, dd.Series)):
-        raise TypeError(
-            f"{what}: with a Dask DataFrame, {name} must be a pandas or Dask Series indexed "
-            f"by customer id (e.g. a prediction on the Dask customer table), got "
-            f"{type(series).__name__}"
-        )
     frame = series.to_frame(name=_VALUE).reset_index()
     frame = frame.rename(columns={frame.columns[0]: _KEY})
     dtype = ddf._meta[customer_col].dtype
@@ -111,6 +106,18 @@ def _aligned(series: Any, name: str, ddf: dd.DataFrame, customer_col: Any, what:
         delayed(_series)(part, meta.name, meta.index.name, meta.index.dtype)
         for part in frame.to_delayed()
     ]
+
+
+def _check_series(series: Any, name: str, what: str) -> None:
+    """Refuse a per-customer argument that is not a pandas or Dask Series."""
+    if series is None or isinstance(series, pd.Series):
+        return
+    if not (is_dask(series) and isinstance(series, dd.Series)):
+        raise TypeError(
+            f"{what}: with a Dask DataFrame, {name} must be a pandas or Dask Series indexed "
+            f"by customer id (e.g. a prediction on the Dask customer table), got "
+            f"{type(series).__name__}"
+        )
 
 
 def _series(part: pd.DataFrame, name: Any, index_name: Any, index_dtype: Any) -> pd.Series:
@@ -176,6 +183,8 @@ def _stages(
             "prospects to the computed result"
         )
     alive, expected = args.pop("p_alive"), args.pop("expected_purchases")
+    _check_series(alive, "p_alive", name)
+    _check_series(expected, "expected_purchases", name)
     a = stage_args(
         name,
         p_alive=alive,
@@ -252,6 +261,7 @@ def churn_status(fn: Callable[..., Any], transactions: Any, **kwargs: Any) -> An
         "options reads the same rows and returns the same report",
     )
     alive = args.pop("p_alive")
+    _check_series(alive, "p_alive", name)
     a = churn_args(options=args.pop("options"), func=fn, **args)
     what = f"{name}: transactions"
     extra = {a.product_col: "product lines"}
