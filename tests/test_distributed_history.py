@@ -241,3 +241,24 @@ def test_population_of_parts_is_the_whole_one(
         return
     got = population_of([gap_sample(p, how, min_gaps, prior=prior) for p in parts])  # type: ignore[arg-type]
     assert got == want  # exactly: the same float
+
+
+@pytest.mark.parametrize("kind", ["str", "category", "Int64"])
+def test_id_types_and_model_alignment(tx: pd.DataFrame, kind: str) -> None:
+    ids = tx["customer_id"]
+    converted = {
+        "str": ids.map(lambda i: f"c{i}"),
+        "category": ids.astype("category"),
+        "Int64": ids.astype("Int64"),
+    }[kind]
+    d = chunks(tx.assign(customer_id=converted), 5)
+    log = d.compute()  # as Dask holds it (dataframe.convert-string)
+    table = cv.customer_table(log, **KW)
+    bg = cv.BetaGeoModel().fit(table)
+    kw = {**KW, "duplicates": "drop"}  # every column travels through the shuffle
+    want = cv.churn_status(log, p_alive=bg.prob_alive(table), **kw)
+    lazy_alive = bg.prob_alive(cv.customer_table(d, **KW))  # its own shuffle of the ids
+    assert_same(cv.churn_status(d, p_alive=lazy_alive, **kw), want)
+    want_stages = cv.lifecycle_stages(log, method="model", p_alive=bg.prob_alive(table), **KW)
+    got = cv.lifecycle_stages(d, method="model", p_alive=bg.prob_alive(table), **KW)
+    assert_same(got, want_stages)
