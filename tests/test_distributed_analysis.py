@@ -41,6 +41,13 @@ def log() -> pd.DataFrame:
     return tx.sort_values("timestamp", kind="stable").reset_index(drop=True)
 
 
+def write_parts(log: pd.DataFrame, folder: Path, n: int) -> None:
+    """Write ``log`` as ``n`` Parquet files of consecutive rows."""
+    cuts = np.linspace(0, len(log), n + 1).astype(int)
+    for i in range(n):
+        log.iloc[cuts[i] : cuts[i + 1]].to_parquet(folder / f"part-{i}.parquet")
+
+
 def assert_same_analysis(got: cv.Analysis, expected: cv.Analysis) -> None:
     pd.testing.assert_frame_equal(
         got.customers.compute().sort_index(), expected.customers.sort_index(), check_exact=True
@@ -85,8 +92,7 @@ def test_product_lines_and_churn(log: pd.DataFrame) -> None:
 def test_parquet_folder_in_and_out(log: pd.DataFrame, tmp_path: Path) -> None:
     folder = tmp_path / "tx"
     folder.mkdir()
-    for i, part in enumerate(np.array_split(log, 3)):  # rows cut in time: customers span files
-        part.to_parquet(folder / f"part-{i}.parquet")
+    write_parts(log, folder, 3)  # rows cut in time: customers span files
     expected = cv.analyze(log, holdout_length=26.0, **KW)
     for source in (folder, str(folder / "*.parquet")):
         got = cv.analyze(source, engine="dask", holdout_length=26.0, **KW)
@@ -126,8 +132,7 @@ def test_whole_analysis_on_two_million_rows(tmp_path: Path) -> None:
 def test_cli_engine_dask(log: pd.DataFrame, tmp_path: Path) -> None:
     folder = tmp_path / "tx"
     folder.mkdir()
-    for i, part in enumerate(np.array_split(log, 2)):
-        part.to_parquet(folder / f"part-{i}.parquet")
+    write_parts(log, folder, 2)
     out = tmp_path / "out"
     result = CliRunner().invoke(
         main,

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 import custvalue._rhythm as rh
 from custvalue import churn_status, explain_lifecycle, lifecycle_stages
+from custvalue._population import purchase_rhythm
 from custvalue._read import read_options
 
 START = pd.Timestamp("2024-01-01")
@@ -86,7 +87,7 @@ def test_gap_center_is_the_plain_center_of_the_gaps(
 def test_prior_rhythm_and_last_gap_are_the_plain_ones(days: list[set[int]], how: str) -> None:
     hist = {f"c{i:02d}": sorted(ds) for i, ds in enumerate(days)}
     p = _history(hist)
-    r = rh.purchase_rhythm(p, how, 1, 7.0)  # type: ignore[arg-type]
+    r = purchase_rhythm(p, how, 1, 7.0)  # type: ignore[arg-type]
     f = np.median if how == "median" else np.mean
     for i, cust in enumerate(p.ids):
         g = np.diff(hist[cust])

@@ -93,8 +93,10 @@ def save_analysis(analysis: Analysis, folder: Any, *, report: bool = True) -> di
     paths: dict[str, Any] = {}
     if is_dask(customers):
         # partitioned by customer: one Parquet file per partition, written by the workers
+        from ._dask.analysis import write_customers
+
         paths["parquet"] = out / "customers"
-        customers.to_parquet(paths["parquet"], write_index=True)
+        write_customers(customers, paths["parquet"])
     else:
         paths["parquet"] = out / "customers.parquet"
         customers.to_parquet(paths["parquet"])

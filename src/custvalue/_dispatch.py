@@ -103,6 +103,13 @@ _SUMMARY = (
     "Accepts a Dask Series or table (extra ``dask``): the value column (one number per "
     "customer) is computed and the result is the pandas one."
 )
+_HISTORY = (
+    "Accepts a Dask DataFrame (extra ``dask``): the result is then lazy (a Dask Series or "
+    "DataFrame partitioned by customer like the Dask customer table) and equals the pandas "
+    "result exactly; the population rhythm (a median over all customers) is computed in "
+    "the same run, exactly. ``p_alive`` and ``expected_purchases`` may be pandas or Dask "
+    "Series; ``prospects`` is not supported then."
+)
 NOTES = {
     "abc_classes": _BY_VALUE,
     "pyramid_tiers": _BY_VALUE,
@@ -121,6 +128,14 @@ NOTES = {
     "concentration_curve": _SUMMARY,
     "gini": _SUMMARY,
     "pareto_share": _SUMMARY,
+    "lifecycle_stages": _HISTORY,
+    "explain_lifecycle": _HISTORY,
+    "churn_status": (
+        "Accepts a Dask DataFrame (extra ``dask``): the result is then a lazy Dask "
+        "DataFrame partitioned by customer like the Dask customer table, equal to the "
+        "pandas result exactly; the population rhythm (a median over all customers) is "
+        "computed in the same run, exactly. ``p_alive`` may be a pandas or Dask Series."
+    ),
     "rfm_thresholds": (
         "Accepts a Dask table (extra ``dask``): its three columns are computed and the "
         "result is the pandas one."
@@ -128,8 +143,8 @@ NOTES = {
 }
 
 
-def dask_path(name: str) -> Callable[[_F], _F]:
-    """Send a call whose first argument is a Dask object to ``custvalue._dask.segments.<name>``.
+def dask_path(name: str, module: str = "segments") -> Callable[[_F], _F]:
+    """Send a call whose first argument is a Dask object to ``custvalue._dask.<module>.<name>``.
 
     That function gets the pandas function and the call's arguments; it computes the global
     statistic the pandas function needs once and applies it per partition. The docstring
@@ -140,9 +155,10 @@ def dask_path(name: str) -> Callable[[_F], _F]:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if args and is_dask(args[0]):
-                from ._dask import segments
+                import importlib
 
-                return getattr(segments, name)(fn, *args, **kwargs)
+                path = importlib.import_module(f"custvalue._dask.{module}")
+                return getattr(path, name)(fn, *args, **kwargs)
             return fn(*args, **kwargs)
 
         wrapper.__doc__ = with_note(fn.__doc__, NOTES.get(name, LAZY_NOTE))

@@ -3,9 +3,10 @@
 :func:`read_history` reads a transaction log with custvalue's one reader (the rules of
 :func:`custvalue.customer_table`) and its one kernel (the same distinct purchase periods,
 refunds netted the same way) and lays the distinct purchase periods out customer by
-customer (and, with product lines, customer-line pair by pair); :func:`purchase_rhythm`
-measures each customer's typical gap between purchases; :func:`window_sums` counts (or
-sums) purchase periods inside per-customer windows.
+customer (and, with product lines, customer-line pair by pair); :func:`gap_center` and
+:func:`own_rhythms` measure each customer's typical gap between purchases (the population
+fallback is :mod:`custvalue._population`'s); :func:`window_sums` counts (or sums) purchase
+periods inside per-customer windows.
 
 Durations are integer *ticks* (:func:`custvalue._calendar.period_ticks`): one per period for
 fixed periods, one per day for months, quarters and years. Every comparison between them is
@@ -38,16 +39,16 @@ from ._read import (
     run_starts,
 )
 from ._schema import CUSTOMER_ID
-from .exceptions import InsufficientDataError
 
 __all__ = [
     "Center",
     "History",
     "Lines",
-    "Rhythm",
+    "all_gaps",
+    "empty_history",
     "gap_center",
     "history_lines",
-    "purchase_rhythm",
+    "own_rhythms",
     "read_history",
     "run_center",
     "window_pair",
@@ -400,17 +401,6 @@ def _sorted_within(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return key
 
 
-@dataclass(frozen=True)
-class Rhythm:
-    """Each customer's purchase rhythm, in ticks."""
-
-    rhythm: np.ndarray  # typical gap per customer (own or population)
-    own: np.ndarray  # bool: the rhythm is the customer's own (else the population's)
-    prior: np.ndarray  # typical gap before the last gap (own or population)
-    last_gap: np.ndarray  # NaN for single-period customers
-    population: float
-
-
 def gap_center(
     period: np.ndarray,
     start: np.ndarray,
@@ -508,52 +498,20 @@ def _own_and_prior(p: History, how: Center) -> tuple[np.ndarray, np.ndarray, np.
     return own, prior, last_gap
 
 
-def purchase_rhythm(
-    p: History,
-    how: Center,
-    min_gaps: int,
-    population_gap: float | None,
-    *,
-    prior: bool = True,
-) -> Rhythm:
-    """Typical gap of every customer, with the population fallback (see lifecycle_stages).
+def own_rhythms(p: History, how: Center, prior: bool) -> tuple[np.ndarray, ...]:
+    """Each customer's own rhythm, rhythm before the last gap and last gap (see below)."""
+    if prior:
+        return _own_and_prior(p, how)
+    nan = np.full(len(p.ids), np.nan)
+    return gap_center(p.period, p.first, p.n, how), nan, nan
 
-    With ``prior=False`` only the rhythm is measured (``prior`` and ``last_gap`` of the
-    result are then NaN).
-    """
-    k = p.n - 1  # gaps per customer
-    if prior:
-        own_r, prior_r, last_gap = _own_and_prior(p, how)
-    else:
-        own_r = gap_center(p.period, p.first, p.n, how)
-    own = k >= min_gaps
-    if population_gap is not None:
-        pop = float(population_gap)
-    elif own.any():
-        pop = float(np.median(own_r[own]))
-    elif (k > 0).any():  # nobody has min_gaps gaps: the median of all gaps
-        inside = np.ones(p.period.size, dtype=bool)
-        inside[p.first] = False
-        pop = float(np.median(np.diff(p.period)[inside[1:]].astype(np.float64)))
-    else:
-        raise InsufficientDataError(
-            "no customer has two distinct purchase periods, so no purchase rhythm can be "
-            "measured; pass population_gap= (a typical gap between purchases, in time units)"
-        )
-    # too few gaps: the population rhythm, or the customer's own if that is slower (a
-    # customer without gaps has a NaN own rhythm: fmax takes the population's)
-    rhythm = np.fmax(own_r, pop)
-    np.copyto(rhythm, own_r, where=own)
-    if prior:
-        prior_rhythm = np.fmax(prior_r, pop)
-        np.copyto(prior_rhythm, prior_r, where=k - 1 >= min_gaps)  # gaps before the last
-    else:
-        prior_rhythm = last_gap = np.full(len(p.ids), np.nan)
-    with np.errstate(invalid="ignore"):
-        uses_own = own | (own_r > pop)  # NaN compares False
-    return Rhythm(
-        rhythm=rhythm, own=uses_own, prior=prior_rhythm, last_gap=last_gap, population=pop
-    )
+
+def all_gaps(p: History) -> np.ndarray:
+    """Every gap between consecutive purchase periods of a customer (int64 ticks)."""
+    inside = np.ones(p.period.size, dtype=bool)
+    inside[p.first] = False
+    gaps: np.ndarray = np.diff(p.period)[inside[1:]]
+    return gaps
 
 
 def window_sums(
@@ -592,3 +550,26 @@ def _sums(p: History, inside: np.ndarray, weights: np.ndarray | None) -> np.ndar
         return np.bincount(p.code[inside], minlength=n_cust).astype(np.float64)
     # summed in period order, as every weighted sum of the kernel
     return np.bincount(p.code, weights=np.where(inside, weights, 0.0), minlength=n_cust)
+
+
+def empty_history(
+    ids: pd.Index, opts: ReadOptions, *, spend: bool = False, lines: Any = None
+) -> History:
+    """Return a history without customers (the shape of a result with no rows)."""
+    e = np.empty(0, dtype=np.int64)
+    line_rows = None
+    if lines is not None:
+        labels = pd.Index([], name=lines)
+        line_rows = _LineRows(e, e, e, labels, 1, 0, e, e, e, True, opts, 0)
+    return History(
+        ids=ids[:0],
+        period=e,
+        end_tick=0,
+        spend=np.empty(0) if spend else None,
+        first=e,
+        n=e,
+        line_rows=line_rows,
+        tick=period_ticks(e, opts.period, opts.time_unit)[1],
+        report=None,
+        code=e,
+    )

@@ -14,19 +14,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._read import read_options
-from ._rhythm import (
-    Center,
-    History,
-    Rhythm,
-    purchase_rhythm,
-    read_history,
-    window_pair,
-    window_sums,
-)
+from ._population import Rhythm, purchase_rhythm
+from ._read import ReadOptions, read_options
+from ._rhythm import Center, History, read_history, window_pair, window_sums
 from ._validation import Checks, categorical, check_aligned, check_choice, check_scalar
 
-__all__ = ["STAGES", "Stages", "decide_stages", "explained", "prospect_ids_of"]
+__all__ = [
+    "STAGES",
+    "StageArgs",
+    "Stages",
+    "decide",
+    "decide_stages",
+    "explained",
+    "prospect_ids_of",
+    "read_stage_history",
+    "stage_args",
+]
 
 STAGES: tuple[str, ...] = (
     "prospect",
@@ -68,12 +71,30 @@ def prospect_ids_of(prospects: Iterable[Any] | None, ids: pd.Index, what: str) -
     return given[~given.isin(ids)]
 
 
-def decide_stages(
-    transactions: object,
+@dataclass(frozen=True)
+class StageArgs:
+    """The validated arguments of lifecycle_stages (durations still in time units)."""
+
+    what: str
+    opts: ReadOptions
+    observation_end: Any
+    method: str
+    rhythm: Center
+    min_gaps: int
+    population_gap: float | None
+    churn_factor: float
+    window: float | None
+    window_factor: float
+    trend_on: str
+    trend_ratio: float
+    alive_threshold: float
+    horizon: float | None
+
+
+def stage_args(
     what: str,
     *,
     observation_end: Any,
-    prospects: Iterable[Any] | None,
     method: str,
     rhythm: Center,
     min_gaps: int,
@@ -83,15 +104,14 @@ def decide_stages(
     window_factor: float,
     trend_on: str,
     trend_ratio: float,
-    p_alive: pd.Series | None,
+    p_alive: Any,
     alive_threshold: float,
-    expected_purchases: pd.Series | None,
+    expected_purchases: Any,
     horizon: float | None,
     options: Mapping[str, Any],
     func: Any,
-    report: bool = False,
-) -> Stages:
-    """Validate the arguments, read the history and apply the rules of lifecycle_stages."""
+) -> StageArgs:
+    """Validate the arguments of lifecycle_stages (everything but the data)."""
     opts = read_options(options, func)
     check_choice("method", method, ("rhythm", "model"))
     check_choice("rhythm", rhythm, ("median", "mean"))
@@ -115,19 +135,77 @@ def decide_stages(
         if horizon is None:
             raise ValueError("expected_purchases needs horizon (its length, in time_unit)")
         horizon = check_scalar("horizon", horizon, minimum=0, strict=True)
-
-    p = read_history(
-        transactions,
-        what,
-        product_col=None,
-        need_spend=trend_on == "spend",
-        observation_end=observation_end,
+    else:
+        horizon = None  # used only with expected_purchases
+    return StageArgs(
+        what=what,
         opts=opts,
+        observation_end=observation_end,
+        method=method,
+        rhythm=rhythm,
+        min_gaps=min_gaps,
+        population_gap=population_gap,
+        churn_factor=churn_factor,
+        window=window,
+        window_factor=window_factor,
+        trend_on=trend_on,
+        trend_ratio=trend_ratio,
+        alive_threshold=alive_threshold,
+        horizon=horizon,
+    )
+
+
+def read_stage_history(
+    transactions: object, a: StageArgs, *, observation_end: Any = None, report: bool = False
+) -> History:
+    """Read the purchase history the stages need (``observation_end`` overrides a's)."""
+    return read_history(
+        transactions,
+        a.what,
+        product_col=None,
+        need_spend=a.trend_on == "spend",
+        observation_end=a.observation_end if observation_end is None else observation_end,
+        opts=a.opts,
         report=report,
     )
+
+
+def decide_stages(
+    transactions: object,
+    what: str,
+    *,
+    prospects: Iterable[Any] | None,
+    p_alive: pd.Series | None,
+    expected_purchases: pd.Series | None,
+    report: bool = False,
+    **kwargs: Any,
+) -> Stages:
+    """Validate the arguments, read the history and apply the rules of lifecycle_stages."""
+    a = stage_args(what, p_alive=p_alive, expected_purchases=expected_purchases, **kwargs)
+    p = read_stage_history(transactions, a, report=report)
+    return decide(p, a, prospects=prospects, p_alive=p_alive, expected_purchases=expected_purchases)
+
+
+def decide(
+    p: History,
+    a: StageArgs,
+    *,
+    prospects: Iterable[Any] | None = None,
+    p_alive: pd.Series | None = None,
+    expected_purchases: pd.Series | None = None,
+    population_ticks: float | None = None,
+) -> Stages:
+    """Apply the rules of lifecycle_stages to the history ``p``.
+
+    ``population_ticks`` is the population rhythm in ticks, found on the whole history
+    when ``p`` is a part of it (:mod:`custvalue._population`); it replaces both the one
+    ``p`` would give and ``population_gap`` (a whole-history rhythm is passed in ticks,
+    never through time units).
+    """
+    what = a.what
     n_cust = len(p.ids)
     model: dict[str, np.ndarray] = {}
-    if method == "model":  # the model's Series cover exactly the buyers (checked first)
+    if a.method == "model":  # the model's Series cover exactly the buyers (checked first)
         checks = Checks(f"{what}: model inputs", ids=p.ids)
         alive = check_aligned(p_alive, p.ids, "p_alive", checks, minimum=0, maximum=1)
         expected = None
@@ -142,21 +220,25 @@ def decide_stages(
             model["expected"] = expected
     prospect_ids = prospect_ids_of(prospects, p.ids, what)
     # internal durations are in ticks (see custvalue._rhythm); arguments come in time units
-    if population_gap is not None:
+    population_gap, window, horizon = a.population_gap, a.window, a.horizon
+    if population_ticks is not None:
+        population_gap = population_ticks
+    elif population_gap is not None:
         population_gap /= p.tick
     if window is not None:
         window /= p.tick
     if horizon is not None:
         horizon /= p.tick
-    rh = purchase_rhythm(p, rhythm, min_gaps, population_gap)
+    churn_factor, window_factor, trend_ratio = a.churn_factor, a.window_factor, a.trend_ratio
+    rh = purchase_rhythm(p, a.rhythm, a.min_gaps, population_gap)
     since = np.subtract(p.end_tick, p.last_period, dtype=np.float64)
     tenure = np.subtract(p.end_tick, p.first_period, dtype=np.float64)
     w = np.full(n_cust, window) if window is not None else window_factor * rh.rhythm
-    weights = p.spend if trend_on == "spend" else None
+    weights = p.spend if a.trend_on == "spend" else None
     recent, earlier = window_pair(p, w, weights)
 
-    if method == "model":
-        churned = model["p_alive"] < alive_threshold
+    if a.method == "model":
+        churned = model["p_alive"] < a.alive_threshold
     else:
         churned = since > churn_factor * rh.rhythm
     trend_now, trend_before = recent, earlier

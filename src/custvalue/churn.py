@@ -11,20 +11,20 @@ from __future__ import annotations
 
 from typing import Any, Literal, Unpack, cast
 
-import numpy as np
 import pandas as pd
 
+from ._churn import STATUSES, churn_args, churn_frame, read_churn_history
 from ._deprecation import warn_usage
-from ._read import ReadKeywords, read_options
-from ._rhythm import Rhythm, gap_center, history_lines, purchase_rhythm, read_history
-from ._validation import Checks, categorical, check_aligned, check_choice, check_scalar
+from ._dispatch import dask_path
+from ._read import ReadKeywords
 
 __all__ = ["CHURN_STATUSES", "churn_status"]
 
-CHURN_STATUSES: tuple[str, ...] = ("active", "partial_churn", "churned")
+CHURN_STATUSES: tuple[str, ...] = STATUSES
 """Churn status codes, in order (display labels in :mod:`custvalue.labels`)."""
 
 
+@dask_path("churn_status", module="history")
 def churn_status(
     transactions: pd.DataFrame,
     *,
@@ -144,86 +144,21 @@ def churn_status(
     >>> out.loc["a", "dropped_lines"]
     ('tv',)
     """
-    opts = read_options(options, churn_status)
-    what = "churn_status"
-    check_choice("rhythm", rhythm, ("median", "mean"))
-    min_gaps = int(check_scalar("min_gaps", min_gaps, minimum=1, integer=True))
-    min_line = int(check_scalar("min_line_purchases", min_line_purchases, minimum=1, integer=True))
-    churn_factor = check_scalar("churn_factor", churn_factor, minimum=0, strict=True)
-    alive_threshold = check_scalar("alive_threshold", alive_threshold, minimum=0, maximum=1)
-    if window is not None:
-        window = check_scalar("window", window, minimum=0, strict=True)
-    if population_gap is not None:
-        population_gap = check_scalar("population_gap", population_gap, minimum=0, strict=True)
-
-    p = read_history(
-        transactions,
-        what,
+    a = churn_args(
         product_col=product_col,
-        need_spend=False,
         observation_end=observation_end,
-        opts=opts,
-        report=bool(return_report),
+        rhythm=rhythm,
+        min_gaps=min_gaps,
+        population_gap=population_gap,
+        churn_factor=churn_factor,
+        window=window,
+        min_line_purchases=min_line_purchases,
+        alive_threshold=alive_threshold,
+        options=options,
+        func=churn_status,
     )
-    if population_gap is not None:
-        population_gap /= p.tick
-    if window is not None:
-        window /= p.tick
-    n_cust = len(p.ids)
-    since = np.subtract(p.end_tick, p.last_period, dtype=np.float64)
-    rh: Rhythm | None = None
-    if p_alive is not None:
-        checks = Checks(f"{what}: p_alive", ids=p.ids)
-        alive = check_aligned(p_alive, p.ids, "p_alive", checks, minimum=0, maximum=1)
-        checks.raise_if_failed()
-        assert alive is not None
-        churned = alive < alive_threshold
-    elif window is not None:
-        churned = since >= window
-    else:
-        rh = purchase_rhythm(p, rhythm, min_gaps, population_gap, prior=False)
-        churned = since > churn_factor * rh.rhythm
-
-    # (customer, line) pairs, each pair's periods one run, oldest first: only for the
-    # customers who can have dropped a line (not churned, enough purchase periods)
-    lines = history_lines(p, ~churned & (p.n >= min_line))
-    pair_cust, pair_n = lines.cust, lines.n
-    pair_since = lines.age(lines.start + pair_n - 1)
-    if window is not None:
-        before = (lines.age() >= window).view(np.uint8)
-        used = np.add.reduceat(before, lines.start, dtype=np.int64) >= min_line
-        dropped = used & (pair_since >= window)
-        dropped &= ~churned[pair_cust]
-    else:
-        if rh is None:
-            rh = purchase_rhythm(p, rhythm, min_gaps, population_gap, prior=False)
-        # only the lines a customer still counts as used, of customers not churned, can be
-        # dropped: their own line rhythm is measured, nobody else's
-        cand = pair_n >= min_line
-        cand &= ~churned[pair_cust]
-        ci = np.flatnonzero(cand)
-        dropped = np.zeros(pair_n.size, dtype=bool)
-        if ci.size:
-            line_r = gap_center(lines.period, lines.start, pair_n, rhythm, select=cand)
-            no_gap = pair_n[ci] == 1  # the customer's rhythm for a line bought once
-            line_r[no_gap] = rh.rhythm[pair_cust[ci[no_gap]]]
-            dropped[ci] = pair_since[ci] > churn_factor * line_r
-    d_cust = pair_cust[dropped]
-    n_dropped = np.bincount(d_cust, minlength=n_cust)
-
-    codes = np.zeros(n_cust, dtype=np.int8)
-    codes[n_dropped > 0] = 1
-    codes[churned] = 2
-    status = categorical(codes, CHURN_STATUSES, p.ids, "churn_status")
-    out = pd.DataFrame(
-        {
-            "churn_status": status,
-            "dropped_lines": _dropped_lines(d_cust, lines.line[dropped], lines.labels, n_cust),
-            "n_dropped_lines": n_dropped.astype(np.int64),
-        },
-        index=p.ids,
-        copy=False,  # the columns are new arrays, owned by the frame from here on
-    )
+    p = read_churn_history(transactions, a, report=bool(return_report))
+    out = churn_frame(p, a, p_alive=p_alive)
     if not return_report:
         return out
     warn_usage(
@@ -234,34 +169,3 @@ def churn_status(
     # the flag is typed Literal[False]: only untyped callers get here
     assert p.report is not None
     return cast(pd.DataFrame, (out, p.report))
-
-
-def _dropped_lines(
-    d_cust: np.ndarray, d_line: np.ndarray, labels: pd.Index, n_cust: int
-) -> np.ndarray:
-    """One tuple of dropped lines per customer (sorted; empty when none), as objects.
-
-    ``d_cust`` and ``d_line`` list the dropped (customer, line) pairs sorted by customer,
-    then line. With few lines each customer's set is a bit mask and each distinct mask is
-    turned into a tuple once (up to 16 lines); otherwise the sorted lines are cut at the
-    customer bounds.
-    """
-    listed = np.empty(n_cust, dtype=object)
-    listed.fill(())  # one shared empty tuple (immutable), 20x faster than a list of them
-    if not d_cust.size:
-        return listed
-    names = np.asarray(labels, dtype=object)
-    bounds = np.flatnonzero(d_cust[1:] != d_cust[:-1]) + 1
-    owners = d_cust[np.concatenate([[0], bounds])]
-    n_lines = len(labels)
-    if n_lines <= 16:
-        bits = np.zeros(n_cust, dtype=np.int64)
-        np.bitwise_or.at(bits, d_cust, np.left_shift(1, d_line))
-        masks = bits[owners]
-        table = np.empty(1 << n_lines, dtype=object)
-        seen = np.flatnonzero(np.bincount(masks, minlength=1 << n_lines))
-        table[seen] = [tuple(names[[b for b in range(n_lines) if m >> b & 1]]) for m in seen]
-        listed[owners] = table[masks]
-    else:
-        listed[owners] = list(map(tuple, np.split(names[d_line], bounds)))
-    return listed

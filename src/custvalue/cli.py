@@ -331,7 +331,7 @@ def _totals(c: Any) -> dict[str, float]:
         "n": c.shape[0],
         "repeat": (c["n_repeat"] > 0).sum(),
         "alive": c["prob_alive"].sum(),
-        "valued": c["clv"].notna().sum(),
+        "valued": c["clv"].count(),  # non-missing values (pandas and Dask alike)
         "clv": c["clv"].sum(),
         "hist": c["historical_value"].sum(),
     }

@@ -18,6 +18,14 @@ for any partitioning:
   :func:`custvalue.value_matrix`, :func:`custvalue.rfm_scores`: the global statistic (value
   limits, rank thresholds) computed once from the per-customer column, then applied per
   partition (lazy); :func:`custvalue.rfm_segments` per partition.
+* :func:`custvalue.lifecycle_stages`, :func:`custvalue.explain_lifecycle` and
+  :func:`custvalue.churn_status`: the transactions validated and shuffled by customer as
+  for the table, each partition's purchase history read by the one reader; the population
+  rhythm (a median over all customers) from the partitions' value counts of the own
+  rhythms, in integer ticks, so it is the pandas one bit for bit; then the rules per
+  partition (lazy, partitioned like the Dask table). ``p_alive`` and
+  ``expected_purchases`` may be pandas or Dask Series (shuffled by customer the same way);
+  ``prospects`` is not supported.
 
 Example (not run here: it needs the extra)::
 

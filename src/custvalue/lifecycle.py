@@ -20,6 +20,7 @@ from typing import Any, Literal, Unpack, cast
 import pandas as pd
 
 from ._deprecation import warn_usage
+from ._dispatch import dask_path
 from ._read import ReadKeywords, TableReport
 from ._stages import STAGES, decide_stages, explained
 
@@ -53,6 +54,7 @@ def __getattr__(name: str) -> Any:
     return getattr(importlib.import_module(f"custvalue.{module}"), name)
 
 
+@dask_path("lifecycle_stages", module="history")
 def lifecycle_stages(
     transactions: pd.DataFrame,
     *,
@@ -275,6 +277,7 @@ def lifecycle_stages(
     return cast(pd.Series, out)
 
 
+@dask_path("explain_lifecycle", module="history")
 def explain_lifecycle(
     transactions: pd.DataFrame,
     *,

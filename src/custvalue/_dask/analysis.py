@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dask.dataframe as dd
@@ -30,7 +31,7 @@ from .._schema import HOLDOUT_LENGTH, HOLDOUT_PURCHASES, MEAN_REPEAT_SPEND, N_RE
 from ..clv import GammaGammaModel, customer_lifetime_value, historical_value
 from .rowwise import stand_in
 
-__all__ = ["as_dask", "holdout_evaluation", "score", "spend_model"]
+__all__ = ["as_dask", "holdout_evaluation", "score", "spend_model", "write_customers"]
 
 _SUMS = ("n", "abs", "sq", "err", "actual", "predicted")
 
@@ -183,3 +184,29 @@ def score(
     """Return P(alive), expected purchases, expected spend, CLV and historical value (lazy)."""
     meta = _score_part(table._meta.iloc[:0], purchase, gg, clv_options, horizon)
     return table.map_partitions(_score_part, purchase, gg, clv_options, horizon, meta=meta)
+
+
+def _write_part(part: pd.DataFrame, path: str) -> int:
+    part.to_parquet(path)
+    return len(part)
+
+
+def write_customers(customers: Any, folder: Any) -> None:
+    """Write the customers as one Parquet file per partition, the index kept (by the workers).
+
+    ``dd.to_parquet`` would set the index back in place on every partition, which pandas 3.1
+    deprecates (a warning for every save); pandas writes each partition itself here, with
+    its index in the file's metadata, so ``pandas.read_parquet(folder)`` and
+    ``dask.dataframe.read_parquet(folder)`` give the customers back indexed by id.
+    """
+    from dask.delayed import delayed
+
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    parts = customers.to_delayed()
+    width = len(str(len(parts)))
+    writes = [
+        delayed(_write_part)(part, str(out / f"part.{i:0{width}d}.parquet"))
+        for i, part in enumerate(parts)
+    ]
+    compute(*writes)

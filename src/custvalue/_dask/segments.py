@@ -63,8 +63,15 @@ def _projected(values: Any, columns: list[str]) -> Any:
 
 
 def _local(values: Any, columns: list[str] | None = None) -> Any:
-    """Compute the (small) per-customer input of a global statistic."""
-    return _projected(values, columns or [TOTAL_SPEND]).compute()
+    """Compute the per-customer input of a global statistic, in the client.
+
+    The partitions travel to the client one by one and are joined there: ``.compute()``
+    would first join them on one worker, which then holds every customer's values beside
+    its share of a persisted table (at 36M customers it ran out of memory).
+    """
+    projected = _projected(values, columns or [TOTAL_SPEND])
+    parts = [p for p in compute(*projected.to_delayed()) if len(p)]
+    return pd.concat(parts) if parts else projected._meta
 
 
 def _computed(fn: Callable[..., Any], values: Any, *args: Any, **kwargs: Any) -> Any:

@@ -20,6 +20,7 @@ cluster's workers) with it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import reduce
 from typing import Any
 
@@ -38,7 +39,15 @@ from .._validation import Checks
 from ..exceptions import DataValidationError, ValidationFailure
 from .checks import merge_failures, raise_merged
 
-__all__ = ["dask_split", "dask_table"]
+__all__ = [
+    "dask_split",
+    "dask_table",
+    "empty_index",
+    "empty_rows",
+    "in_input_order",
+    "raise_no_purchases",
+    "shuffled",
+]
 
 _ROW = "__custvalue_row__"
 _PART_BITS = 40  # row number = partition number << 40 | position in the partition
@@ -47,20 +56,24 @@ _PART_BITS = 40  # row number = partition number << 40 | position in the partiti
 _LATE = np.datetime64("2262-01-01")
 _NO_VALID_TIMES = "no valid times"  # the reader's rule when every time is missing
 
+Extra = Mapping[Any, str] | None  # further columns read with the rows (product lines)
 
-def _check_part(df: pd.DataFrame, opts: ReadOptions, end: Any, what: str) -> dict[str, Any]:
+
+def _check_part(
+    df: pd.DataFrame, opts: ReadOptions, end: Any, what: str, extra: Extra
+) -> dict[str, Any]:
     """Pass 1 on one input partition: the reader's failures, and its latest time."""
     if not len(df):
         return {"n": 0}
     try:
-        rows = read_rows(df, opts, end, what, count_duplicates=False)
+        rows = read_rows(df, opts, end, what, extra, count_duplicates=False)
     except DataValidationError as err:
         early = list(err.failures)
         if end is not None:
             return {"n": len(df), "early": early, "full": early, "valid": True}
         t = time_values(df[opts.time_col], opts.time_col, opts, Checks(""), None)
         try:  # the rules a partition without a valid time did not reach
-            read_rows(df, opts, _LATE, what, count_duplicates=False)
+            read_rows(df, opts, _LATE, what, extra, count_duplicates=False)
             full: list[ValidationFailure] = []
         except DataValidationError as err2:
             full = list(err2.failures)
@@ -77,22 +90,22 @@ def _check_part(df: pd.DataFrame, opts: ReadOptions, end: Any, what: str) -> dic
 
 
 def _validate(
-    ddf: dd.DataFrame, opts: ReadOptions, observation_end: Any, what: str
+    ddf: dd.DataFrame, opts: ReadOptions, observation_end: Any, what: str, extra: Extra = None
 ) -> tuple[Any, list[dict[str, Any]]]:
     """Pass 1: raise what pandas would raise on the whole frame; return the end used."""
     # column and label problems are the same in every partition: the reader finds them on
     # the (empty) meta, and on an empty meta it then reports an empty frame
     try:
-        read_rows(ddf._meta, opts, observation_end, what, count_duplicates=False)
+        read_rows(ddf._meta, opts, observation_end, what, extra, count_duplicates=False)
     except DataValidationError as err:
         if err.failures[0].count != 0 or err.failures[0].column is not None:
             raise
     parts = compute(
-        *[delayed(_check_part)(p, opts, observation_end, what) for p in ddf.to_delayed()]
+        *[delayed(_check_part)(p, opts, observation_end, what, extra) for p in ddf.to_delayed()]
     )
     filled = [p for p in parts if p["n"]]
     if not filled:
-        read_rows(ddf._meta, opts, observation_end, what)  # raises: no transactions
+        read_rows(ddf._meta, opts, observation_end, what, extra)  # raises: no transactions
     if observation_end is None and not any(p["valid"] for p in filled):
         # no valid time anywhere: pandas stops where the partitions stopped, and says
         # "no valid times" only when every time is missing
@@ -117,7 +130,41 @@ def _with_row_numbers(
     return df.assign(**{_ROW: row})
 
 
-def _empty_rows(meta: pd.DataFrame, opts: ReadOptions, end: Any) -> Rows:
+def in_input_order(df: pd.DataFrame) -> pd.DataFrame:
+    """Put a shuffled partition back in input order (and drop the row numbers)."""
+    return df.iloc[np.argsort(df[_ROW].to_numpy(), kind="stable")].drop(columns=_ROW)
+
+
+def shuffled(
+    transactions: Any,
+    opts: ReadOptions,
+    what: str,
+    observation_end: Any,
+    *,
+    extra: Extra = None,
+    every_column: bool = False,
+) -> tuple[Any, list[dict[str, Any]], dd.DataFrame]:
+    """Pass 1 (validation, the end) and the shuffle by customer, with row numbers.
+
+    Returns the end, the partitions' pass-1 results and the shuffled frame: each of its
+    partitions holds every row of its customers, in any order (:func:`in_input_order`
+    restores the input's). Only the reader's columns (and ``extra``) travel, unless
+    ``every_column`` or exact duplicates are dropped (they compare every column).
+    """
+    if not isinstance(transactions, dd.DataFrame):
+        raise TypeError(f"{what} must be a Dask DataFrame here, got {type(transactions)}")
+    end, parts = _validate(transactions, opts, observation_end, what, extra)
+    if every_column or opts.duplicates == "drop":
+        ddf = transactions
+    else:
+        cols = list(opts.columns)
+        ddf = transactions[cols + [c for c in (extra or {}) if c not in cols]]
+    ddf = ddf.map_partitions(_with_row_numbers, meta=ddf._meta.assign(**{_ROW: np.int64(0)}))
+    ddf = ddf.shuffle(on=opts.customer_col, npartitions=transactions.npartitions)
+    return end, parts, ddf
+
+
+def empty_rows(meta: pd.DataFrame, opts: ReadOptions, end: Any) -> Rows:
     """Rows with no purchase, for the empty table (the meta of the result)."""
     col = meta[opts.customer_col]
     e = np.empty(0, dtype=np.int64)
@@ -155,7 +202,7 @@ def _kernel(
     meta_rows: Rows,
 ) -> tuple[pd.DataFrame, TableReport | None]:
     """Pass 2 on one shuffled partition: input order back, then the pandas kernel."""
-    df = df.iloc[np.argsort(df[_ROW].to_numpy(), kind="stable")].drop(columns=_ROW)
+    df = in_input_order(df)
     rows = read_rows(df, opts, end, what, count_duplicates=report) if len(df) else _copy(meta_rows)
     if calibration_end is None:
         return table_rows(rows, what, report=report, allow_empty=True)
@@ -184,10 +231,10 @@ def _build(
     return_report: bool,
 ) -> Any:
     """Return the table (or split) of a Dask DataFrame, with its report if asked."""
-    if not isinstance(transactions, dd.DataFrame):
-        raise TypeError(f"{what} must be a Dask DataFrame here, got {type(transactions)}")
-    end, parts = _validate(transactions, opts, observation_end, what)
-    meta_rows = _empty_rows(transactions._meta, opts, end)
+    end, parts, ddf = shuffled(
+        transactions, opts, what, observation_end, every_column=return_report
+    )
+    meta_rows = empty_rows(transactions._meta, opts, end)
     if calibration_end is not None:  # pandas checks it after the rows, so here too
         calibration_period(calibration_end, opts, meta_rows.end_per, meta_rows.end_ts)
     if calibration_end is None:
@@ -196,16 +243,11 @@ def _build(
         meta, _ = split_rows(
             _copy(meta_rows), what, calibration_end, report=False, allow_empty=True
         )
-    # exact duplicates compare every column; otherwise only the reader's columns travel
-    counted = return_report or opts.duplicates == "drop"
-    ddf = transactions if counted else transactions[list(opts.columns)]
-    ddf = ddf.map_partitions(_with_row_numbers, meta=ddf._meta.assign(**{_ROW: np.int64(0)}))
-    ddf = ddf.shuffle(on=opts.customer_col, npartitions=transactions.npartitions)
     args = (opts, end, what, calibration_end)
     if not return_report:
         table = ddf.map_partitions(_table_only, *args, meta_rows, meta=meta)
         if sum(p.get("kept", 0) for p in parts) == 0:
-            _raise_no_purchases(ddf, args, meta_rows, parts)
+            raise_no_purchases(ddf, args, meta_rows, parts)
         return table
     outs = [delayed(_kernel, nout=2)(p, *args, True, meta_rows) for p in ddf.to_delayed()]
     outs = list(persist(*outs))  # one run: the tables stay, the reports come back
@@ -229,7 +271,7 @@ def _counts(rep: TableReport, parts: list[dict[str, Any]]) -> dict[str, int]:
     return {k: d[k] for k in names if k in d}
 
 
-def _raise_no_purchases(
+def raise_no_purchases(
     ddf: dd.DataFrame, args: tuple[Any, ...], meta_rows: Rows, parts: list[dict[str, Any]]
 ) -> None:
     """No purchase row is left: raise the pandas error with the exact counts (computed)."""
@@ -257,3 +299,9 @@ def dask_split(
     """:func:`custvalue.split_calibration_holdout` of a Dask DataFrame."""
     what = "split_calibration_holdout: transactions"
     return _build(transactions, opts, what, observation_end, calibration_end, return_report)
+
+
+def empty_index(meta: pd.DataFrame, opts: ReadOptions, end: Any, what: str) -> pd.Index:
+    """Return the (empty) customer index of the table of transactions like ``meta``."""
+    empty, _ = table_rows(_copy(empty_rows(meta, opts, end)), what, report=False, allow_empty=True)
+    return empty.index
