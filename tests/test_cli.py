@@ -20,6 +20,8 @@ def test_summary_cdnow() -> None:
     assert "repeat buyers" in out
     assert "2,500,315.63" in out  # total spend of the CDNOW log
     assert "weeks" in out
+    # a label longer than the label column is still apart from its number
+    assert "exact duplicate rows kept (--duplicates drop)  255" in out
 
 
 def test_summary_cdnow_sample_calibration_window() -> None:

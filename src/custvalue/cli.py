@@ -144,7 +144,8 @@ def _fmt_money(x: float) -> str:
 
 
 def _line(label: str, value: str) -> None:
-    click.echo(f"  {label:<44s}{value}")
+    # a label longer than the column still keeps two spaces before its value
+    click.echo(f"  {label:<44s}{value}" if len(label) < 43 else f"  {label}  {value}")
 
 
 def _rows_lines(report: TableReport) -> None:
