@@ -324,3 +324,22 @@ def test_every_purchase_model_predicts_the_same_bits(model_cls: type) -> None:
         expected = getattr(model, name)(table, **kw)
         got = local(getattr(model, name)(lazy, **kw))
         pd.testing.assert_series_equal(got, expected, check_exact=True)
+
+
+def test_rfm_data_errors_read_as_pandas() -> None:
+    # on Dask the whole table is checked once, by the thresholds; the message is rfm_scores'
+    t = pd.DataFrame(
+        {
+            "time_since_last": [1.0, -5.0, 5.0, np.nan],
+            "n_purchases": [6, 2, 1, 1],
+            "total_spend": [300.0, 80.0, 20.0, 10.0],
+        },
+        index=pd.Index(["a", "b", "c", "d"], name="customer_id"),
+    )
+    with pytest.raises(DataValidationError) as on_pandas:
+        cv.rfm_scores(t)
+    with pytest.raises(DataValidationError) as on_dask:
+        cv.rfm_scores(dd.from_pandas(t, npartitions=2))
+    assert str(on_dask.value) == str(on_pandas.value)
+    with pytest.raises(ValueError, match="n_bins"):
+        cv.rfm_scores(dd.from_pandas(t, npartitions=2), n_bins=1)

@@ -27,6 +27,7 @@ from .._profit import customer_value
 from .._schema import N_PURCHASES, TIME_SINCE_LAST, TOTAL_SPEND
 from .._shares import rank_before_share
 from .._validation import categorical
+from ..exceptions import DataValidationError
 from .rowwise import stand_in
 
 __all__ = [
@@ -169,12 +170,17 @@ def rfm_scores(fn: Callable[..., Any], table: Any, **kwargs: Any) -> Any:
 
     cols = [TIME_SINCE_LAST, N_PURCHASES, TOTAL_SPEND]
     at = dict(kwargs)
+    one = stand_in(_projected(table, cols))
     if at.get("method", "quantile") == "quantile":
+        fn(one, **kwargs)  # the argument checks, before any work
         local = _local(table, cols)
-        fn(local, **kwargs)  # the pandas checks of the whole table
-        at["thresholds"] = thresholds_of(local, n_bins=at.get("n_bins", 5))
+        try:  # the data checks of the whole table, and its ranks, once
+            at["thresholds"] = thresholds_of(local, n_bins=at.get("n_bins", 5))
+        except DataValidationError as err:  # in the words pandas' rfm_scores uses
+            what = err.what.replace("rfm_thresholds", "rfm_scores", 1)
+            raise DataValidationError(what, err.failures) from None
         at["method"] = "fixed"
-    like = fn(stand_in(_projected(table, cols)), **at).iloc[:0]
+    like = fn(one, **at).iloc[:0]
     return table.map_partitions(_scores_part, fn, at, like, meta=like)
 
 
