@@ -172,3 +172,14 @@ def test_cli_engine_dask_input_errors(tmp_path: Path) -> None:
         main, ["analyze", str(csv), "-o", str(tmp_path / "o"), "--scheduler", "x"]
     )
     assert sched.exit_code != 0 and "--scheduler needs --engine dask" in sched.output
+
+
+def test_customers_are_assembled_without_a_second_shuffle(log: pd.DataFrame) -> None:
+    # the scores, segments and stages are put beside the persisted table partition by
+    # partition: DataFrame.assign would shuffle every column by index once more
+    lines = log.assign(product=np.where(log.index % 3 == 0, "a", "b"))
+    a = cv.analyze(
+        dd.from_pandas(lines, npartitions=4, sort=False), engine="dask", product_col="product", **KW
+    )
+    steps = [type(e).__name__ for e in a.customers.optimize().expr.walk()]
+    assert not [s for s in steps if "Shuffle" in s]

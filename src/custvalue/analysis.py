@@ -404,7 +404,7 @@ def analyze(
 
     columns = {**seg, **{c: scores[c] for c in _SCORES}}
     if on_dask:
-        customers = table.assign(**columns)
+        customers = _on_dask.side_by_side(table, columns)
     else:
         customers = table.copy()
         for name, col in columns.items():

@@ -31,7 +31,14 @@ from .._schema import HOLDOUT_LENGTH, HOLDOUT_PURCHASES, MEAN_REPEAT_SPEND, N_RE
 from ..clv import GammaGammaModel, customer_lifetime_value, historical_value
 from .rowwise import stand_in
 
-__all__ = ["as_dask", "holdout_evaluation", "score", "spend_model", "write_customers"]
+__all__ = [
+    "as_dask",
+    "holdout_evaluation",
+    "score",
+    "side_by_side",
+    "spend_model",
+    "write_customers",
+]
 
 _SUMS = ("n", "abs", "sq", "err", "actual", "predicted")
 
@@ -210,3 +217,31 @@ def write_customers(customers: Any, folder: Any) -> None:
         for i, part in enumerate(parts)
     ]
     compute(*writes)
+
+
+def _side_by_side(part: pd.DataFrame, *columns: Any, names: tuple[str, ...]) -> pd.DataFrame:
+    out = part.copy()
+    for name, col in zip(names, columns, strict=True):
+        if not col.index.equals(part.index):  # pragma: no cover - a partitioning bug
+            raise AssertionError(f"analyze: {name} is not partitioned like the customer table")
+        out[name] = col  # the same index: put side by side, dtype kept
+    return out
+
+
+def side_by_side(table: Any, columns: Mapping[str, Any]) -> Any:
+    """Return ``table`` with ``columns`` added, partition by partition, without a shuffle.
+
+    Every column must be partitioned like the table (the same customers in the same order
+    in partition i: the table's own scores, and the lifecycle stages and churn, which come
+    from the same shuffle of the transactions). ``DataFrame.assign`` cannot see that for
+    columns from another graph (a persisted table, the transactions) and shuffles both
+    sides by index; here each partition is checked instead.
+    """
+    names = tuple(columns)
+    series = [columns[n] for n in names]
+    if any(s.npartitions != table.npartitions for s in series):
+        return table.assign(**columns)  # aligned by index (a shuffle), still exact
+    meta = _side_by_side(table._meta, *(s._meta for s in series), names=names)
+    return dd.map_partitions(
+        _side_by_side, table, *series, names=names, meta=meta, align_dataframes=False
+    )
