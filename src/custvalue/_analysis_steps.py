@@ -9,12 +9,23 @@ from typing import Any
 import pandas as pd
 
 from ._choice import MODEL_NAMES
+from ._schema import MEAN_REPEAT_SPEND, N_REPEAT
 from .abc import abc_classes
 from .exceptions import ConvergenceError, InsufficientDataError
 from .pyramid import pyramid_tiers, value_matrix
 from .rfm import rfm_scores, rfm_segments
 
-__all__ = ["StepCallback", "choose", "fit_model", "plain", "refit", "segments", "steps"]
+__all__ = [
+    "StepCallback",
+    "choose",
+    "expected_spend",
+    "fit_model",
+    "plain",
+    "refit",
+    "segments",
+    "spend_usable",
+    "steps",
+]
 
 StepCallback = Callable[[str, float], None]
 
@@ -108,3 +119,23 @@ def segments(
         out["pyramid_tier"] = pyramid_tiers(clv, negative="lowest")
         out["value_class"] = value_matrix(hist, clv)
     return out
+
+
+def spend_usable(table: Any) -> Any:
+    """Mark the repeat buyers with a positive mean repeat spend (pandas or Dask).
+
+    Gamma-Gamma is fitted on them. Every other customer gets the model's population mean:
+    without a repeat purchase the customer's own history says nothing about spend per repeat
+    purchase, and a repeat spend that nets to zero or less (fully refunded) is outside the
+    model.
+    """
+    return (table[N_REPEAT] > 0) & (table[MEAN_REPEAT_SPEND] > 0)
+
+
+def expected_spend(gg: Any, table: pd.DataFrame) -> pd.Series:
+    """Return every customer's expected spend per purchase (see :func:`spend_usable`)."""
+    usable = spend_usable(table).to_numpy()
+    spend = pd.Series(gg.mean_spend(), index=table.index, name="expected_spend", dtype="float64")
+    if usable.any():
+        spend[usable] = gg.expected_spend(table[usable])
+    return spend

@@ -24,16 +24,18 @@ import pandas as pd
 from ._analysis_steps import (
     StepCallback,
     choose,
+    expected_spend,
     fit_model,
     plain,
     refit,
     segments,
+    spend_usable,
     steps,
 )
 from ._calendar import UNIT_WORDS, unit_seconds
 from ._choice import MODEL_NAMES, choice_reason
 from ._read import ReadKeywords, ReadOptions, TableReport, read_options
-from ._schema import MEAN_REPEAT_SPEND, N_REPEAT
+from ._schema import N_REPEAT
 from ._validation import check_choice, check_scalar
 from .churn import churn_status
 from .clv import (
@@ -497,19 +499,15 @@ def _spend(
 ) -> tuple[GammaGammaModel | None, SpendSummary | None, pd.Series]:
     """Return the spend model and every customer's expected spend per purchase.
 
-    Gamma-Gamma is fitted on the repeat buyers with a positive mean repeat spend. Every
-    other customer gets the model's population mean: without a repeat purchase the
-    customer's own history says nothing about spend per repeat purchase, and a repeat
-    spend that nets to zero or less (fully refunded) is outside the model.
+    Gamma-Gamma is fitted on the customers of :func:`spend_usable`; the others get its
+    population mean.
     """
     if not has_amount:
         return None, None, pd.Series(np.nan, index=table.index, name="expected_spend")
-    m = table[MEAN_REPEAT_SPEND].to_numpy(dtype="float64")
+    usable = spend_usable(table).to_numpy()
     x = table[N_REPEAT].to_numpy()
-    usable = (x > 0) & (m > 0)
     gg = GammaGammaModel().fit(table[usable])
-    spend = pd.Series(gg.mean_spend(), index=table.index, name="expected_spend")
-    spend[usable] = gg.expected_spend(table[usable])
+    spend = expected_spend(gg, table)
     summary = SpendSummary(
         fitted_on=int(usable.sum()),
         no_repeat=int((x == 0).sum()),

@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 from dask.base import compute
 
-from .._schema import HOLDOUT_LENGTH, HOLDOUT_PURCHASES, MEAN_REPEAT_SPEND, N_REPEAT
+from .._analysis_steps import expected_spend, spend_usable
+from .._schema import HOLDOUT_LENGTH, HOLDOUT_PURCHASES, N_REPEAT
 from ..clv import GammaGammaModel, customer_lifetime_value, historical_value
 from .rowwise import stand_in
 
@@ -117,16 +118,12 @@ def holdout_evaluation(models: Mapping[str, Any], calibration: Any) -> pd.DataFr
     return out.sort_values(["aic", "bic"], kind="stable")
 
 
-def _usable(table: Any) -> Any:
-    return (table[N_REPEAT] > 0) & (table[MEAN_REPEAT_SPEND] > 0)
-
-
 def spend_model(table: Any) -> tuple[GammaGammaModel, dict[str, int]]:
     """Fit Gamma-Gamma on the repeat buyers with a positive mean repeat spend (as pandas).
 
     Returns the model and the counts of the spend summary (one pass).
     """
-    usable = _usable(table)
+    usable = spend_usable(table)
     gg = GammaGammaModel().fit(table[usable])
     repeat = table[N_REPEAT] > 0
     (fitted_on, no_repeat, nonpositive) = compute(
@@ -157,10 +154,7 @@ def _score_part(
         for col in ("expected_spend", "clv", "historical_value"):
             out[col] = np.nan
         return out
-    usable = _usable(part).to_numpy()
-    spend = pd.Series(gg.mean_spend(), index=part.index, name="expected_spend", dtype=np.float64)
-    if usable.any():
-        spend[usable] = gg.expected_spend(part[usable])
+    spend = expected_spend(gg, part)
     out["expected_spend"] = spend
     margin = clv_options["margin"]
     cost = clv_options["cost_to_serve"] or None
