@@ -9,7 +9,6 @@ parameters to rtol 1e-8 (they are in fact equal: the fit runs on the same distin
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -23,15 +22,10 @@ from custvalue.datasets import make_transactions
 dask = pytest.importorskip("dask")
 dd = pytest.importorskip("dask.dataframe")
 
+from _dask_parts import PARTS, chunks, local, synchronous  # noqa: E402, F401 (after the skip; the autouse fixture)
+
 KW: dict[str, Any] = {"amount_col": "amount", "time_unit": "W", "refunds": "net"}
 CAL_END = "1997-09-30"
-PARTS = (1, 3, 7)
-
-
-@pytest.fixture(autouse=True)
-def _synchronous() -> Iterator[None]:
-    with dask.config.set(scheduler="synchronous"):
-        yield
 
 
 @pytest.fixture(scope="module")
@@ -51,15 +45,6 @@ def models(pandas_table: pd.DataFrame) -> tuple[Any, Any]:
     bg = cv.BetaGeoModel().fit(pandas_table)
     gg = cv.GammaGammaModel().fit(pandas_table[pandas_table["n_repeat"] > 0])
     return bg, gg
-
-
-def chunks(tx: pd.DataFrame, n: int) -> Any:
-    return dd.from_pandas(tx, npartitions=n, sort=False)
-
-
-def local(obj: Any) -> Any:
-    """Computed, in the pandas order (the Dask table is partitioned by customer hash)."""
-    return obj.compute().sort_index()
 
 
 def test_chunks_split_customers_and_days(tx: pd.DataFrame) -> None:
@@ -343,3 +328,7 @@ def test_rfm_data_errors_read_as_pandas() -> None:
     assert str(on_dask.value) == str(on_pandas.value)
     with pytest.raises(ValueError, match="n_bins"):
         cv.rfm_scores(dd.from_pandas(t, npartitions=2), n_bins=1)
+
+
+def test_the_shared_fixture_sets_the_synchronous_scheduler() -> None:
+    assert dask.config.get("scheduler") == "synchronous"

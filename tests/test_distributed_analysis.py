@@ -10,7 +10,6 @@ Parquet files.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +25,9 @@ from custvalue.datasets import make_transactions
 dask = pytest.importorskip("dask")
 dd = pytest.importorskip("dask.dataframe")
 
+from _dask_parts import synchronous  # noqa: E402, F401 (after the skip; the autouse fixture)
+
 KW: dict[str, Any] = {"amount_col": "amount", "time_unit": "W"}
-
-
-@pytest.fixture(autouse=True)
-def _synchronous() -> Iterator[None]:
-    with dask.config.set(scheduler="synchronous"):
-        yield
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ all customers, computed from the partitions' value counts in ticks.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -29,15 +28,10 @@ from custvalue.datasets import make_transactions
 dask = pytest.importorskip("dask")
 dd = pytest.importorskip("dask.dataframe")
 
+from _dask_parts import PARTS, chunks, local, synchronous  # noqa: E402, F401 (after the skip; the autouse fixture)
+
 KW: dict[str, Any] = {"amount_col": "amount", "time_unit": "W", "refunds": "net"}
-PARTS = (1, 3, 7)
 START = pd.Timestamp("2024-01-01")
-
-
-@pytest.fixture(autouse=True)
-def _synchronous() -> Iterator[None]:
-    with dask.config.set(scheduler="synchronous"):
-        yield
 
 
 @pytest.fixture(scope="module")
@@ -56,15 +50,6 @@ def pandas_table(tx: pd.DataFrame) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def bg(pandas_table: pd.DataFrame) -> Any:
     return cv.BetaGeoModel().fit(pandas_table)
-
-
-def chunks(tx: pd.DataFrame, n: int) -> Any:
-    return dd.from_pandas(tx, npartitions=n, sort=False)
-
-
-def local(obj: Any) -> Any:
-    """Computed, in the pandas order (the Dask result is partitioned by customer hash)."""
-    return obj.compute().sort_index()
 
 
 def assert_same(got: Any, want: Any) -> None:
