@@ -332,3 +332,31 @@ def test_rfm_data_errors_read_as_pandas() -> None:
 
 def test_the_shared_fixture_sets_the_synchronous_scheduler() -> None:
     assert dask.config.get("scheduler") == "synchronous"
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_rfm_cut_points_are_exact_order_statistics(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the Dask cut points come from a sample of each partition and the values between two
+    # sampled ones; with 4 samples per partition every rank falls in a wide bracket, and
+    # heavy ties (few distinct values) put ranks inside tie blocks and at their edges
+    from custvalue._dask import order
+
+    monkeypatch.setattr(order, "_SAMPLE", 4)
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 400))
+    distinct = int(rng.integers(1, 30))
+    t = pd.DataFrame(
+        {
+            "time_since_last": rng.integers(0, distinct, n).astype(float),
+            "n_purchases": rng.integers(1, 1 + distinct, n),
+            "total_spend": rng.choice(rng.normal(50, 30, distinct), n),
+        },
+        index=pd.Index(np.arange(n), name="customer_id"),
+    )
+    for n_bins in (2, 3, 5, 7):
+        want = cv.rfm_thresholds(t, n_bins=n_bins)
+        for parts in (1, 4, 9):
+            d = dd.from_pandas(t.sample(frac=1.0, random_state=seed), npartitions=parts)
+            assert cv.rfm_thresholds(d, n_bins=n_bins) == want

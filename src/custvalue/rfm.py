@@ -23,12 +23,11 @@ import pandas as pd
 
 from ._deprecation import keyword_only_after
 from ._dispatch import dask_path
-from ._schema import N_PURCHASES, TIME_SINCE_LAST, TOTAL_SPEND
+from ._rfm_rules import DIMS, fixed_scores, quantile_scores, score_arrays
 from ._validation import (
     Checks,
     categorical,
     check_choice,
-    check_columns,
     check_frame,
     check_scalar,
     numeric_array,
@@ -45,77 +44,7 @@ __all__ = [
     "rfm_thresholds",
 ]
 
-_DIMS = (("r", TIME_SINCE_LAST), ("f", N_PURCHASES), ("m", TOTAL_SPEND))
 _SCORE_COLS = ("r_score", "f_score", "m_score")
-
-
-# --------------------------------------------------------------------------- scores
-def _rank_scores(v: np.ndarray, n_bins: int) -> tuple[np.ndarray, np.ndarray]:
-    """Rank-based scores 1..n_bins, larger value -> higher score, ties kept together.
-
-    A customer's score is ``1 + min(floor(n_bins * below / (n - 1)), n_bins - 1)``, with
-    ``below`` the number of customers with a strictly smaller value (``below / (n - 1)`` is
-    SQL's PERCENT_RANK, in pandas ``(rank(method="min") - 1) / (n - 1)``); integer
-    arithmetic, so no rounding. Returns the scores and the lower-edge thresholds ``t_j``
-    (j = 1..n_bins-1) such that ``score = 1 + #{j: v >= t_j}``.
-    """
-    n = v.size
-    uniq, inverse, counts = np.unique(v, return_inverse=True, return_counts=True)
-    below = np.cumsum(counts) - counts
-    score_u = 1 + np.minimum((n_bins * below) // max(n - 1, 1), n_bins - 1)
-    thresholds = np.full(n_bins - 1, np.inf)
-    # t_j = smallest value whose score is >= j + 1
-    pos = np.searchsorted(score_u, np.arange(2, n_bins + 1), side="left")
-    ok = pos < uniq.size
-    thresholds[ok] = uniq[pos[ok]]
-    return score_u[inverse].astype("int64"), thresholds
-
-
-def _fixed_scores(v: np.ndarray, t: np.ndarray, reverse: bool, n_bins: int) -> np.ndarray:
-    if reverse:
-        # bins (-inf, t1], (t1, t2], ... -> scores n_bins .. 1
-        return (n_bins - np.searchsorted(t, v, side="left")).astype("int64")
-    # bins [-inf, t1), [t1, t2), ... -> scores 1 .. n_bins
-    return (1 + np.searchsorted(t, v, side="right")).astype("int64")
-
-
-def _score_arrays(table: Any, n_bins: Any, what: str) -> tuple[int, dict[str, np.ndarray]]:
-    """Validate the table and ``n_bins``; return ``n_bins`` and the R, F, M value arrays."""
-    check_frame(table, f"{what}: table", "a customer table (pandas DataFrame)")
-    n = int(check_scalar("n_bins", n_bins, minimum=2, integer=True))
-    checks = Checks(f"{what}: customer table", ids=table.index)
-    if not check_columns(
-        table, [c for _, c in _DIMS], checks, "build the table with custvalue.customer_table"
-    ):
-        checks.raise_if_failed()
-    if len(table) == 0:
-        checks.add(None, "the table is empty", 0)
-        checks.raise_if_failed()
-    arrays = {d: numeric_array(table[c], c, checks) for d, c in _DIMS}
-    with np.errstate(invalid="ignore"):
-        checks.rows(arrays["r"] < 0, TIME_SINCE_LAST, "negative durations")
-        checks.rows(arrays["f"] < 0, N_PURCHASES, "negative counts")
-    checks.raise_if_failed()
-    return n, arrays
-
-
-def _quantile(
-    arrays: dict[str, np.ndarray], n_bins: int
-) -> tuple[dict[str, np.ndarray], dict[str, tuple[float, ...]]]:
-    """Rank-based scores and the cut points that reproduce them with fixed scoring."""
-    scores: dict[str, np.ndarray] = {}
-    cuts: dict[str, tuple[float, ...]] = {}
-    for d, _ in _DIMS:
-        v = arrays[d]
-        if d == "r":
-            s, t = _rank_scores(-v, n_bins)
-            # convert lower edges on -time into upper edges on time, increasing
-            cuts[d] = tuple(float(-x) + 0.0 for x in t[::-1])
-        else:
-            s, t = _rank_scores(v, n_bins)
-            cuts[d] = tuple(float(x) for x in t)
-        scores[d] = s
-    return scores, cuts
 
 
 @dask_path("rfm_thresholds")
@@ -160,8 +89,8 @@ def rfm_thresholds(table: pd.DataFrame, *, n_bins: int = 5) -> dict[str, tuple[f
     >>> rfm_thresholds(t, n_bins=4)
     {'r': (1.0, 1.0, 5.0), 'f': (2.0, 2.0, 6.0), 'm': (20.0, 80.0, 300.0)}
     """
-    n, arrays = _score_arrays(table, n_bins, "rfm_thresholds")
-    return _quantile(arrays, n)[1]
+    n, arrays = score_arrays(table, n_bins, "rfm_thresholds")
+    return quantile_scores(arrays, n)[1]
 
 
 def _fixed_cuts(thresholds: Mapping[str, Sequence[float]], n_bins: int) -> dict[str, np.ndarray]:
@@ -172,7 +101,7 @@ def _fixed_cuts(thresholds: Mapping[str, Sequence[float]], n_bins: int) -> dict[
             f"(e.g. from rfm_thresholds), got {type(thresholds).__name__}"
         )
     fixed: dict[str, np.ndarray] = {}
-    for d, _ in _DIMS:
+    for d, _ in DIMS:
         if d not in thresholds:
             raise ValueError(f"thresholds needs key {d!r} (keys: 'r', 'f', 'm')")
         t = np.asarray(thresholds[d], dtype="float64")
@@ -277,14 +206,14 @@ def rfm_scores(
         fixed = _fixed_cuts(thresholds, n_bins)
     elif thresholds is not None:
         raise ValueError("thresholds are used only with method='fixed'")
-    n_bins, arrays = _score_arrays(table, n_bins, "rfm_scores")
+    n_bins, arrays = score_arrays(table, n_bins, "rfm_scores")
 
     if method == "fixed":
-        scores = {d: _fixed_scores(arrays[d], fixed[d], d == "r", n_bins) for d, _ in _DIMS}
+        scores = {d: fixed_scores(arrays[d], fixed[d], d == "r", n_bins) for d, _ in DIMS}
     else:
-        scores = _quantile(arrays, n_bins)[0]
+        scores = quantile_scores(arrays, n_bins)[0]
     out = pd.DataFrame(
-        {col: scores[d] for col, (d, _) in zip(_SCORE_COLS, _DIMS, strict=True)},
+        {col: scores[d] for col, (d, _) in zip(_SCORE_COLS, DIMS, strict=True)},
         index=table.index,
     )
     if cell:

@@ -6,7 +6,9 @@ customer) is computed once and the pandas function runs on it (its validation, i
 its classes are monotone in the value with ties together, so they are read back as value
 thresholds (the smallest value of each class) and applied to every partition: each customer
 gets exactly the pandas class. RFM quantile scores are the fixed scores at
-:func:`custvalue.rfm_thresholds` of the whole table (the identity rfm_thresholds documents).
+:func:`custvalue.rfm_thresholds` of the whole table (the identity rfm_thresholds documents),
+found from the exact order statistics of the partitions (:mod:`.order`: a few thousand values
+per partition travel, not the columns).
 
 The table is read twice (the column, then the classes): persist a table that comes from a
 lazy pipeline (``table = table.persist()``) before segmenting it.
@@ -21,13 +23,17 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 from dask.base import compute
+from dask.delayed import delayed
 
 from .._dispatch import is_dask
 from .._profit import customer_value
-from .._schema import N_PURCHASES, TIME_SINCE_LAST, TOTAL_SPEND
+from .._rfm_rules import DIMS, checked, cut_ranks, recency_cuts, score_arrays
+from .._schema import TOTAL_SPEND
 from .._shares import rank_before_share
 from .._validation import categorical
 from ..exceptions import DataValidationError
+from .checks import raise_merged
+from .order import lower_edges, sample
 from .rowwise import stand_in
 
 __all__ = [
@@ -154,9 +160,63 @@ def value_matrix(
     )
 
 
+def _rfm_arrays(part: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Return the ranked values of one partition (R negated: larger is better)."""
+    arrays = {d: part[c].to_numpy(dtype="float64", na_value=np.nan) for d, c in DIMS}
+    arrays["r"] = -arrays["r"]
+    return arrays
+
+
+def _rfm_first_pass(
+    part: pd.DataFrame, n_bins: int, what: str
+) -> tuple[int, list[Any], dict[str, np.ndarray]]:
+    """Check one partition; return its size, its failures and a sample of its values."""
+    if not len(part):
+        return 0, [], {}
+    try:
+        score_arrays(part, n_bins, what)
+    except DataValidationError as err:
+        return len(part), list(err.failures), {}
+    return len(part), [], sample(_rfm_arrays(part))
+
+
+def _rfm_cuts(table: Any, n_bins: Any, what: str) -> dict[str, tuple[float, ...]]:
+    """Return the pandas cut points of a whole Dask table, from exact order statistics.
+
+    The checks run per partition and are merged as one pandas call reports them; column
+    and dtype problems are found on the (empty) meta first.
+    """
+    cols = [c for _, c in DIMS]
+    table = _projected(table, cols)
+    try:
+        n_bins, _ = score_arrays(table._meta, n_bins, what)
+    except DataValidationError as err:  # on the meta, only "the table is empty" is fine
+        if err.failures[0].count != 0 or err.failures[0].column is not None:
+            raise
+    parts = table.to_delayed()
+    first = compute(*[delayed(_rfm_first_pass)(p, n_bins, what) for p in parts])
+    n = sum(f[0] for f in first)
+    if n == 0:
+        score_arrays(table._meta, n_bins, what)  # raises: the table is empty
+    raise_merged(checked(what), (f[1] for f in first))
+    filled = [i for i, f in enumerate(first) if f[0]]
+    edges = lower_edges(
+        [parts[i] for i in filled],
+        _rfm_arrays,
+        [first[i][2] for i in filled],
+        n,
+        cut_ranks(n, int(n_bins)),
+    )
+    return {
+        "r": recency_cuts(edges["r"]),
+        "f": tuple(float(x) for x in edges["f"]),
+        "m": tuple(float(x) for x in edges["m"]),
+    }
+
+
 def rfm_thresholds(fn: Callable[..., Any], table: Any, **kwargs: Any) -> Any:
-    """RFM thresholds of a Dask table (its three columns computed)."""
-    return fn(_local(table, [TIME_SINCE_LAST, N_PURCHASES, TOTAL_SPEND]), **kwargs)
+    """RFM thresholds of a Dask table: exact order statistics, no column gathered."""
+    return _rfm_cuts(table, kwargs.get("n_bins", 5), "rfm_thresholds")
 
 
 def _scores_part(part: Any, fn: Callable[..., Any], kwargs: dict[str, Any], like: Any) -> Any:
@@ -166,19 +226,12 @@ def _scores_part(part: Any, fn: Callable[..., Any], kwargs: dict[str, Any], like
 
 def rfm_scores(fn: Callable[..., Any], table: Any, **kwargs: Any) -> Any:
     """RFM scores of a Dask table: quantile scores as fixed scores at global thresholds."""
-    from ..rfm import rfm_thresholds as thresholds_of
-
-    cols = [TIME_SINCE_LAST, N_PURCHASES, TOTAL_SPEND]
+    cols = [c for _, c in DIMS]
     at = dict(kwargs)
     one = stand_in(_projected(table, cols))
     if at.get("method", "quantile") == "quantile":
         fn(one, **kwargs)  # the argument checks, before any work
-        local = _local(table, cols)
-        try:  # the data checks of the whole table, and its ranks, once
-            at["thresholds"] = thresholds_of(local, n_bins=at.get("n_bins", 5))
-        except DataValidationError as err:  # in the words pandas' rfm_scores uses
-            what = err.what.replace("rfm_thresholds", "rfm_scores", 1)
-            raise DataValidationError(what, err.failures) from None
+        at["thresholds"] = _rfm_cuts(table, at.get("n_bins", 5), "rfm_scores")
         at["method"] = "fixed"
     like = fn(one, **at).iloc[:0]
     return table.map_partitions(_scores_part, fn, at, like, meta=like)
