@@ -265,6 +265,19 @@ def test_id_types(tx: pd.DataFrame, kind: str) -> None:
     pd.testing.assert_frame_equal(local(cv.customer_table(d, **KW)), expected, check_exact=True)
 
 
+@pytest.mark.parametrize("n", PARTS)
+def test_integer_ids_come_back_in_id_order(tx: pd.DataFrame, n: int) -> None:
+    # integer ids are cut into id ranges (quantiles of a sample of every partition), so the
+    # partitions, computed in order, are the pandas table in its order, not only its rows;
+    # the ranges hold about as many rows each
+    table = cv.customer_table(chunks(tx, n), **KW)
+    parts = [p.compute() for p in table.partitions]
+    pd.testing.assert_frame_equal(pd.concat(parts), cv.customer_table(tx, **KW), check_exact=True)
+    if n > 1:
+        rows = [int(p["n_purchases"].sum()) for p in parts]
+        assert max(rows) < 2 * sum(rows) / n
+
+
 def test_unreadable_time_strings_are_one_rule(tx: pd.DataFrame) -> None:
     log = tx.assign(timestamp=tx["timestamp"].dt.strftime("%Y-%m-%d %H:%M:%S").astype(object))
     log.loc[log.index[::97], "timestamp"] = "03/01/1997"

@@ -1,7 +1,7 @@
 """``cv.analyze(..., engine="dask")``: the whole analysis on a Dask DataFrame (private).
 
 The same steps as the pandas engine, on the same public functions (which take Dask tables):
-the customer table (one shuffle by customer, persisted), the candidate fits on distinct
+the customer table (one exchange of the rows by customer, persisted), the candidate fits on distinct
 sufficient-statistic rows, the choice (holdout errors or BIC), the refit, then every
 per-customer result lazy and per partition. What differs, and why:
 
@@ -227,7 +227,7 @@ def side_by_side(table: Any, columns: Mapping[str, Any]) -> Any:
 
     Every column must be partitioned like the table (the same customers in the same order
     in partition i: the table's own scores, and the lifecycle stages and churn, which come
-    from the same shuffle of the transactions). ``DataFrame.assign`` cannot see that for
+    from the same exchange of the transactions by customer). ``DataFrame.assign`` cannot see that for
     columns from another graph (a persisted table, the transactions) and shuffles both
     sides by index; here each partition is checked instead.
     """

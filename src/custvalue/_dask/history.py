@@ -1,8 +1,9 @@
 """Lifecycle stages and churn of a Dask DataFrame of transactions, exact for any partitioning.
 
-The transactions go through pass 1 and the one shuffle by customer of :mod:`.table`
-(validation merged over the partitions, the global observation end); each shuffled
-partition, put back in input order, is read into a purchase history by the one reader.
+The transactions go through pass 1 and the one cut by customer of :mod:`.table`
+(validation merged over the partitions, the global observation end); each output
+partition, its customers' rows in input order, is read into a purchase history by the one
+reader.
 The rules are per customer except for one global statistic, the **population rhythm** (a
 median over all customers, :mod:`custvalue._population`): every partition gives the value
 counts of its customers' own rhythms in integer ticks, their median is the pandas one bit
@@ -10,9 +11,9 @@ for bit, and it reaches the per-partition rules in ticks (never through ``popula
 whose conversion from time units is not exact). Product lines need nothing global: a
 partition's lines are a subset of all lines, sorted the same way.
 
-One graph, computed lazily: the shuffle, the histories (kept until the population rhythm
+One graph, computed lazily (on the pieces pass 1 kept): the histories (kept until the population rhythm
 is known), then the rules per partition. ``p_alive`` and ``expected_purchases`` (pandas or
-Dask Series on the customer index) are shuffled by customer the same way, so each
+Dask Series on the customer index) are cut by customer the same way, so each
 partition gets exactly its customers' values, whatever their own partitioning.
 """
 
@@ -34,7 +35,15 @@ from .._population import gap_sample, population_of
 from .._rhythm import History, empty_history
 from .._stages import StageArgs, decide, explained, read_stage_history, stage_args
 from ..exceptions import DataValidationError
-from .table import empty_index, empty_rows, in_input_order, raise_no_purchases, shuffled
+from .table import (
+    ByCustomer,
+    by_customer,
+    cut,
+    empty_index,
+    empty_rows,
+    join,
+    raise_no_purchases,
+)
 
 __all__ = ["churn_status", "explain_lifecycle", "lifecycle_stages"]
 
@@ -59,11 +68,11 @@ def _refuse(name: str, args: dict[str, Any], flag: str, instead: str) -> None:
 
 
 def _read(df: pd.DataFrame, read: Callable[..., History], end: Any) -> History | None:
-    """Read one shuffled partition's purchase history (None: no customer with a purchase)."""
+    """Read one output partition's purchase history (None: no customer with a purchase)."""
     if not len(df):
         return None
     try:
-        return read(in_input_order(df), observation_end=end)
+        return read(df, observation_end=end)
     except DataValidationError as err:
         # the other partitions hold purchases (pass 1 found some): this one has none left
         if err.failures[0].rule.startswith(_NO_PURCHASES):
@@ -81,15 +90,15 @@ def _population(samples: list[Any]) -> float:
     return population_of([s for s in samples if s is not None])
 
 
-def _aligned(series: Any, name: str, ddf: dd.DataFrame, customer_col: Any, what: str) -> list[Any]:
-    """Cut a per-customer Series like the shuffled transactions: one pandas Series each.
+def _aligned(series: Any, name: str, by: ByCustomer, customer_col: Any, what: str) -> list[Any]:
+    """Cut a per-customer Series like the transactions: one pandas Series per partition.
 
-    A pandas or Dask Series on the customer index is shuffled by customer exactly as the
+    A pandas or Dask Series on the customer index is cut by customer exactly as the
     transactions were (same hash of the same ids, cast to the id column's dtype), so
     partition ``i`` holds the values of partition ``i``'s customers (and any id the
     transactions lack lands somewhere, where the pandas check reports it).
     """
-    n = ddf.npartitions
+    n = by.npartitions
     if series is None:
         return [None] * n
     _check_series(series, name, what)
@@ -97,14 +106,16 @@ def _aligned(series: Any, name: str, ddf: dd.DataFrame, customer_col: Any, what:
         series = dd.from_pandas(series, npartitions=1, sort=False)
     frame = series.to_frame(name=_VALUE).reset_index()
     frame = frame.rename(columns={frame.columns[0]: _KEY})
-    dtype = ddf._meta[customer_col].dtype
+    dtype = by.meta[customer_col].dtype
     if frame._meta[_KEY].dtype != dtype:
         frame[_KEY] = frame[_KEY].astype(dtype)
-    frame = frame.shuffle(on=_KEY, npartitions=n)
+    cuts = [delayed(cut, nout=n)(p, _KEY, n, by.splitters) for p in frame.to_delayed()]
     meta = series._meta
     return [
-        delayed(_series)(part, meta.name, meta.index.name, meta.index.dtype)
-        for part in frame.to_delayed()
+        delayed(_series)(
+            delayed(join)(*[c[j] for c in cuts]), meta.name, meta.index.name, meta.index.dtype
+        )
+        for j in range(n)
     ]
 
 
@@ -154,12 +165,12 @@ def _empty_series(like: Any) -> Any:
 
 def _prepare(
     transactions: Any, what: str, opts: Any, observation_end: Any, extra: Any = None
-) -> tuple[Any, dd.DataFrame, pd.Index]:
-    """Pass 1 and the shuffle; the end, the shuffled frame and the (empty) index."""
-    end, parts, ddf = shuffled(transactions, opts, what, observation_end, extra=extra)
+) -> tuple[Any, ByCustomer, pd.Index]:
+    """Pass 1 and the cut; the end, the output partitions and the (empty) index."""
+    end, parts, by = by_customer(transactions, opts, what, observation_end, extra=extra)
     if sum(p.get("kept", 0) for p in parts) == 0:  # no purchase row anywhere: pandas' error
-        raise_no_purchases(ddf, (opts, end, what, None), empty_rows(ddf._meta, opts, end), parts)
-    return end, ddf, empty_index(transactions._meta, opts, end, what)
+        raise_no_purchases(by, (opts, end, what, None), empty_rows(by.meta, opts, end), parts)
+    return end, by, empty_index(transactions._meta, opts, end, what)
 
 
 def _stages(
@@ -194,7 +205,7 @@ def _stages(
         **args,
     )
     what = f"{name}: transactions"
-    end, ddf, index = _prepare(transactions, what, a.opts, a.observation_end)
+    end, by, index = _prepare(transactions, what, a.opts, a.observation_end)
 
     empty = empty_history(index, a.opts, spend=a.trend_on == "spend")
     like = _stages_part(empty, a, 1.0, _empty_series(alive), _empty_series(expected), explain, None)
@@ -202,14 +213,14 @@ def _stages(
     def read(df: pd.DataFrame, observation_end: Any) -> History:
         return read_stage_history(df, a, observation_end=observation_end)
 
-    histories = [delayed(_read)(part, read, end) for part in ddf.to_delayed()]
+    histories = [delayed(_read)(part, read, end) for part in by.parts]
     population: Delayed | None = None
     if a.population_gap is None:
         samples = [delayed(_sample)(h, a.rhythm, a.min_gaps, True) for h in histories]
         population = delayed(_population)(samples)
     cust = a.opts.customer_col
-    alives = _aligned(alive, "p_alive", ddf, cust, name)
-    expecteds = _aligned(expected, "expected_purchases", ddf, cust, name)
+    alives = _aligned(alive, "p_alive", by, cust, name)
+    expecteds = _aligned(expected, "expected_purchases", by, cust, name)
     outs = [
         delayed(_stages_part)(h, a, population, al, ex, explain, like)
         for h, al, ex in zip(histories, alives, expecteds, strict=True)
@@ -265,7 +276,7 @@ def churn_status(fn: Callable[..., Any], transactions: Any, **kwargs: Any) -> An
     a = churn_args(options=args.pop("options"), func=fn, **args)
     what = f"{name}: transactions"
     extra = {a.product_col: "product lines"}
-    end, ddf, index = _prepare(transactions, what, a.opts, a.observation_end, extra)
+    end, by, index = _prepare(transactions, what, a.opts, a.observation_end, extra)
 
     empty = empty_history(index, a.opts, lines=a.product_col)
     like = _churn_part(empty, a, 1.0, _empty_series(alive), None)
@@ -273,12 +284,12 @@ def churn_status(fn: Callable[..., Any], transactions: Any, **kwargs: Any) -> An
     def read(df: pd.DataFrame, observation_end: Any) -> History:
         return read_churn_history(df, a, observation_end=observation_end)
 
-    histories = [delayed(_read)(part, read, end) for part in ddf.to_delayed()]
+    histories = [delayed(_read)(part, read, end) for part in by.parts]
     population: Delayed | None = None
     if a.needs_population:
         samples = [delayed(_sample)(h, a.rhythm, a.min_gaps, False) for h in histories]
         population = delayed(_population)(samples)
-    alives = _aligned(alive, "p_alive", ddf, a.opts.customer_col, name)
+    alives = _aligned(alive, "p_alive", by, a.opts.customer_col, name)
     outs = [
         delayed(_churn_part)(h, a, population, al, like)
         for h, al in zip(histories, alives, strict=True)

@@ -7,11 +7,19 @@ Exact for any partitioning, in two passes over the input:
    failures are merged into one :class:`DataValidationError` shaped like the pandas one
    (:mod:`.checks`), and, without an ``observation_end``, the latest time of each partition
    gives the global end (every rule but "after the end" is row-wise, and none is after the
-   latest time);
-2. **the table** (lazy): a row number is attached, the rows are shuffled once by customer
-   (``DataFrame.shuffle``), each partition is put back in input order (so a customer's rows
-   are read in the order pandas reads them: sums are the same to the last bit) and the
-   pandas kernel (:mod:`custvalue._build`) runs on it with the global end.
+   latest time); integer ids also send a sample, whose quantiles become the id ranges of
+   the output partitions;
+2. **the table** (lazy): the pandas kernel (:mod:`custvalue._build`) runs with the global
+   end on each output partition, which holds every row of its customers in input order (so
+   a customer's rows are read in the order pandas reads them: sums are the same to the last
+   bit).
+
+The rows travel once, in pass 2: each input partition is cut into one piece per output
+partition by its customer ids (:func:`buckets`: integer ids by the ranges of pass 1, so a
+partition's ids stay dense and are coded without hashing; other ids by a hash), with a
+stable sort of the piece numbers, so each piece keeps the partition's row order; output
+partition ``j`` joins the ``j``-th pieces in partition order, which is the input order of
+its customers' rows. Only the reader's columns travel.
 
 The report (``return_report=True``) is the sum of the partitions' reports, computed in the
 same pass as the table: the table is then persisted (computed into memory, or onto the
@@ -21,6 +29,7 @@ cluster's workers) with it.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import reduce
 from typing import Any
 
@@ -28,7 +37,7 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 from dask.base import compute, persist
-from dask.delayed import delayed
+from dask.delayed import Delayed, delayed
 
 from .._build import calibration_period, split_rows, table_rows
 from .._calendar import period_numbers
@@ -40,21 +49,23 @@ from ..exceptions import DataValidationError, ValidationFailure
 from .checks import merge_failures, raise_merged
 
 __all__ = [
+    "ByCustomer",
+    "buckets",
+    "by_customer",
+    "cut",
     "dask_split",
     "dask_table",
     "empty_index",
     "empty_rows",
-    "in_input_order",
+    "join",
     "raise_no_purchases",
-    "shuffled",
 ]
 
-_ROW = "__custvalue_row__"
-_PART_BITS = 40  # row number = partition number << 40 | position in the partition
 # an end after every valid time: flags no row "after the end" (used only to complete the
 # checks of a partition whose own times are all missing or unreadable)
 _LATE = np.datetime64("2262-01-01")
 _NO_VALID_TIMES = "no valid times"  # the reader's rule when every time is missing
+_SAMPLE = 1024  # ids sampled per input partition for the id ranges of the output
 
 Extra = Mapping[Any, str] | None  # further columns read with the rows (product lines)
 
@@ -86,23 +97,63 @@ def _check_part(
         "counts": rows.counts,
         "valid": True,
         "full": [],
+        "ids": _id_sample(df[opts.customer_col]),
     }
 
 
-def _validate(
-    ddf: dd.DataFrame, opts: ReadOptions, observation_end: Any, what: str, extra: Extra = None
-) -> tuple[Any, list[dict[str, Any]]]:
-    """Pass 1: raise what pandas would raise on the whole frame; return the end used."""
-    # column and label problems are the same in every partition: the reader finds them on
-    # the (empty) meta, and on an empty meta it then reports an empty frame
+def _integer_ids(ids: Any) -> bool:
+    """Whether ids are integers (NumPy, nullable or Arrow; not categorical)."""
+    dtype = ids.dtype
+    return bool(pd.api.types.is_integer_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype))
+
+
+def _id_sample(ids: pd.Series) -> np.ndarray | None:
+    """Integer ids at evenly spaced rows, sorted (None for other ids: they are hashed)."""
+    if not _integer_ids(ids):
+        return None
+    v = ids.dropna().to_numpy(dtype=np.int64)
+    step = max(1, v.size // _SAMPLE)
+    return np.sort(v[::step])
+
+
+def _splitters(parts: list[dict[str, Any]], n: int) -> np.ndarray | None:
+    """Id limits of ``n`` output partitions with about as many rows each (integer ids)."""
+    samples: list[np.ndarray] = []
+    for p in parts:
+        if p["n"]:
+            if p.get("ids") is None:
+                return None
+            samples.append(p["ids"])
+    if n == 1 or not samples:
+        return None
+    merged: np.ndarray = np.sort(np.concatenate(samples))
+    if not merged.size:
+        return None
+    return merged[(np.arange(1, n) * merged.size) // n]
+
+
+def _check_meta(
+    ddf: dd.DataFrame, opts: ReadOptions, observation_end: Any, what: str, extra: Extra
+) -> None:
+    """Raise the column and label problems (the same in every partition) from the meta."""
+    # the reader finds them on the (empty) meta, and on an empty meta it then reports an
+    # empty frame
     try:
         read_rows(ddf._meta, opts, observation_end, what, extra, count_duplicates=False)
     except DataValidationError as err:
         if err.failures[0].count != 0 or err.failures[0].column is not None:
             raise
-    parts = compute(
-        *[delayed(_check_part)(p, opts, observation_end, what, extra) for p in ddf.to_delayed()]
-    )
+
+
+def _end_of(
+    ddf: dd.DataFrame,
+    opts: ReadOptions,
+    observation_end: Any,
+    what: str,
+    extra: Extra,
+    parts: list[dict[str, Any]],
+) -> Any:
+    """Raise what pandas would raise on the whole frame; return the end used."""
     filled = [p for p in parts if p["n"]]
     if not filled:
         read_rows(ddf._meta, opts, observation_end, what, extra)  # raises: no transactions
@@ -118,24 +169,67 @@ def _validate(
     end = observation_end
     if end is None:
         end = max(p["latest"] for p in filled).to_datetime64()
-    return end, list(parts)
+    return end
 
 
-def _with_row_numbers(
-    df: pd.DataFrame, partition_info: dict[str, Any] | None = None
-) -> pd.DataFrame:
-    """Attach each row's number in the input (partition, position)."""
-    number = 0 if partition_info is None else int(partition_info["number"])
-    row = np.arange(len(df), dtype=np.int64) + (np.int64(number) << _PART_BITS)
-    return df.assign(**{_ROW: row})
+def buckets(ids: pd.Series, n: int, splitters: np.ndarray | None) -> np.ndarray:
+    """Output partition of each row, from its customer id alone.
+
+    Integer ids go by range (``splitters``: the first id of partitions 1..n-1), so each
+    partition holds a range of ids (dense ids stay dense, coded without hashing); other
+    ids by a hash, modulo ``n``. The same id (of the same dtype) gets the same partition
+    wherever it is read; missing integer ids go to partition 0.
+    """
+    if splitters is not None and _integer_ids(ids):
+        v = ids.to_numpy(dtype=np.int64, na_value=np.iinfo(np.int64).min)
+        return np.searchsorted(splitters, v, side="right")
+    h = pd.util.hash_pandas_object(ids, index=False).to_numpy()
+    out: np.ndarray = (h % np.uint64(n)).astype(np.intp)
+    return out
 
 
-def in_input_order(df: pd.DataFrame) -> pd.DataFrame:
-    """Put a shuffled partition back in input order (and drop the row numbers)."""
-    return df.iloc[np.argsort(df[_ROW].to_numpy(), kind="stable")].drop(columns=_ROW)
+def cut(
+    df: pd.DataFrame, on: Any, n: int, splitters: np.ndarray | None = None
+) -> tuple[pd.DataFrame, ...]:
+    """Cut a frame into ``n`` pieces by customer (:func:`buckets`), each in row order."""
+    if not len(df):
+        return (df.reset_index(drop=True),) * n
+    b = buckets(df[on], n, splitters)
+    order = np.argsort(b, kind="stable")
+    edges = np.zeros(n + 1, dtype=np.intp)
+    np.cumsum(np.bincount(b, minlength=n), out=edges[1:])
+    taken = df.take(order).set_axis(pd.RangeIndex(len(df)))
+    return tuple(taken.iloc[edges[j] : edges[j + 1]] for j in range(n))
 
 
-def shuffled(
+def join(*pieces: pd.DataFrame) -> pd.DataFrame:
+    """Join the pieces of one output partition, in partition order (the input's order)."""
+    filled = [p for p in pieces if len(p)]
+    if not filled:
+        return pieces[0]
+    if len(filled) == 1:
+        return filled[0].reset_index(drop=True)
+    return pd.concat(filled, ignore_index=True)
+
+
+@dataclass
+class ByCustomer:
+    """The transactions as output partitions: every row of a customer in one, in input order.
+
+    ``parts`` are Delayed pandas frames (of the columns of ``meta``).
+    """
+
+    parts: list[Delayed]
+    meta: pd.DataFrame
+    splitters: np.ndarray | None  # the id ranges (:func:`buckets`)
+
+    @property
+    def npartitions(self) -> int:
+        """Number of output partitions."""
+        return len(self.parts)
+
+
+def by_customer(
     transactions: Any,
     opts: ReadOptions,
     what: str,
@@ -143,25 +237,34 @@ def shuffled(
     *,
     extra: Extra = None,
     every_column: bool = False,
-) -> tuple[Any, list[dict[str, Any]], dd.DataFrame]:
-    """Pass 1 (validation, the end) and the shuffle by customer, with row numbers.
+) -> tuple[Any, list[dict[str, Any]], ByCustomer]:
+    """Pass 1 (validation, the end, the id ranges), and the output partitions (lazy).
 
-    Returns the end, the partitions' pass-1 results and the shuffled frame: each of its
-    partitions holds every row of its customers, in any order (:func:`in_input_order`
-    restores the input's). Only the reader's columns (and ``extra``) travel, unless
+    Returns the end, the partitions' pass-1 results and the output partitions (as many as
+    the input has), cut by customer in pass 2 (:func:`cut`). Only the reader's columns (and ``extra``) travel, unless
     ``every_column`` or exact duplicates are dropped (they compare every column).
     """
     if not isinstance(transactions, dd.DataFrame):
         raise TypeError(f"{what} must be a Dask DataFrame here, got {type(transactions)}")
-    end, parts = _validate(transactions, opts, observation_end, what, extra)
-    if every_column or opts.duplicates == "drop":
-        ddf = transactions
-    else:
+    _check_meta(transactions, opts, observation_end, what, extra)
+    parts = list(
+        compute(
+            *[
+                delayed(_check_part)(p, opts, observation_end, what, extra)
+                for p in transactions.to_delayed()
+            ]
+        )
+    )
+    end = _end_of(transactions, opts, observation_end, what, extra, parts)
+    ddf = transactions
+    if not (every_column or opts.duplicates == "drop"):
         cols = list(opts.columns)
         ddf = transactions[cols + [c for c in (extra or {}) if c not in cols]]
-    ddf = ddf.map_partitions(_with_row_numbers, meta=ddf._meta.assign(**{_ROW: np.int64(0)}))
-    ddf = ddf.shuffle(on=opts.customer_col, npartitions=transactions.npartitions)
-    return end, parts, ddf
+    n = transactions.npartitions
+    splitters = _splitters(parts, n)
+    cuts = [delayed(cut, nout=n)(p, opts.customer_col, n, splitters) for p in ddf.to_delayed()]
+    out = [delayed(join)(*[c[j] for c in cuts]) for j in range(n)]
+    return end, parts, ByCustomer(out, ddf._meta.reset_index(drop=True), splitters)
 
 
 def empty_rows(meta: pd.DataFrame, opts: ReadOptions, end: Any) -> Rows:
@@ -201,8 +304,7 @@ def _kernel(
     report: bool,
     meta_rows: Rows,
 ) -> tuple[pd.DataFrame, TableReport | None]:
-    """Pass 2 on one shuffled partition: input order back, then the pandas kernel."""
-    df = in_input_order(df)
+    """Pass 2 on one output partition: the pandas kernel."""
     rows = read_rows(df, opts, end, what, count_duplicates=report) if len(df) else _copy(meta_rows)
     if calibration_end is None:
         return table_rows(rows, what, report=report, allow_empty=True)
@@ -210,7 +312,7 @@ def _kernel(
 
 
 def _table_only(df: pd.DataFrame, *args: Any) -> pd.DataFrame:
-    """Pass 2 without the report: the table of one shuffled partition."""
+    """Pass 2 without the report: the table of one output partition."""
     opts, end, what, calibration_end, meta_rows = args
     return _kernel(df, opts, end, what, calibration_end, False, meta_rows)[0]
 
@@ -231,7 +333,7 @@ def _build(
     return_report: bool,
 ) -> Any:
     """Return the table (or split) of a Dask DataFrame, with its report if asked."""
-    end, parts, ddf = shuffled(
+    end, parts, by = by_customer(
         transactions, opts, what, observation_end, every_column=return_report
     )
     meta_rows = empty_rows(transactions._meta, opts, end)
@@ -245,11 +347,11 @@ def _build(
         )
     args = (opts, end, what, calibration_end)
     if not return_report:
-        table = ddf.map_partitions(_table_only, *args, meta_rows, meta=meta)
         if sum(p.get("kept", 0) for p in parts) == 0:
-            raise_no_purchases(ddf, args, meta_rows, parts)
-        return table
-    outs = [delayed(_kernel, nout=2)(p, *args, True, meta_rows) for p in ddf.to_delayed()]
+            raise_no_purchases(by, args, meta_rows, parts)
+        tables = [delayed(_table_only)(p, *args, meta_rows) for p in by.parts]
+        return dd.from_delayed(tables, meta=meta, verify_meta=False)
+    outs = [delayed(_kernel, nout=2)(p, *args, True, meta_rows) for p in by.parts]
     outs = list(persist(*outs))  # one run: the tables stay, the reports come back
     tables = dd.from_delayed([o[0] for o in outs], meta=meta, verify_meta=False)
     rep: TableReport = reduce(_sum_reports, compute(*[o[1] for o in outs]))
@@ -272,12 +374,10 @@ def _counts(rep: TableReport, parts: list[dict[str, Any]]) -> dict[str, int]:
 
 
 def raise_no_purchases(
-    ddf: dd.DataFrame, args: tuple[Any, ...], meta_rows: Rows, parts: list[dict[str, Any]]
+    by: ByCustomer, args: tuple[Any, ...], meta_rows: Rows, parts: list[dict[str, Any]]
 ) -> None:
     """No purchase row is left: raise the pandas error with the exact counts (computed)."""
-    reps = compute(
-        *[delayed(_kernel, nout=2)(p, *args, True, meta_rows)[1] for p in ddf.to_delayed()]
-    )
+    reps = compute(*[delayed(_kernel, nout=2)(p, *args, True, meta_rows)[1] for p in by.parts])
     raise no_purchases(args[2], _counts(reduce(_sum_reports, reps), parts))
 
 
