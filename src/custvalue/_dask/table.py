@@ -76,15 +76,15 @@ def _check_part(
     """Pass 1 on one input partition: the reader's failures, and its latest time."""
     if not len(df):
         return {"n": 0}
-    try:
-        rows = read_rows(df, opts, end, what, extra, count_duplicates=False)
+    try:  # (the ids are coded in pass 2, per output partition)
+        rows = read_rows(df, opts, end, what, extra, count_duplicates=False, code_customers=False)
     except DataValidationError as err:
         early = list(err.failures)
         if end is not None:
             return {"n": len(df), "early": early, "full": early, "valid": True}
         t = time_values(df[opts.time_col], opts.time_col, opts, Checks(""), None)
         try:  # the rules a partition without a valid time did not reach
-            read_rows(df, opts, _LATE, what, extra, count_duplicates=False)
+            read_rows(df, opts, _LATE, what, extra, count_duplicates=False, code_customers=False)
             full: list[ValidationFailure] = []
         except DataValidationError as err2:
             full = list(err2.failures)
@@ -195,7 +195,8 @@ def cut(
     if not len(df):
         return (df.reset_index(drop=True),) * n
     b = buckets(df[on], n, splitters)
-    order = np.argsort(b, kind="stable")
+    small = np.uint8 if n <= 256 else np.uint16 if n <= 65536 else np.intp
+    order = np.argsort(b.astype(small, copy=False), kind="stable")  # (a radix sort)
     edges = np.zeros(n + 1, dtype=np.intp)
     np.cumsum(np.bincount(b, minlength=n), out=edges[1:])
     taken = df.take(order).set_axis(pd.RangeIndex(len(df)))

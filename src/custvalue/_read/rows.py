@@ -160,6 +160,7 @@ def read_rows(
     what: str,
     extra_cols: Mapping[Any, str] | None = None,
     count_duplicates: bool = True,
+    code_customers: bool = True,
 ) -> Rows:
     """Validate the rows, apply the row policies and code what is kept.
 
@@ -172,6 +173,11 @@ def read_rows(
     (``Rows.distinct``) by the same sort. ``count_duplicates=False`` skips that count, for
     a caller that returns no report (only the report shows it; the keys are then left to
     :func:`~custvalue._read.periods.purchase_periods`).
+
+    ``code_customers=False`` gives every row with an id the code 0 instead of coding the
+    ids, for a caller that needs only the checks, the end and the row counts (the Dask
+    path's validation pass): the rules and row counts are the same, the customer counts
+    and the codes are then meaningless.
     """
     n = len(df)
     checks = Checks(what)
@@ -194,7 +200,7 @@ def read_rows(
     # would cause (combining, counting, dropping) is skipped when it is empty.
     id_labels = df[opts.customer_col]  # examples are read only when a rule fails
     check_ids(id_labels, opts.customer_col)
-    ids = code_ids(id_labels)
+    ids = code_ids(id_labels) if code_customers else _one_code(id_labels)
     codes = ids.codes
     # (a reduction tells whether a mask would have a True, without making the mask)
     id_na = codes < 0 if codes.size and codes.min() < 0 else None
@@ -404,6 +410,14 @@ def read_rows(
         extra=tuple(extra),
         distinct=distinct,
     )
+
+
+def _one_code(ids: pd.Series) -> Ids:
+    """Code 0 for every row with an id, -1 where it is missing (no coding of the ids)."""
+    codes = np.zeros(len(ids), dtype=np.int64)
+    if ids.hasnans:
+        codes[ids.isna().to_numpy(dtype=bool)] = -1
+    return Ids(codes, 1, None, 0, np.dtype(np.int64))
 
 
 def _factorize_sorted(column: pd.Series) -> tuple[np.ndarray, Any]:
