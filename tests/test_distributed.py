@@ -373,3 +373,59 @@ def test_rfm_cut_points_are_exact_order_statistics(
         for parts in (1, 4, 9):
             d = dd.from_pandas(t.sample(frac=1.0, random_state=seed), npartitions=parts)
             assert cv.rfm_thresholds(d, n_bins=n_bins) == want
+
+
+def _classes_both(values: pd.Series, n: int, fn: Any = None) -> tuple[Any, Any]:
+    """The pandas result (or error) and the Dask one, for ``values`` cut into ``n`` parts."""
+    fn = fn or cv.abc_classes
+    d = dd.from_pandas(values, npartitions=n, sort=False)
+    try:  # (pandas on the Series Dask holds: Dask may convert string ids)
+        want: Any = fn(d.compute())
+    except DataValidationError as err:
+        want = err
+    try:
+        got: Any = fn(d).compute()
+    except DataValidationError as err:
+        got = err
+    return want, got
+
+
+@pytest.mark.parametrize("ids", ["int", "str", "unsorted"])
+def test_value_classes_on_any_ids(ids: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the classes' limits come from the values alone when every partition passes the
+    # checks and no id can be in two partitions (sorted integer ranges, or distinct hashes):
+    # the customers are not gathered with their ids
+    from custvalue._dask import segments
+
+    def gathered(*args: Any) -> None:
+        raise AssertionError("gathered the customers with their ids")
+
+    monkeypatch.setattr(segments, "_local", gathered)
+    rng = np.random.default_rng(5)
+    n = 3000
+    index = {
+        "int": pd.Index(np.arange(n)),
+        "str": pd.Index([f"c{i}" for i in range(n)], dtype=object),
+        "unsorted": pd.Index(rng.permutation(n)),
+    }[ids]
+    values = pd.Series(np.round(rng.gamma(0.5, 40.0, n), 1), index=index, name="clv")
+    for fn in (cv.abc_classes, cv.pyramid_tiers):
+        want, got = _classes_both(values, 4, fn)
+        pd.testing.assert_series_equal(got, want, check_exact=True)
+
+
+def test_value_classes_report_what_pandas_reports() -> None:
+    # ids repeated across partitions, a negative value, a partition whose own total is zero
+    # (fine for the whole table): the errors and the result are those of pandas
+    base = pd.Series([5.0, 3.0, 0.0, 0.0, 2.0, 8.0], index=list("abcdef"), name="v")
+    dup = base.set_axis(list("abcabc"))
+    want, got = _classes_both(dup, 2)
+    assert isinstance(want, DataValidationError) and "duplicate" in str(want)
+    assert str(got) == str(want)
+    neg = base.copy()
+    neg.iloc[4] = -1.0
+    want, got = _classes_both(neg, 3)
+    assert isinstance(want, DataValidationError)
+    assert str(got) == str(want)
+    want, got = _classes_both(base, 3)  # the second partition holds only zeros
+    pd.testing.assert_series_equal(got, want, check_exact=True)

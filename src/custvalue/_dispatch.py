@@ -121,8 +121,9 @@ NOTES = {
     ),
     "rfm_scores": (
         "Accepts a Dask table (extra ``dask``): the quantile thresholds of the whole table "
-        "(:func:`rfm_thresholds`, its three columns computed once) are applied per "
-        "partition; the lazy result equals the pandas scores exactly."
+        "(:func:`rfm_thresholds`, exact order statistics found in three small passes over "
+        "the partitions, no column gathered) are applied per partition; the lazy result "
+        "equals the pandas scores exactly."
     ),
     "abc_limits": _SUMMARY,
     "concentration_curve": _SUMMARY,
@@ -137,8 +138,9 @@ NOTES = {
         "computed in the same run, exactly. ``p_alive`` may be a pandas or Dask Series."
     ),
     "rfm_thresholds": (
-        "Accepts a Dask table (extra ``dask``): its three columns are computed and the "
-        "result is the pandas one."
+        "Accepts a Dask table (extra ``dask``): the cut points are exact order statistics "
+        "of its three columns, found in three small passes over the partitions (no column "
+        "gathered); the result is the pandas one."
     ),
 }
 

@@ -16,6 +16,7 @@ lazy pipeline (``table = table.persist()``) before segmenting it.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -103,20 +104,96 @@ def _classes_part(
     return categorical(c, list(like.cat.categories), part.index, str(like.name))
 
 
-def _by_value(fn: Callable[..., Any], values: Any, *args: Any, **kwargs: Any) -> Any:
-    """Classes of ``fn`` (monotone in the value) on a Dask table, per partition."""
-    _no_series(fn.__name__, kwargs, "margin", "cost", "prospects")
-    if kwargs.get("prospects") is not None:
-        raise TypeError(f"{fn.__name__}: prospects are not supported with a Dask table")
-    local = _local(values)
-    full = fn(local, *args, **kwargs)  # the pandas classes: validation, errors, the order
+def _value_part(
+    part: Any, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[bool, np.ndarray, Any]:
+    """Check one partition with the pandas function; return its raw values and id summary.
+
+    Returns whether the pandas function accepts the partition, the values as given (the
+    margin and cost are applied later, on all of them) and what tells whether its ids can
+    repeat another partition's: ``("range", first, last)`` for strictly increasing integer
+    ids, else ``("hash", hashes)``.
+    """
+    ok = True
+    if len(part):
+        try:  # (a TypeError, the same in every partition, is the pandas one)
+            fn(part, *args, **kwargs)
+        except DataValidationError:
+            ok = False
+    raw = part[TOTAL_SPEND] if isinstance(part, pd.DataFrame) else part
+    values = raw.to_numpy(dtype="float64", na_value=np.nan)
+    if not len(part):
+        return ok, values, None
+    index = part.index
+    if (
+        pd.api.types.is_integer_dtype(index.dtype)
+        and index.is_monotonic_increasing
+        and index.is_unique
+    ):
+        return ok, values, ("range", index[0], index[-1])
+    return ok, values, ("hash", pd.util.hash_pandas_object(index, index=False).to_numpy())
+
+
+def _disjoint(ids: list[Any]) -> bool:
+    """Whether no customer id can be in two partitions (from the partitions' id summaries)."""
+    ids = [i for i in ids if i is not None]
+    kinds = {i[0] for i in ids}
+    if kinds == {"range"}:
+        spans = sorted((i[1], i[2]) for i in ids)
+        return all(a[1] < b[0] for a, b in itertools.pairwise(spans))
+    if kinds == {"hash"}:  # equal ids have equal hashes: distinct hashes, distinct ids
+        h = np.sort(np.concatenate([i[1] for i in ids]))
+        return not bool(np.any(h[1:] == h[:-1]))
+    return not ids
+
+
+def _class_limits(
+    fn: Callable[..., Any], values: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[Any, np.ndarray, np.ndarray]:
+    """Return the pandas classes' categories (``like``), codes and smallest values.
+
+    The fast way: every partition is checked by the pandas function (in parallel) and sends
+    its raw values; when every partition passes and no id can repeat across partitions, the
+    pandas function runs once in the client on all the values (in partition order, on a
+    plain position index: the ids are not needed for the classes). Otherwise, or when that
+    call raises, the customers are gathered with their ids and the pandas function raises
+    (or returns) exactly what it does on them.
+    """
     margin, cost = kwargs.get("margin"), kwargs.get("cost")
-    v = customer_value(local, margin=margin, cost=cost, what=fn.__name__).to_numpy()
-    by_code = pd.Series(v).groupby(full.cat.codes.to_numpy()).min()
+    parts = compute(*[delayed(_value_part)(p, fn, args, kwargs) for p in values.to_delayed()])
+    if all(p[0] for p in parts) and _disjoint([p[2] for p in parts]):
+        v = np.concatenate([p[1] for p in parts])
+        name = values.name if isinstance(values, dd.Series) else TOTAL_SPEND
+        local: Any = pd.Series(v, index=pd.RangeIndex(v.size), name=name)
+        try:
+            full = fn(local, *args, **kwargs)
+        except DataValidationError:
+            local = None
+    else:
+        local = None
+    if local is None:  # the exact pandas error (or result), on the customers with their ids
+        local = _local(values)
+        full = fn(local, *args, **kwargs)
+    value = customer_value(local, margin=margin, cost=cost, what=fn.__name__).to_numpy()
+    by_code = pd.Series(value).groupby(full.cat.codes.to_numpy()).min()
     codes, mins = by_code.index.to_numpy(), by_code.to_numpy()
     if np.any(np.diff(mins) >= 0):  # pragma: no cover - the classes are monotone
         raise AssertionError(f"{fn.__name__}: classes not monotone in the value")
-    like = full.iloc[:0]
+    return full.iloc[:0], codes, mins
+
+
+def _by_value(fn: Callable[..., Any], values: Any, *args: Any, **kwargs: Any) -> Any:
+    """Classes of ``fn`` (monotone in the value) on a Dask table, per partition.
+
+    The values are read twice (the limits, then the classes): they are persisted first,
+    so a lazy value (a CLV from its model) is computed once.
+    """
+    _no_series(fn.__name__, kwargs, "margin", "cost", "prospects")
+    if kwargs.get("prospects") is not None:
+        raise TypeError(f"{fn.__name__}: prospects are not supported with a Dask table")
+    values = _projected(values, [TOTAL_SPEND]).persist()
+    like, codes, mins = _class_limits(fn, values, args, kwargs)
+    margin, cost = kwargs.get("margin"), kwargs.get("cost")
     return values.map_partitions(_classes_part, codes, mins, like, margin, cost, meta=like)
 
 
