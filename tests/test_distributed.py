@@ -276,6 +276,23 @@ def test_integer_ids_come_back_in_id_order(tx: pd.DataFrame, n: int) -> None:
     if n > 1:
         rows = [int(p["n_purchases"].sum()) for p in parts]
         assert max(rows) < 2 * sum(rows) / n
+    # so the divisions are known, and hold: partition i's ids are in [div_i, div_i+1)
+    assert table.known_divisions
+    divs = table.divisions
+    for i, p in enumerate(parts):
+        assert p.index.min() >= divs[i]
+        assert p.index.max() < divs[i + 1] or (i == len(parts) - 1 and p.index.max() <= divs[-1])
+    # columns of results computed separately are put side by side without a shuffle
+    persisted = table.persist()
+    bg = cv.BetaGeoModel().fit(persisted)
+    alive = bg.prob_alive(persisted).persist()
+    both = persisted.assign(p_alive=alive)
+    tasks = {(k[0] if isinstance(k, tuple) else k) for k in both.__dask_graph__()}
+    assert not [t for t in tasks if "shuffle" in t], tasks
+    assert both.npartitions == table.npartitions
+    pd.testing.assert_series_equal(
+        local(both["p_alive"]), bg.prob_alive(cv.customer_table(tx, **KW)).rename("p_alive")
+    )
 
 
 def test_unreadable_time_strings_are_one_rule(tx: pd.DataFrame) -> None:
@@ -347,7 +364,7 @@ def test_the_shared_fixture_sets_the_synchronous_scheduler() -> None:
     assert dask.config.get("scheduler") == "synchronous"
 
 
-@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("seed", range(24))
 def test_rfm_cut_points_are_exact_order_statistics(
     seed: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:

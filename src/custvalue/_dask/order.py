@@ -1,17 +1,16 @@
 """Exact order statistics of Dask columns, without gathering them: the RFM cut points.
 
 ``lower_edges`` finds, for each column and each rank ``K``, the smallest value with at least
-``K`` values strictly below it, in three passes over the partitions (each returning a few
+``K`` values strictly below it, in two passes over the partitions (each returning a few
 thousand numbers per partition):
 
-1. every partition sends its count and a sample of its sorted values at evenly spaced
-   positions (its smallest and largest value included);
-2. every partition counts its values below each sampled value; summed, these give the
-   global number of values below each candidate, so each rank falls between two
-   consecutive candidates (the bracket holds at most one sample step of values per
-   partition);
-3. every partition sends its values inside the brackets; sorted in the client, the value
-   at each rank is read off exactly.
+1. every partition sends its size and a sample of its sorted values at evenly spaced
+   positions, its smallest and largest value included (:func:`sample`). A sampled value's
+   position bounds how many of the partition's values lie below any value; summed over
+   the partitions, these bounds put each rank in a bracket between two sampled values
+   that holds about two sample steps of values per partition at most;
+2. every partition sends, per bracket, how many of its values lie below it and the values
+   inside it; sorted in the client, the value at each rank is read off exactly.
 
 Nothing is approximated: the sample only decides how much the last pass moves.
 """
@@ -30,50 +29,71 @@ __all__ = ["lower_edges", "sample"]
 _SAMPLE = 1024  # sampled positions per partition and column
 
 Columns = Callable[[Any], dict[str, np.ndarray]]
+Bracket = tuple[float, float]
+
+
+def _positions(size: int) -> np.ndarray:
+    """Return the sampled positions in a sorted partition of ``size`` values (ends included)."""
+    return np.unique(np.linspace(0, size - 1, min(size, _SAMPLE)).astype(np.intp))
 
 
 def sample(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Pass 1 on one partition: the sorted values of each column at evenly spaced positions."""
-    out: dict[str, np.ndarray] = {}
-    for name, v in arrays.items():
-        if not v.size:
-            out[name] = v
+    """Pass 1 on one partition: the sorted values of each column at :func:`_positions`."""
+    return {name: np.sort(v)[_positions(v.size)] if v.size else v for name, v in arrays.items()}
+
+
+def _bounds(
+    cands: np.ndarray, samples: Sequence[np.ndarray], sizes: Sequence[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds of the number of values below each candidate, summed over the partitions.
+
+    In a partition whose sorted values ``s`` have ``s[pos[i - 1]] < c <= s[pos[i]]``, the
+    values at positions up to ``pos[i - 1]`` are below ``c`` and those from ``pos[i]`` on
+    are not (below the smallest: none; above the largest: all).
+    """
+    low = np.zeros(cands.size, dtype=np.int64)
+    high = np.zeros(cands.size, dtype=np.int64)
+    for s, size in zip(samples, sizes, strict=True):
+        if not size:
             continue
-        s = np.sort(v)
-        pos = np.unique(np.linspace(0, s.size - 1, min(s.size, _SAMPLE)).astype(np.intp))
-        out[name] = s[pos]
-    return out
+        pos = np.concatenate([[-1], _positions(size), [size]])  # pos[i] for i = -1 .. m
+        i = np.searchsorted(s, cands, side="left")  # sampled values below each candidate
+        low += pos[i] + 1  # pos[i - 1] + 1 (none: 0)
+        high += np.minimum(pos[i + 1], size)  # pos[i] (all: size)
+    return low, high
 
 
-def _below(part: Any, columns: Columns, cands: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Pass 2: per column, the number of values strictly below each candidate."""
-    out: dict[str, np.ndarray] = {}
+def _bracketed(
+    part: Any, columns: Columns, brackets: dict[str, list[Bracket]]
+) -> dict[str, list[tuple[int, np.ndarray]]]:
+    """Pass 2: per column and bracket ``[lo, hi]``, the count below ``lo`` and the values inside."""
+    out: dict[str, list[tuple[int, np.ndarray]]] = {}
     for name, v in columns(part).items():
-        c = cands[name]
-        # searchsorted(c, v, "right") = candidates <= v; a value is below c[i] iff that is <= i
-        hist = np.bincount(np.searchsorted(c, v, side="right"), minlength=c.size + 1)
-        out[name] = np.cumsum(hist[:-1])
+        out[name] = [
+            (int(np.count_nonzero(v < lo)), v[(v >= lo) & (v <= hi)]) for lo, hi in brackets[name]
+        ]
     return out
 
 
-def _inside(
-    part: Any, columns: Columns, brackets: dict[str, list[tuple[float, float]]]
-) -> dict[str, list[np.ndarray]]:
-    """Pass 3: per column and bracket ``[lo, hi]``, the values inside it."""
-    out: dict[str, list[np.ndarray]] = {}
-    for name, v in columns(part).items():
-        out[name] = [v[(v >= lo) & (v <= hi)] for lo, hi in brackets[name]]
-    return out
+def _edge(g: np.ndarray, idx: int) -> float:
+    """Return the lower edge for the value at ``idx`` of the sorted bracket values ``g``."""
+    value = g[idx]
+    if idx > 0 and g[idx - 1] == value:
+        # the value ties with the one before it: fewer than the rank are below it, so the
+        # edge is the next larger value (inside the bracket, or none: inf)
+        nxt = g[np.searchsorted(g, value, side="right") :]
+        return float(nxt[0]) if nxt.size else np.inf
+    return float(value)
 
 
 def lower_edges(
     parts: Sequence[Any],
     columns: Columns,
     samples: Sequence[dict[str, np.ndarray]],
-    n: int,
+    sizes: Sequence[int],
     ranks: np.ndarray,
 ) -> dict[str, np.ndarray]:
-    """Per column, for each rank ``K < n``, the smallest value with ``>= K`` values below it.
+    """Per column, for each rank ``K``, the smallest value with ``>= K`` values below it.
 
     Parameters
     ----------
@@ -85,53 +105,46 @@ def lower_edges(
     samples : sequence of dict
         :func:`sample` of ``columns`` of each partition (pass 1, run by the caller with its
         checks of the partition).
-    n : int
-        Number of values of each column over all partitions.
+    sizes : sequence of int
+        Number of values of each partition.
     ranks : ndarray of int64
-        Non-decreasing ranks ``K_j``.
+        The ranks ``K_j``.
 
     Returns
     -------
     dict
         ``{name: array}`` of the edges, ``inf`` where no value has ``K_j`` values below it.
     """
+    n = int(sum(sizes))
     names = list(samples[0])
-    cands = {k: np.unique(np.concatenate([s[k] for s in samples])) for k in names}
-    below_parts = compute(*[delayed(_below)(p, columns, cands) for p in parts])
-    below = {k: np.sum([b[k] for b in below_parts], axis=0) for k in names}
-    # each rank's bracket: the last candidate with at most K values below it, to the next
-    brackets: dict[str, list[tuple[float, float]]] = {}
-    where: dict[str, list[tuple[int, int]]] = {}  # per rank: (bracket, values below lo)
+    brackets: dict[str, list[Bracket]] = {}
+    where: dict[str, list[int]] = {}  # per rank: its bracket (-1: no value, the edge is inf)
     for k in names:
-        c, b = cands[k], below[k]
+        cands = np.unique(np.concatenate([s[k] for s in samples]))
+        low, high = _bounds(cands, [s[k] for s in samples], sizes)
         brackets[k], where[k] = [], []
         for rank in ranks:
             if rank >= n:
-                where[k].append((-1, 0))
+                where[k].append(-1)
                 continue
-            i = int(np.searchsorted(b, rank, side="right")) - 1  # b[0] = 0: the minimum
-            lo, hi = float(c[i]), float(c[i + 1]) if i + 1 < c.size else np.inf
-            if (lo, hi) not in brackets[k]:
-                brackets[k].append((lo, hi))
-            where[k].append((brackets[k].index((lo, hi)), int(b[i])))
-    inside = compute(*[delayed(_inside)(p, columns, brackets) for p in parts])
+            # lo: the last candidate with at most `rank` values below it for sure (the
+            # smallest value has none); hi: the first with more than `rank` for sure
+            i_lo = int(np.searchsorted(high, rank, side="right")) - 1
+            i_hi = int(np.searchsorted(low, rank, side="right"))
+            b = (float(cands[i_lo]), float(cands[i_hi]) if i_hi < cands.size else np.inf)
+            if b not in brackets[k]:
+                brackets[k].append(b)
+            where[k].append(brackets[k].index(b))
+    got = compute(*[delayed(_bracketed)(p, columns, brackets) for p in parts])
     edges: dict[str, np.ndarray] = {}
     for k in names:
-        got = [np.sort(np.concatenate([x[k][j] for x in inside])) for j in range(len(brackets[k]))]
         e = np.full(len(ranks), np.inf)
-        for j, (rank, (at, base)) in enumerate(zip(ranks, where[k], strict=True)):
+        for j, (rank, at) in enumerate(zip(ranks, where[k], strict=True)):
             if at < 0:
                 continue
-            g = got[at]
-            idx = int(rank) - base  # the values of g are >= lo, and `base` values are below lo
-            value = g[idx]
-            if idx > 0 and g[idx - 1] == value:
-                # value ties with the one before it: fewer than `rank` values are below it, so
-                # the edge is the next larger value (inside the bracket, or none: inf)
-                nxt = g[np.searchsorted(g, value, side="right") :]
-                if nxt.size:
-                    e[j] = nxt[0]
-            else:
-                e[j] = value
+            below = sum(x[k][at][0] for x in got)
+            g = np.sort(np.concatenate([x[k][at][1] for x in got]))
+            # `below` values are below lo, and g holds the values from lo on, sorted
+            e[j] = _edge(g, int(rank) - below)
         edges[k] = e
     return edges

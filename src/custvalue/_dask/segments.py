@@ -7,8 +7,8 @@ its classes are monotone in the value with ties together, so they are read back 
 thresholds (the smallest value of each class) and applied to every partition: each customer
 gets exactly the pandas class. RFM quantile scores are the fixed scores at
 :func:`custvalue.rfm_thresholds` of the whole table (the identity rfm_thresholds documents),
-found from the exact order statistics of the partitions (:mod:`.order`: a few thousand values
-per partition travel, not the columns).
+found from the exact order statistics of the partitions (:mod:`.order`: two passes, a few
+thousand values per partition travel, not the columns).
 
 The table is read twice (the column, then the classes): persist a table that comes from a
 lazy pipeline (``table = table.persist()``) before segmenting it.
@@ -281,7 +281,7 @@ def _rfm_cuts(table: Any, n_bins: Any, what: str) -> dict[str, tuple[float, ...]
         [parts[i] for i in filled],
         _rfm_arrays,
         [first[i][2] for i in filled],
-        n,
+        [first[i][0] for i in filled],
         cut_ranks(n, int(n_bins)),
     )
     return {

@@ -108,28 +108,39 @@ def _integer_ids(ids: Any) -> bool:
 
 
 def _id_sample(ids: pd.Series) -> np.ndarray | None:
-    """Integer ids at evenly spaced rows, sorted (None for other ids: they are hashed)."""
+    """Integer ids at evenly spaced rows, sorted, with the smallest and the largest.
+
+    None for other ids (they are hashed).
+    """
     if not _integer_ids(ids):
         return None
     v = ids.dropna().to_numpy(dtype=np.int64)
+    if not v.size:
+        return v
     step = max(1, v.size // _SAMPLE)
-    return np.sort(v[::step])
+    return np.sort(np.concatenate([v[::step], [v.min(), v.max()]]))
 
 
 def _splitters(parts: list[dict[str, Any]], n: int) -> np.ndarray | None:
-    """Id limits of ``n`` output partitions with about as many rows each (integer ids)."""
+    """Id limits of at most ``n`` output partitions with about as many rows each.
+
+    For integer ids: the smallest and largest id, and between them the distinct quantiles
+    of the partitions' samples (the first id of each output partition but the first).
+    """
     samples: list[np.ndarray] = []
     for p in parts:
         if p["n"]:
             if p.get("ids") is None:
                 return None
             samples.append(p["ids"])
-    if n == 1 or not samples:
+    if not samples:
         return None
     merged: np.ndarray = np.sort(np.concatenate(samples))
     if not merged.size:
         return None
-    return merged[(np.arange(1, n) * merged.size) // n]
+    inner = np.unique(merged[(np.arange(1, n) * merged.size) // n])
+    inner = inner[(inner > merged[0]) & (inner <= merged[-1])]
+    return np.concatenate([[merged[0]], inner, [merged[-1]]])
 
 
 def _check_meta(
@@ -175,14 +186,16 @@ def _end_of(
 def buckets(ids: pd.Series, n: int, splitters: np.ndarray | None) -> np.ndarray:
     """Output partition of each row, from its customer id alone.
 
-    Integer ids go by range (``splitters``: the first id of partitions 1..n-1), so each
-    partition holds a range of ids (dense ids stay dense, coded without hashing); other
-    ids by a hash, modulo ``n``. The same id (of the same dtype) gets the same partition
-    wherever it is read; missing integer ids go to partition 0.
+    Integer ids go by range (``splitters``: the smallest id, the first id of partitions
+    1..n-1, the largest id), so each partition holds a range of ids (dense ids stay dense,
+    coded without hashing); other ids by a hash, modulo ``n``. The same id (of the same
+    dtype) gets the same partition wherever it is read; missing integer ids go to partition
+    0 (an id outside the limits, in a Series aligned with the table, to the first or last).
     """
     if splitters is not None and _integer_ids(ids):
         v = ids.to_numpy(dtype=np.int64, na_value=np.iinfo(np.int64).min)
-        return np.searchsorted(splitters, v, side="right")
+        inner = splitters[1:-1]
+        return np.searchsorted(inner, v, side="right")
     h = pd.util.hash_pandas_object(ids, index=False).to_numpy()
     out: np.ndarray = (h % np.uint64(n)).astype(np.intp)
     return out
@@ -224,6 +237,12 @@ class ByCustomer:
     meta: pd.DataFrame
     splitters: np.ndarray | None  # the id ranges (:func:`buckets`)
 
+    def divisions(self, index_dtype: Any) -> tuple[Any, ...] | None:
+        """Dask divisions of a result on these customers (ids by range, signed integers)."""
+        if self.splitters is None or not pd.api.types.is_signed_integer_dtype(index_dtype):
+            return None
+        return tuple(int(x) for x in self.splitters)
+
     @property
     def npartitions(self) -> int:
         """Number of output partitions."""
@@ -261,8 +280,8 @@ def by_customer(
     if not (every_column or opts.duplicates == "drop"):
         cols = list(opts.columns)
         ddf = transactions[cols + [c for c in (extra or {}) if c not in cols]]
-    n = transactions.npartitions
-    splitters = _splitters(parts, n)
+    splitters = _splitters(parts, transactions.npartitions)
+    n = transactions.npartitions if splitters is None else splitters.size - 1
     cuts = [delayed(cut, nout=n)(p, opts.customer_col, n, splitters) for p in ddf.to_delayed()]
     out = [delayed(join)(*[c[j] for c in cuts]) for j in range(n)]
     return end, parts, ByCustomer(out, ddf._meta.reset_index(drop=True), splitters)
@@ -351,10 +370,14 @@ def _build(
         if sum(p.get("kept", 0) for p in parts) == 0:
             raise_no_purchases(by, args, meta_rows, parts)
         tables = [delayed(_table_only)(p, *args, meta_rows) for p in by.parts]
-        return dd.from_delayed(tables, meta=meta, verify_meta=False)
+        return dd.from_delayed(
+            tables, meta=meta, divisions=by.divisions(meta.index.dtype), verify_meta=False
+        )
     outs = [delayed(_kernel, nout=2)(p, *args, True, meta_rows) for p in by.parts]
     outs = list(persist(*outs))  # one run: the tables stay, the reports come back
-    tables = dd.from_delayed([o[0] for o in outs], meta=meta, verify_meta=False)
+    tables = dd.from_delayed(
+        [o[0] for o in outs], meta=meta, divisions=by.divisions(meta.index.dtype), verify_meta=False
+    )
     rep: TableReport = reduce(_sum_reports, compute(*[o[1] for o in outs]))
     if rep.customers == 0:
         raise no_purchases(what, _counts(rep, parts))
