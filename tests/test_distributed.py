@@ -295,6 +295,18 @@ def test_integer_ids_come_back_in_id_order(tx: pd.DataFrame, n: int) -> None:
     )
 
 
+def test_one_customer_with_most_rows(tx: pd.DataFrame) -> None:
+    # the id ranges come from quantiles of a sample: with one customer holding most rows,
+    # several quantiles are that id, and the table has fewer partitions than the input
+    heavy = pd.concat([tx, tx.assign(customer_id=tx["customer_id"].iloc[0])] * 3)
+    heavy = heavy.sample(frac=1.0, random_state=1).reset_index(drop=True)
+    table = cv.customer_table(chunks(heavy, 7), **KW)
+    assert table.known_divisions and table.npartitions < 7
+    pd.testing.assert_frame_equal(
+        local(table), cv.customer_table(heavy, **KW), check_exact=True
+    )
+
+
 def test_unreadable_time_strings_are_one_rule(tx: pd.DataFrame) -> None:
     log = tx.assign(timestamp=tx["timestamp"].dt.strftime("%Y-%m-%d %H:%M:%S").astype(object))
     log.loc[log.index[::97], "timestamp"] = "03/01/1997"
