@@ -126,7 +126,7 @@ def test_a_key_overflow_in_the_reader_falls_back(monkeypatch: pytest.MonkeyPatch
     tx = _log(3_000, 7)
     ref = customer_table(tx, amount_col="amount")
 
-    def overflow(*args: object) -> None:
+    def overflow(*args: object, **kwargs: object) -> None:
         raise OverflowError
 
     monkeypatch.setattr(rows_mod, "layout", overflow)

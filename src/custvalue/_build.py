@@ -144,6 +144,7 @@ def table_rows(
         rows.r_amt,
         rows.ids.n_codes,
         distinct=rows.distinct,  # sorted by the reader already (duplicates="keep")
+        bounds=rows.per_bounds,
     )
     facts = customer_facts(periods, codes, rel, amt, rows.r_codes, rows.r_amt)
     del codes, rel, amt

@@ -15,6 +15,8 @@ import pandas as pd
 
 __all__ = ["Ids", "check_ids", "code_ids"]
 
+_SAMPLE = 4096  # ids looked at first to tell dense ids from spread-out ones
+
 
 def check_ids(ids: pd.Series, column: Any) -> None:
     """Refuse id dtypes that cannot be customer ids (bool, float-like objects, mixed types)."""
@@ -53,6 +55,7 @@ class Ids:
     uniques: pd.Index | None  # factorize path: id of each code
     base: int = 0  # dense path: id = code + base
     dtype: Any = None  # dense path: the id dtype
+    maybe_missing: bool = True  # False: no code is -1 (known without a pass over the codes)
 
     def ordered(self, present: np.ndarray) -> tuple[np.ndarray, pd.Index]:
         """Codes of the given customers in id order, and their ids as an Index."""
@@ -69,6 +72,8 @@ def code_ids(ids: pd.Series) -> Ids:
     """Code ids as int64 (-1 where missing): dense integer ids by offset, others by factorize."""
     dtype = ids.dtype
     n = len(ids)
+    # NumPy integers cannot be missing
+    numpy_int = isinstance(dtype, np.dtype) and dtype.kind in "iu"
     if pd.api.types.is_integer_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype):
         unsigned = pd.api.types.is_unsigned_integer_dtype(dtype)
         top = ids.max() if unsigned else 0
@@ -78,11 +83,25 @@ def code_ids(ids: pd.Series) -> Ids:
             if na is not None and na.all():
                 return Ids(np.full(n, -1, dtype="int64"), 0, None, 0, dtype)
             valid = vals if na is None or not na.any() else vals[~na]
-            lo, hi = int(valid.min()), int(valid.max())
-            if hi - lo < max(2 * n, 1024):
-                codes = vals - lo
-                if na is not None:
-                    codes[na] = -1
-                return Ids(codes, hi - lo + 1, None, lo, dtype)
+            if _maybe_dense(valid, n):
+                lo, hi = int(valid.min()), int(valid.max())
+                if hi - lo < max(2 * n, 1024):
+                    codes = vals - lo
+                    if na is not None:
+                        codes[na] = -1
+                    return Ids(codes, hi - lo + 1, None, lo, dtype, na is not None)
     codes, uniques = pd.factorize(ids)
-    return Ids(codes.astype("int64", copy=False), len(uniques), uniques)
+    return Ids(
+        codes.astype("int64", copy=False), len(uniques), uniques, maybe_missing=not numpy_int
+    )
+
+
+def _maybe_dense(valid: np.ndarray, n: int) -> bool:
+    """Whether the ids may span fewer than ``max(2 n, 1024)`` values (a sample's range says no).
+
+    The range of an even sample of the ids is at most theirs: when it is already too wide,
+    the full minimum and maximum (two passes) are not needed.
+    """
+    step = max(1, valid.size // _SAMPLE)
+    sample = valid[::step]
+    return bool(int(sample.max()) - int(sample.min()) < max(2 * n, 1024))

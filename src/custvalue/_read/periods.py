@@ -134,17 +134,24 @@ class Layout:
         return max(1, (self.n_codes * self.span - 1).bit_length())
 
 
-def layout(per: np.ndarray, r_per: np.ndarray, n_codes: int) -> Layout:
+def layout(
+    per: np.ndarray, r_per: np.ndarray, n_codes: int, *, bounds: tuple[int, int] | None = None
+) -> Layout:
     """Lay out the keys of purchase rows with periods ``per`` and refunds with ``r_per``.
 
+    ``bounds`` are the smallest and largest period of every row when the caller knows them
+    (the reader does, from the earliest time and the end): no pass over the periods then.
     Raises OverflowError when ``n_codes`` customers times the periods spanned do not fit an
     int64 key.
     """
-    pmin = int(per.min()) if per.size else 0
-    pmax = int(per.max()) if per.size else 0
-    if r_per.size:
-        pmin = min(pmin, int(r_per.min()))
-        pmax = max(pmax, int(r_per.max()))
+    if bounds is not None:
+        pmin, pmax = bounds
+    else:
+        pmin = int(per.min()) if per.size else 0
+        pmax = int(per.max()) if per.size else 0
+        if r_per.size:
+            pmin = min(pmin, int(r_per.min()))
+            pmax = max(pmax, int(r_per.max()))
     span = pmax - pmin + 1
     if n_codes * span >= _KEY_LIMIT:
         raise OverflowError(
@@ -323,6 +330,7 @@ def purchase_periods(
     n_codes: int,
     *,
     distinct: tuple[np.ndarray, Layout] | None = None,
+    bounds: tuple[int, int] | None = None,
 ) -> Periods:
     """Distinct (customer, period) purchase periods of purchase rows, refunds netted.
 
@@ -343,13 +351,15 @@ def purchase_periods(
         The sorted distinct keys of exactly these rows and their layout, when the reader
         has them already (:func:`distinct_periods` with ``layout(rel, r_per, n_codes)``):
         the rows are then not sorted again.
+    bounds : (int, int), optional
+        The smallest and largest period of every row, when known (:func:`layout`).
 
     Returns
     -------
     Periods
     """
     if distinct is None:
-        lay = layout(rel, r_per, n_codes)
+        lay = layout(rel, r_per, n_codes, bounds=bounds)
         rel -= lay.pmin
         key = np.multiply(codes, lay.span, dtype=np.int64)
         key += rel

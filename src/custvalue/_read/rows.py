@@ -54,6 +54,8 @@ class Rows:
     # sorted distinct keys of the purchase rows and their layout (for purchase_periods's
     # ``distinct``), when the duplicate count already sorted them; else None
     distinct: tuple[np.ndarray, Layout] | None = None
+    # bounds of the periods of every kept row (purchases and refunds), when known
+    per_bounds: tuple[int, int] | None = None
 
 
 def as_frame(obj: object, name: str = "transactions") -> pd.DataFrame:
@@ -203,12 +205,13 @@ def read_rows(
     ids = code_ids(id_labels) if code_customers else _one_code(id_labels)
     codes = ids.codes
     # (a reduction tells whether a mask would have a True, without making the mask)
-    id_na = codes < 0 if codes.size and codes.min() < 0 else None
+    id_na = codes < 0 if ids.maybe_missing and codes.size and codes.min() < 0 else None
 
     t = time_values(df[opts.time_col], opts.time_col, opts, checks, id_labels)
     t_na = None  # NaT is the smallest int64
     t_missing = None  # missing times (unreadable ones are recorded in checks already)
-    if t.view(np.int64).min() == np.iinfo(np.int64).min:
+    t_min = t.view(np.int64).min() if t.size else 0
+    if t_min == np.iinfo(np.int64).min:
         t_na = np.isnat(t)
         t_missing = t_na & ~df[opts.time_col].notna().to_numpy(dtype=bool)
 
@@ -263,6 +266,12 @@ def read_rows(
     else:
         end = end_value(observation_end, opts)
     end_per = int(period_numbers(np.array([end]), opts.period)[0])
+    # without an observation_end, every row has a period from that of the earliest time
+    # to end_per (that of the latest): bounds of the key layout without a pass over them
+    per_bounds = None
+    if observation_end is None and t_na is None and t.size:
+        first = int(period_numbers(np.array([t_min], dtype=t.dtype), opts.period)[0])
+        per_bounds = (first, max(first, end_per))
     per = period_numbers(t, opts.period)
 
     after: np.ndarray | None = None  # by default the end is the latest time: none after it
@@ -385,7 +394,19 @@ def read_rows(
     distinct = None
     if counted is not None:
         distinct, counts["duplicate_kept"] = _distinct_and_duplicates(
-            df, t, codes, amt, counted, keep, kept_all, p_codes, p_per, p_amt, r_per, ids.n_codes
+            df,
+            t,
+            codes,
+            amt,
+            counted,
+            keep,
+            kept_all,
+            p_codes,
+            p_per,
+            p_amt,
+            r_per,
+            ids.n_codes,
+            per_bounds,
         )
     del t
     extra = []
@@ -409,6 +430,7 @@ def read_rows(
         opts=opts,
         extra=tuple(extra),
         distinct=distinct,
+        per_bounds=per_bounds,
     )
 
 
@@ -459,6 +481,7 @@ def _distinct_and_duplicates(
     p_amt: np.ndarray | None,
     r_per: np.ndarray,
     n_codes: int,
+    per_bounds: tuple[int, int] | None,
 ) -> tuple[tuple[np.ndarray, Layout] | None, int]:
     """Distinct purchase keys, and the rows of ``counted`` identical to an earlier one.
 
@@ -474,7 +497,7 @@ def _distinct_and_duplicates(
     if p_codes.size:
         p_t = t if kept_all else t[keep]
         try:
-            lay = layout(p_per, r_per, n_codes)
+            lay = layout(p_per, r_per, n_codes, bounds=per_bounds)
         except OverflowError:  # raised again, where it matters, by the caller's kernel
             cand = repeat_candidates(p_codes, p_t, p_amt)
         else:
