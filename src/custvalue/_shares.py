@@ -41,15 +41,21 @@ def value_before_share(sorted_desc: np.ndarray) -> np.ndarray:
     [0.0, 0.5, 0.8, 0.8]
     """
     n = sorted_desc.size
-    csum = np.cumsum(sorted_desc)
-    total = csum[-1]
+    # before[i]: the running sum up to (not including) position i
+    before = np.empty(n, dtype="float64")
+    before[0] = 0.0
+    np.cumsum(sorted_desc[:-1], out=before[1:])
+    total = before[-1] + sorted_desc[-1]  # (the cumulative sum's last step)
     # start of each tie block
     starts = np.empty(n, dtype=bool)
     starts[0] = True
     np.not_equal(sorted_desc[1:], sorted_desc[:-1], out=starts[1:])
-    block_start = np.maximum.accumulate(np.where(starts, np.arange(n), 0))
-    before = np.where(block_start > 0, csum[block_start - 1], 0.0)
-    return np.asarray(before / total, dtype="float64")
+    if not starts.all():
+        # inside a tie block, the sum before the block: the running sums never decrease
+        # (the values are >= 0), so the latest block start's is the largest so far
+        np.maximum.accumulate(np.where(starts, before, 0.0), out=before)
+    before /= total
+    return before
 
 
 def rank_before_share(values: np.ndarray) -> np.ndarray:
