@@ -441,6 +441,8 @@ def test_value_classes_on_any_ids(ids: str, monkeypatch: pytest.MonkeyPatch) -> 
     for fn in (cv.abc_classes, cv.pyramid_tiers):
         want, got = _classes_both(values, 4, fn)
         pd.testing.assert_series_equal(got, want, check_exact=True)
+        lazy = fn(dd.from_pandas(values, npartitions=4, sort=False))
+        assert lazy._meta.index.dtype == got.index.dtype  # the meta carries the ids' index
 
 
 def test_value_classes_report_what_pandas_reports() -> None:

@@ -179,7 +179,7 @@ def _class_limits(
     codes, mins = by_code.index.to_numpy(), by_code.to_numpy()
     if np.any(np.diff(mins) >= 0):  # pragma: no cover - the classes are monotone
         raise AssertionError(f"{fn.__name__}: classes not monotone in the value")
-    return full.iloc[:0], codes, mins
+    return full.iloc[:0].set_axis(values._meta.index[:0]), codes, mins  # the ids' index
 
 
 def _by_value(fn: Callable[..., Any], values: Any, *args: Any, **kwargs: Any) -> Any:
