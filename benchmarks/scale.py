@@ -19,8 +19,8 @@ Three parts, in this order:
    log), cached once as one Parquet file next to the log. One process, one core.
 3. **Dask** on the whole log, on ``distributed.LocalCluster(n_workers=2,
    threads_per_worker=1, memory_limit="3.9GiB")`` (the limits add up to 7.8 GiB, under
-   the 8 GiB target) with spilling from 80% of the limit (``WORKER_MEMORY``; Dask's
-   default is 60%), or on ``--scheduler ADDRESS``.
+   the 8 GiB target) with spilling from 80% of the limit (Dask's default is 60%) and
+   freed memory kept for the next task (``WORKER_MEMORY``), or on ``--scheduler ADDRESS``.
 
 Both paths run the same steps: read the Parquet and build ``cv.customer_table`` (Dask:
 one shuffle by customer; the table is persisted on the workers), fit ``BetaGeoModel`` and
@@ -78,6 +78,9 @@ WORKER_MEMORY = {
     "distributed.worker.memory.target": 0.8,
     "distributed.worker.memory.spill": 0.85,
     "distributed.worker.memory.pause": 0.9,
+    # glibc keeps freed memory for the next task instead of returning it at once (Dask's
+    # default, 64 KiB, makes every large temporary array fault its pages in again)
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": str(1 << 30),
 }
 
 
