@@ -302,9 +302,7 @@ def test_one_customer_with_most_rows(tx: pd.DataFrame) -> None:
     heavy = heavy.sample(frac=1.0, random_state=1).reset_index(drop=True)
     table = cv.customer_table(chunks(heavy, 7), **KW)
     assert table.known_divisions and table.npartitions < 7
-    pd.testing.assert_frame_equal(
-        local(table), cv.customer_table(heavy, **KW), check_exact=True
-    )
+    pd.testing.assert_frame_equal(local(table), cv.customer_table(heavy, **KW), check_exact=True)
 
 
 def test_unreadable_time_strings_are_one_rule(tx: pd.DataFrame) -> None:
