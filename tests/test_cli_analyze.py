@@ -174,6 +174,17 @@ def test_unreadable_and_empty_files(tmp_path: Path) -> None:
     assert res.exit_code != 0 and "use a .csv" in res.output
 
 
+def test_several_files_need_the_dask_engine(tmp_path: Path) -> None:
+    # a folder or a glob is several files: the pandas engine reads one, and says how
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    for target in (folder, tmp_path / "exports" / "*.parquet"):
+        res = RUNNER.invoke(main, ["analyze", str(target), "-o", str(tmp_path / "o")])
+        assert res.exit_code != 0 and "pass --engine dask" in res.output, res.output
+    res = RUNNER.invoke(main, ["analyze", str(tmp_path / "none.csv"), "-o", str(tmp_path / "o")])
+    assert res.exit_code != 0 and "none.csv does not exist" in res.output
+
+
 def test_cli_message_translates_hints() -> None:
     msg = "pass missing='drop' to drop them; pass tz= (e.g. tz='UTC'); pass time_format (e.g. x)"
     assert cli_message(msg) == (

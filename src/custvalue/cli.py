@@ -422,7 +422,13 @@ def analyze(
         return
     if scheduler is not None:
         raise _Fail("--scheduler needs --engine dask")
-    if not input_path.exists():
+    if not input_path.exists() or input_path.is_dir():
+        several = input_path.is_dir() or any(ch in str(input_path) for ch in "*?[")
+        if several:  # a folder or a glob: several files, read by the Dask engine
+            raise _Fail(
+                f"{input_path} is a folder or a pattern of several files; pass --engine dask "
+                "to read them all, or give one file"
+            )
         raise _Fail(f"{input_path} does not exist")
     read_with_product = {**read, "product_col": values.get("product_col")}
     t0 = time.perf_counter()
